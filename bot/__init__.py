@@ -1,0 +1,1 @@
+"""newsbrief: bot package."""

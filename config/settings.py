@@ -1,0 +1,165 @@
+"""Typed settings for newsbrief: environment variables (prefix ``NEWSBRIEF_``) over an optional
+TOML file (``NEWSBRIEF_CONFIG``), over defaults. Created once, in ``main()``, and passed down."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+TELEGRAM_API_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it and how to set it."""
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Every knob of newsbrief. Env var = ``NEWSBRIEF_`` + the field name in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBRIEF_",
+        env_file=None,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    # Telegram
+    telegram_token: SecretStr | None = Field(
+        default=None, description="Bot token from @BotFather; needed only by `newsbrief run`."
+    )
+    telegram_api_url: str = Field(
+        default=TELEGRAM_API_URL,
+        description="Bot API base URL; the token is appended (python-telegram-bot's base_url).",
+    )
+    telegram_file_api_url: str | None = Field(
+        default=None, description="Bot API file base URL; derived from telegram_api_url if unset."
+    )
+    webhook_url: str | None = Field(
+        default=None, description="Public HTTPS URL for webhook mode; polling when unset."
+    )
+    webhook_listen: str = "0.0.0.0"  # noqa: S104 - the webhook server must listen on all addresses
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # Storage
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///newsbrief.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://…",
+    )
+
+    # Feeds and fetching
+    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    poll_interval: float = Field(default=900.0, gt=0, description="Seconds between feed polls.")
+    feed_concurrency: int = Field(default=8, ge=1, le=100)
+    fetch_timeout: float = Field(default=15.0, gt=0, description="Seconds per HTTP request.")
+    fetch_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    allow_loopback: bool = Field(
+        default=False, description="Let user-supplied URLs reach 127.0.0.1 (tests and the demo)."
+    )
+    user_agent: str = "newsbrief/0.1 (+https://github.com/newsbrief/newsbrief)"
+
+    # Summarizer
+    summarizer: Literal["extractive", "abstractive"] = "extractive"
+    summarizer_model: str | None = Field(
+        default=None,
+        description="Hub name or local folder; for abstractive, e.g. facebook/bart-large-cnn.",
+    )
+    summarizer_device: str = Field(default="auto", description="auto, cpu or cuda[:N].")
+
+    # Topics, briefings, alerts
+    topic_threshold: float = Field(default=0.42, ge=0.0, le=1.0)
+    max_subscriptions: int = Field(default=50, ge=1)
+    briefing_stories: int = Field(default=5, ge=1, le=10)
+    alert_interval: float = Field(default=2.0, gt=0, description="Seconds between outbox drains.")
+    timezone: str = "UTC"
+
+    log_level: str = "INFO"
+
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _feeds_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _admin_ids_csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("must be a SQLAlchemy URL such as sqlite+aiosqlite:///newsbrief.db")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("NEWSBRIEF_CONFIG")
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
+
+    def require_token(self) -> str:
+        """The bot token, or a ConfigError saying how to set it."""
+        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
+            raise ConfigError(
+                "NEWSBRIEF_TELEGRAM_TOKEN is not set: export NEWSBRIEF_TELEGRAM_TOKEN=<token from "
+                "@BotFather> (or telegram_token in the NEWSBRIEF_CONFIG TOML file)"
+            )
+        return self.telegram_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings, turning validation errors into one ConfigError line per bad setting."""
+    toml_path = os.environ.get("NEWSBRIEF_CONFIG")
+    if toml_path and not Path(toml_path).is_file():
+        raise ConfigError(f"NEWSBRIEF_CONFIG names {toml_path!r}, which is not a readable file")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            name = ".".join(str(part) for part in error["loc"]) or "settings"
+            lines.append(
+                f"NEWSBRIEF_{name.upper()} is invalid: {error['msg']} "
+                f"(set the environment variable NEWSBRIEF_{name.upper()} or {name} in the "
+                "NEWSBRIEF_CONFIG TOML file)"
+            )
+        raise ConfigError("; ".join(lines)) from None
+    except ValueError as exc:  # a TOML file that does not parse
+        raise ConfigError(f"NEWSBRIEF_CONFIG file {toml_path!r} is malformed: {exc}") from None

@@ -1,0 +1,1 @@
+"""newsbrief: summarizer package."""
