@@ -1,0 +1,1 @@
+"""newsbrief benchmarks: quality and speed, run with ``make bench`` (``python -m benchmarks``)."""
