@@ -1,0 +1,1154 @@
+"""The newsbrief store: feeds, articles and stories, summaries, chats, subscriptions, alert outbox.
+
+SQLAlchemy 2 async on SQLite (aiosqlite, the default) or PostgreSQL (asyncpg), the same code on
+both. The schema is created and upgraded only by the Alembic migrations packaged in
+``news/migrations``: ``Store.open`` upgrades the database to head. Every method runs in its own
+transaction (nothing half-written on errors) and returns plain ``news.models`` objects; all times
+are timezone-aware UTC.
+
+SQLite is opened for sharing between the bot and a worker process: WAL journal, foreign keys on,
+a busy timeout, and write transactions that start with ``BEGIN IMMEDIATE`` so two processes never
+deadlock upgrading a read lock. Writes within one process are serialized by an asyncio lock, so
+they wait on the event loop rather than in SQLite's busy handler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from pathlib import Path
+from typing import Any, TypeAlias, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import ColumnElement, Row, and_, case, delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from news.dedupe import content_hash, signature
+from news.models import (
+    AddResult,
+    Article,
+    Chat,
+    FeedRecord,
+    OutboxItem,
+    StoredArticle,
+    StorySource,
+    StoryView,
+    SubscribeResult,
+    Subscription,
+)
+from news.stories import STORY_WINDOW, StoryCandidate, choose_story, from_blob, to_blob
+from news.tables import (
+    ArticleRow,
+    Base,
+    BriefingRow,
+    ChatRow,
+    FeedEntryRow,
+    FeedRow,
+    OutboxRow,
+    StoryRow,
+    SubscriptionRow,
+    SummaryRow,
+)
+
+__all__ = ["DEFAULT_URL", "Store", "normalize_topic_key", "upgrade_schema"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_URL = "sqlite+aiosqlite:///newsbrief.db"
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 30_000
+CHUNK = 500  # rows or parameters per statement, well under SQLite's and asyncpg's limits
+_PG_MIGRATION_LOCK = 0x6E657773  # "news": one Store.open migrates at a time per database
+_MAX_ERROR = 1000
+
+Vector = npt.NDArray[np.float32]
+T = TypeVar("T")
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def normalize_topic_key(topic: str) -> str:
+    """The per-chat uniqueness key of a topic: whitespace collapsed, casefolded."""
+    return " ".join(topic.split()).casefold()
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def upgrade_schema(connection: Connection, revision: str = "head") -> None:
+    """Upgrade the database behind ``connection`` (a sync connection, in a transaction)."""
+    if revision == "head":
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current is not None and current == _head_revision():
+            return
+    config = _alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+# --- engine -----------------------------------------------------------------------------------
+
+
+def _sqlite_engine(url: str) -> tuple[AsyncEngine, bool]:
+    """An aiosqlite engine set up for sharing the file; returns (engine, in_memory)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
+    kwargs: dict[str, Any] = {}
+    if memory:
+        kwargs["poolclass"] = StaticPool
+    else:
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(parsed, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (pysqlite's implicit transactions defer too much).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine, memory
+
+
+class _NoLock:
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+# --- row conversion ---------------------------------------------------------------------------
+
+_ARTICLE_COLUMNS = (
+    ArticleRow.id,
+    ArticleRow.url,
+    ArticleRow.title,
+    ArticleRow.text,
+    ArticleRow.source,
+    ArticleRow.published,
+    ArticleRow.author,
+    ArticleRow.language,
+    ArticleRow.content_hash,
+    ArticleRow.story_id,
+    ArticleRow.feed_id,
+    ArticleRow.fetched_at,
+)
+_FEED_COLUMNS = (
+    FeedRow.id,
+    FeedRow.url,
+    FeedRow.title,
+    FeedRow.etag,
+    FeedRow.last_modified,
+    FeedRow.error_count,
+    FeedRow.next_check_at,
+    FeedRow.last_checked_at,
+    FeedRow.last_error,
+)
+_CHAT_COLUMNS = (
+    ChatRow.id,
+    ChatRow.kind,
+    ChatRow.title,
+    ChatRow.active,
+    ChatRow.digest_time,
+    ChatRow.last_briefing_at,
+    ChatRow.last_digest_at,
+)
+_SUB_COLUMNS = (
+    SubscriptionRow.id,
+    SubscriptionRow.chat_id,
+    SubscriptionRow.topic,
+    SubscriptionRow.created_at,
+)
+_OUTBOX_COLUMNS = (
+    OutboxRow.id,
+    OutboxRow.chat_id,
+    OutboxRow.story_id,
+    OutboxRow.topic,
+    OutboxRow.attempts,
+    OutboxRow.created_at,
+    OutboxRow.next_attempt_at,
+)
+_STORY_COLUMNS = (StoryRow.id, StoryRow.title, StoryRow.first_seen, StoryRow.last_seen)
+
+
+def _article(row: AnyRow) -> StoredArticle:
+    return StoredArticle(*row[: len(_ARTICLE_COLUMNS)])
+
+
+def _feed(row: AnyRow) -> FeedRecord:
+    return FeedRecord(*row[: len(_FEED_COLUMNS)])
+
+
+def _chat(row: AnyRow) -> Chat:
+    return Chat(
+        id=row.id,
+        kind=row.kind,
+        title=row.title,
+        active=bool(row.active),
+        digest_time=row.digest_time,
+        last_briefing_at=row.last_briefing_at,
+    )
+
+
+def _subscription(row: AnyRow) -> Subscription:
+    return Subscription(*row[: len(_SUB_COLUMNS)])
+
+
+def _outbox(row: AnyRow) -> OutboxItem:
+    return OutboxItem(*row[: len(_OUTBOX_COLUMNS)])
+
+
+def _last_occurrence(now: datetime, at: time, zone: tzinfo) -> datetime:
+    """The latest moment <= now at which the local wall clock in ``zone`` showed ``at``."""
+    local = now.astimezone(zone)
+    occurrence = datetime.combine(local.date(), at.replace(tzinfo=None), tzinfo=zone)
+    if occurrence > local:
+        occurrence = datetime.combine(
+            local.date() - timedelta(days=1), at.replace(tzinfo=None), tzinfo=zone
+        )
+    return occurrence
+
+
+class Store:
+    """Async access to the newsbrief database. Create with ``await Store.open(url)``."""
+
+    def __init__(self, engine: AsyncEngine, *, memory: bool = False) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        is_sqlite = self._dialect == "sqlite"
+        # BEGIN IMMEDIATE for writes on SQLite (see module docstring); a no-op elsewhere.
+        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite else engine
+        lock = asyncio.Lock()
+        self._write_lock: asyncio.Lock | _NoLock = lock if is_sqlite else _NoLock()
+        # One shared connection in memory: reads must not interleave with a write either.
+        self._read_lock: asyncio.Lock | _NoLock = lock if memory else _NoLock()
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, url: str = DEFAULT_URL) -> Store:
+        """Connect and upgrade the schema to the newest migration."""
+        if make_url(url).get_backend_name() == "sqlite":
+            engine, memory = _sqlite_engine(url)
+        else:
+            engine, memory = create_async_engine(url, pool_pre_ping=True), False
+        store = cls(engine, memory=memory)
+        try:
+            await store.migrate()
+        except BaseException:
+            await engine.dispose()
+            raise
+        logger.debug("store open: %s", engine.url.render_as_string(hide_password=True))
+        return store
+
+    async def migrate(self, revision: str = "head") -> None:
+        """Run the Alembic migrations up to ``revision`` in one transaction."""
+        async with self._write() as conn:
+            if self._dialect == "postgresql":
+                await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_MIGRATION_LOCK})")
+            await conn.run_sync(upgrade_schema, revision)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._dialect
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The underlying engine (tests and maintenance; the app goes through methods)."""
+        return self._engine
+
+    @contextlib.asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        async with self._read_lock, self._engine.connect() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        async with self._write_lock, self._writer.begin() as conn:
+            yield conn
+
+    def _insert(self, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
+        """A dialect INSERT that supports ON CONFLICT (the one place dialects differ)."""
+        if self._dialect == "postgresql":
+            return postgresql.insert(model)
+        return sqlite.insert(model)
+
+    # --- feeds --------------------------------------------------------------------------------
+
+    async def add_feed(self, url: str, title: str | None = None) -> FeedRecord:
+        """Register a feed; adding a known URL returns it (filling in a missing title)."""
+        url = url.strip()
+        async with self._write() as conn:
+            await conn.execute(
+                self._insert(FeedRow)
+                .values(url=url, title=title, error_count=0, created_at=_utcnow())
+                .on_conflict_do_nothing(index_elements=["url"])
+            )
+            if title:
+                await conn.execute(
+                    update(FeedRow)
+                    .where(FeedRow.url == url, FeedRow.title.is_(None))
+                    .values(title=title)
+                )
+            row = (await conn.execute(select(*_FEED_COLUMNS).where(FeedRow.url == url))).one()
+        return _feed(row)
+
+    async def list_feeds(self) -> list[FeedRecord]:
+        async with self._read() as conn:
+            rows = await conn.execute(select(*_FEED_COLUMNS).order_by(FeedRow.id))
+        return [_feed(row) for row in rows]
+
+    async def get_feed(self, feed_id: int) -> FeedRecord | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(*_FEED_COLUMNS).where(FeedRow.id == feed_id))
+            ).one_or_none()
+        return None if row is None else _feed(row)
+
+    async def remove_feed(self, url_or_id: str | int) -> bool:
+        """Forget a feed (by URL, or id) and its seen entries; its articles stay."""
+        if isinstance(url_or_id, int):
+            condition: ColumnElement[bool] = FeedRow.id == url_or_id
+        else:
+            key = url_or_id.strip()
+            condition = FeedRow.url == key
+            if key.isdigit():
+                condition = or_(condition, FeedRow.id == int(key))
+        async with self._write() as conn:
+            ids = (await conn.execute(select(FeedRow.id).where(condition))).scalars().all()
+            if not ids:
+                return False
+            # Explicit, so it does not depend on the database's ON DELETE support.
+            await conn.execute(delete(FeedEntryRow).where(FeedEntryRow.feed_id.in_(ids)))
+            await conn.execute(
+                update(ArticleRow).where(ArticleRow.feed_id.in_(ids)).values(feed_id=None)
+            )
+            await conn.execute(delete(FeedRow).where(FeedRow.id.in_(ids)))
+        return True
+
+    async def due_feeds(self, now: datetime) -> list[FeedRecord]:
+        """Feeds never checked or whose ``next_check_at`` has come, most overdue first."""
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(*_FEED_COLUMNS)
+                .where(or_(FeedRow.next_check_at.is_(None), FeedRow.next_check_at <= now))
+                .order_by(
+                    case((FeedRow.next_check_at.is_(None), 0), else_=1),
+                    FeedRow.next_check_at,
+                    FeedRow.id,
+                )
+            )
+        return [_feed(row) for row in rows]
+
+    async def update_feed(
+        self,
+        feed_id: int,
+        *,
+        checked_at: datetime,
+        next_check_at: datetime,
+        error_count: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        last_error: str | None = None,
+    ) -> None:
+        """Record a poll. ``etag``, ``last_modified`` and ``title`` given as None are kept as
+        they were (a failed poll must not forget them); ``last_error`` None clears it."""
+        values: dict[str, Any] = {
+            "last_checked_at": checked_at,
+            "next_check_at": next_check_at,
+            "error_count": error_count,
+            "last_error": None if last_error is None else last_error[:_MAX_ERROR],
+        }
+        if etag is not None:
+            values["etag"] = etag
+        if last_modified is not None:
+            values["last_modified"] = last_modified
+        if title is not None:
+            values["title"] = title
+        async with self._write() as conn:
+            await conn.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+
+    async def seen_entries(self, feed_id: int, entry_ids: Sequence[str]) -> set[str]:
+        """The subset of ``entry_ids`` already marked for this feed."""
+        seen: set[str] = set()
+        unique = list(dict.fromkeys(entry_ids))
+        async with self._read() as conn:
+            for chunk in _chunks(unique):
+                result = await conn.execute(
+                    select(FeedEntryRow.entry_id).where(
+                        FeedEntryRow.feed_id == feed_id, FeedEntryRow.entry_id.in_(chunk)
+                    )
+                )
+                seen.update(result.scalars())
+        return seen
+
+    async def mark_entries(
+        self, feed_id: int, entry_ids: Sequence[str], *, now: datetime | None = None
+    ) -> None:
+        """Remember entries as seen (idempotent)."""
+        unique = list(dict.fromkeys(entry_ids))
+        if not unique:
+            return
+        at = now or _utcnow()
+        async with self._write() as conn:
+            for chunk in _chunks(unique):
+                await conn.execute(
+                    self._insert(FeedEntryRow)
+                    .values([{"feed_id": feed_id, "entry_id": e, "seen_at": at} for e in chunk])
+                    .on_conflict_do_nothing(index_elements=["feed_id", "entry_id"])
+                )
+
+    # --- articles and stories -----------------------------------------------------------------
+
+    async def add_article(
+        self,
+        article: Article,
+        *,
+        feed_id: int | None = None,
+        embedding: npt.ArrayLike | None = None,
+        now: datetime | None = None,
+    ) -> AddResult:
+        """Store an article unless known, grouping it into a story.
+
+        A known canonical URL, or the same text (content hash) under another URL, is a
+        ``duplicate`` and returns the stored article. Otherwise the article joins the most similar
+        recent story (``news.stories.choose_story``) or starts a new one.
+        """
+        at = now or _utcnow()
+        url = article.url.strip()
+        digest = content_hash(article.text)
+        async with self._read() as conn:
+            existing = await self._existing(conn, url, digest)
+        if existing is not None:
+            return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
+
+        sig = signature(article.text)
+        vector = None if embedding is None else from_blob(to_blob(embedding))
+        try:
+            async with self._write() as conn:
+                # Another writer may have stored it since the read above.
+                existing = await self._existing(conn, url, digest)
+                if existing is not None:
+                    return AddResult("duplicate", existing, existing.story_id, False)
+                candidates = await self._story_candidates(conn, since=at - STORY_WINDOW)
+                match = choose_story(candidates, sig, vector)
+                if match is None:
+                    story_id = (
+                        await conn.execute(
+                            self._insert(StoryRow)
+                            .values(
+                                title=article.title,
+                                first_seen=at,
+                                last_seen=at,
+                                embedding=to_blob(vector),
+                            )
+                            .returning(StoryRow.id)
+                        )
+                    ).scalar_one()
+                else:
+                    story_id = match.story_id
+                    logger.debug("article %s joins story %d (%s)", url, story_id, match)
+                    await conn.execute(
+                        update(StoryRow)
+                        .where(StoryRow.id == story_id, StoryRow.last_seen < at)
+                        .values(last_seen=at)
+                    )
+                    if vector is not None:
+                        await conn.execute(
+                            update(StoryRow)
+                            .where(StoryRow.id == story_id, StoryRow.embedding.is_(None))
+                            .values(embedding=to_blob(vector))
+                        )
+                article_id = (
+                    await conn.execute(
+                        self._insert(ArticleRow)
+                        .values(
+                            url=url,
+                            content_hash=digest,
+                            signature=sig,
+                            embedding=to_blob(vector),
+                            story_id=story_id,
+                            feed_id=feed_id,
+                            published=article.published,
+                            fetched_at=at,
+                            title=article.title,
+                            text=article.text,
+                            source=article.source,
+                            author=article.author,
+                            language=article.language,
+                        )
+                        .returning(ArticleRow.id)
+                    )
+                ).scalar_one()
+                row = (
+                    await conn.execute(
+                        select(*_ARTICLE_COLUMNS).where(ArticleRow.id == article_id)
+                    )
+                ).one()
+        except IntegrityError:
+            # Another process stored the same URL between our check and our insert.
+            async with self._read() as conn:
+                existing = await self._existing(conn, url, digest)
+            if existing is None:
+                raise
+            return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
+        stored = _article(row)
+        return AddResult("new", stored, story_id, story_is_new=match is None)
+
+    async def _existing(
+        self, conn: AsyncConnection, url: str, digest: str
+    ) -> StoredArticle | None:
+        row = (
+            await conn.execute(select(*_ARTICLE_COLUMNS).where(ArticleRow.url == url))
+        ).one_or_none()
+        if row is None:
+            row = (
+                await conn.execute(
+                    select(*_ARTICLE_COLUMNS)
+                    .where(ArticleRow.content_hash == digest)
+                    .order_by(ArticleRow.id)
+                    .limit(1)
+                )
+            ).one_or_none()
+        return None if row is None else _article(row)
+
+    async def _story_candidates(
+        self, conn: AsyncConnection, *, since: datetime
+    ) -> list[StoryCandidate]:
+        rows = await conn.execute(
+            select(ArticleRow.story_id, ArticleRow.signature, StoryRow.embedding)
+            .join(StoryRow, StoryRow.id == ArticleRow.story_id)
+            .where(StoryRow.last_seen >= since)
+            .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc(), ArticleRow.id)
+        )
+        grouped: dict[int, tuple[list[bytes], bytes | None]] = {}
+        for story_id, sig, story_embedding in rows:
+            grouped.setdefault(story_id, ([], story_embedding))[0].append(sig)
+        return [
+            StoryCandidate(story_id, sigs, from_blob(blob))
+            for story_id, (sigs, blob) in grouped.items()
+        ]
+
+    async def get_article(self, article_id: int) -> StoredArticle | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(*_ARTICLE_COLUMNS).where(ArticleRow.id == article_id))
+            ).one_or_none()
+        return None if row is None else _article(row)
+
+    async def find_article(self, url: str) -> StoredArticle | None:
+        """The article stored under this canonical URL, if any."""
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(*_ARTICLE_COLUMNS).where(ArticleRow.url == url.strip()))
+            ).one_or_none()
+        return None if row is None else _article(row)
+
+    async def list_articles(self, *, limit: int = 20, offset: int = 0) -> list[StoredArticle]:
+        """Newest first."""
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(*_ARTICLE_COLUMNS)
+                .order_by(ArticleRow.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        return [_article(row) for row in rows]
+
+    async def count_articles(self) -> int:
+        async with self._read() as conn:
+            return int((await conn.execute(select(func.count(ArticleRow.id)))).scalar_one())
+
+    async def article_embedding(self, article_id: int) -> Vector | None:
+        """The embedding stored with an article, if one was given."""
+        async with self._read() as conn:
+            blob = (
+                await conn.execute(select(ArticleRow.embedding).where(ArticleRow.id == article_id))
+            ).scalar_one_or_none()
+        return from_blob(blob)
+
+    async def _story_views(
+        self, conn: AsyncConnection, story_rows: Sequence[AnyRow]
+    ) -> list[StoryView]:
+        ids = [row.id for row in story_rows]
+        sources: dict[int, list[StorySource]] = {story_id: [] for story_id in ids}
+        for chunk in _chunks(ids):
+            rows = await conn.execute(
+                select(
+                    ArticleRow.story_id,
+                    ArticleRow.id,
+                    ArticleRow.source,
+                    ArticleRow.url,
+                    ArticleRow.title,
+                    ArticleRow.published,
+                )
+                .where(ArticleRow.story_id.in_(chunk))
+                .order_by(ArticleRow.id)
+            )
+            for story_id, article_id, source, url, title, published in rows:
+                sources[story_id].append(StorySource(article_id, source, url, title, published))
+        return [
+            StoryView(
+                id=row.id,
+                title=row.title,
+                first_seen=row.first_seen,
+                last_seen=row.last_seen,
+                sources=tuple(sources[row.id]),
+            )
+            for row in story_rows
+        ]
+
+    async def get_story(self, story_id: int) -> StoryView | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(*_STORY_COLUMNS).where(StoryRow.id == story_id))
+            ).one_or_none()
+            if row is None:
+                return None
+            return (await self._story_views(conn, [row]))[0]
+
+    async def get_stories(self, story_ids: Sequence[int]) -> list[StoryView]:
+        """Several stories at once, in the order asked (unknown ids left out)."""
+        found: dict[int, StoryView] = {}
+        async with self._read() as conn:
+            for chunk in _chunks(list(dict.fromkeys(story_ids))):
+                rows = (
+                    await conn.execute(select(*_STORY_COLUMNS).where(StoryRow.id.in_(chunk)))
+                ).all()
+                for view in await self._story_views(conn, rows):
+                    found[view.id] = view
+        return [found[i] for i in story_ids if i in found]
+
+    async def recent_stories(self, *, since: datetime, limit: int = 50) -> list[StoryView]:
+        """Stories seen (first or again) since ``since``, most recently active first."""
+        async with self._read() as conn:
+            rows = (
+                await conn.execute(
+                    select(*_STORY_COLUMNS)
+                    .where(StoryRow.last_seen >= since)
+                    .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+            return await self._story_views(conn, rows)
+
+    async def search_stories(
+        self, words: Sequence[str], *, since: datetime | None = None, limit: int = 50
+    ) -> list[StoryView]:
+        """Stories whose articles contain any of ``words`` (case-insensitive substring of title
+        or text); more words matched first, then most recently active."""
+        terms = [w.strip() for w in words if w.strip()]
+        if not terms:
+            return []
+        hits = [
+            case(
+                (
+                    or_(
+                        ArticleRow.title.ilike(f"%{_like_escape(t)}%", escape="\\"),
+                        ArticleRow.text.ilike(f"%{_like_escape(t)}%", escape="\\"),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+            for t in terms
+        ]
+        score: ColumnElement[int] = hits[0]
+        for hit in hits[1:]:
+            score = score + hit
+        per_article = select(ArticleRow.story_id.label("story_id"), score.label("score"))
+        if since is not None:
+            per_article = per_article.join(StoryRow, StoryRow.id == ArticleRow.story_id).where(
+                StoryRow.last_seen >= since
+            )
+        scored = per_article.subquery()
+        best = (
+            select(scored.c.story_id, func.max(scored.c.score).label("score"))
+            .group_by(scored.c.story_id)
+            .having(func.max(scored.c.score) > 0)
+            .subquery()
+        )
+        async with self._read() as conn:
+            rows = (
+                await conn.execute(
+                    select(*_STORY_COLUMNS)
+                    .join(best, best.c.story_id == StoryRow.id)
+                    .order_by(best.c.score.desc(), StoryRow.last_seen.desc(), StoryRow.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+            return await self._story_views(conn, rows)
+
+    async def story_embeddings(self, *, since: datetime) -> list[tuple[int, Vector]]:
+        """(story id, embedding) of stories active since ``since`` that have an embedding."""
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(StoryRow.id, StoryRow.embedding)
+                .where(StoryRow.last_seen >= since, StoryRow.embedding.is_not(None))
+                .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+            )
+            out: list[tuple[int, Vector]] = []
+            for story_id, blob in rows:
+                vector = from_blob(blob)
+                if vector is not None:
+                    out.append((story_id, vector))
+        return out
+
+    async def story_text(self, story_id: int) -> StoredArticle | None:
+        """The article to summarize for a story: its first one (the story's title source)."""
+        async with self._read() as conn:
+            row = (
+                await conn.execute(
+                    select(*_ARTICLE_COLUMNS)
+                    .where(ArticleRow.story_id == story_id)
+                    .order_by(ArticleRow.id)
+                    .limit(1)
+                )
+            ).one_or_none()
+        return None if row is None else _article(row)
+
+    # --- summaries ----------------------------------------------------------------------------
+
+    async def get_summary(self, article_id: int, model_id: str) -> str | None:
+        async with self._read() as conn:
+            return (
+                await conn.execute(
+                    select(SummaryRow.text).where(
+                        SummaryRow.article_id == article_id, SummaryRow.model_id == model_id
+                    )
+                )
+            ).scalar_one_or_none()
+
+    async def put_summary(self, article_id: int, model_id: str, text: str) -> None:
+        """Cache a summary; a second put for the same article and model replaces the text."""
+        stmt = self._insert(SummaryRow).values(
+            article_id=article_id, model_id=model_id, text=text, created_at=_utcnow()
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["article_id", "model_id"],
+            set_={"text": stmt.excluded.text, "created_at": stmt.excluded.created_at},
+        )
+        async with self._write() as conn:
+            await conn.execute(stmt)
+
+    # --- chats --------------------------------------------------------------------------------
+
+    async def _ensure_chat(self, conn: AsyncConnection, chat_id: int) -> None:
+        await conn.execute(
+            self._insert(ChatRow)
+            .values(id=chat_id, kind="private", title=None, active=True, created_at=_utcnow())
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+
+    async def upsert_chat(self, chat_id: int, *, kind: str, title: str | None) -> Chat:
+        """Create or refresh a chat. A chat that writes to us is active again."""
+        stmt = self._insert(ChatRow).values(
+            id=chat_id, kind=kind, title=title, active=True, created_at=_utcnow()
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"], set_={"kind": kind, "title": title, "active": True}
+        )
+        async with self._write() as conn:
+            await conn.execute(stmt)
+            row = (await conn.execute(select(*_CHAT_COLUMNS).where(ChatRow.id == chat_id))).one()
+        return _chat(row)
+
+    async def get_chat(self, chat_id: int) -> Chat | None:
+        async with self._read() as conn:
+            row = (
+                await conn.execute(select(*_CHAT_COLUMNS).where(ChatRow.id == chat_id))
+            ).one_or_none()
+        return None if row is None else _chat(row)
+
+    async def set_digest(
+        self, chat_id: int, at: time | None, *, now: datetime | None = None
+    ) -> None:
+        """Daily digest at ``at`` (wall-clock time, see ``digest_chats_due``), or None for
+        instant alerts. The first digest comes at the next ``at`` after ``now``."""
+        async with self._write() as conn:
+            await self._ensure_chat(conn, chat_id)
+            await conn.execute(
+                update(ChatRow)
+                .where(ChatRow.id == chat_id)
+                .values(
+                    digest_time=None if at is None else at.replace(tzinfo=None),
+                    last_digest_at=None if at is None else (now or _utcnow()),
+                )
+            )
+
+    async def deactivate_chat(self, chat_id: int, *, reason: str = "chat deactivated") -> None:
+        """The chat blocked us (or is gone): chat and its subscriptions off, pending alerts
+        dropped (kept, marked ``dropped``)."""
+        async with self._write() as conn:
+            await conn.execute(update(ChatRow).where(ChatRow.id == chat_id).values(active=False))
+            await conn.execute(
+                update(SubscriptionRow)
+                .where(SubscriptionRow.chat_id == chat_id)
+                .values(active=False)
+            )
+            await conn.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.chat_id == chat_id,
+                    OutboxRow.sent_at.is_(None),
+                    OutboxRow.dropped.is_(False),
+                )
+                .values(dropped=True, last_error=reason[:_MAX_ERROR])
+            )
+
+    async def record_briefing(self, chat_id: int, story_ids: Sequence[int], at: datetime) -> None:
+        """Remember the stories a chat was shown, and when it last had a briefing."""
+        unique = list(dict.fromkeys(story_ids))
+        async with self._write() as conn:
+            await self._ensure_chat(conn, chat_id)
+            for chunk in _chunks(unique):
+                await conn.execute(
+                    self._insert(BriefingRow).values(
+                        [{"chat_id": chat_id, "story_id": s, "at": at} for s in chunk]
+                    )
+                )
+            await conn.execute(
+                update(ChatRow).where(ChatRow.id == chat_id).values(last_briefing_at=at)
+            )
+
+    async def briefed_story_ids(self, chat_id: int, *, since: datetime) -> set[int]:
+        async with self._read() as conn:
+            result = await conn.execute(
+                select(BriefingRow.story_id)
+                .where(BriefingRow.chat_id == chat_id, BriefingRow.at >= since)
+                .distinct()
+            )
+            return set(result.scalars())
+
+    # --- subscriptions ------------------------------------------------------------------------
+
+    async def subscribe(
+        self, chat_id: int, topic: str, *, embedding: npt.ArrayLike | None, limit: int
+    ) -> SubscribeResult:
+        """Subscribe a chat to a topic: ``created`` (or re-activated), ``exists`` (same topic
+        up to case and spacing), or ``limit`` when the chat already has ``limit`` topics."""
+        key = normalize_topic_key(topic)
+        blob = to_blob(embedding)
+        try:
+            async with self._write() as conn:
+                await self._ensure_chat(conn, chat_id)
+                row = (
+                    await conn.execute(
+                        select(*_SUB_COLUMNS, SubscriptionRow.active).where(
+                            SubscriptionRow.chat_id == chat_id,
+                            SubscriptionRow.normalized == key,
+                        )
+                    )
+                ).one_or_none()
+                count = await self._count_subscriptions(conn, chat_id)
+                if row is not None and row.active:
+                    return SubscribeResult("exists", _subscription(row), count)
+                if count >= limit:
+                    return SubscribeResult("limit", None, count)
+                if row is not None:
+                    await conn.execute(
+                        update(SubscriptionRow)
+                        .where(SubscriptionRow.id == row.id)
+                        .values(active=True, topic=topic, embedding=blob)
+                    )
+                    sub_id = row.id
+                else:
+                    sub_id = (
+                        await conn.execute(
+                            self._insert(SubscriptionRow)
+                            .values(
+                                chat_id=chat_id,
+                                topic=topic,
+                                normalized=key,
+                                embedding=blob,
+                                active=True,
+                                created_at=_utcnow(),
+                            )
+                            .returning(SubscriptionRow.id)
+                        )
+                    ).scalar_one()
+                created = (
+                    await conn.execute(select(*_SUB_COLUMNS).where(SubscriptionRow.id == sub_id))
+                ).one()
+                return SubscribeResult("created", _subscription(created), count + 1)
+        except IntegrityError:
+            # The same topic was subscribed concurrently (PostgreSQL); it exists now.
+            async with self._read() as conn:
+                again = (
+                    await conn.execute(
+                        select(*_SUB_COLUMNS).where(
+                            SubscriptionRow.chat_id == chat_id,
+                            SubscriptionRow.normalized == key,
+                        )
+                    )
+                ).one_or_none()
+                if again is None:
+                    raise
+                count = await self._count_subscriptions(conn, chat_id)
+            return SubscribeResult("exists", _subscription(again), count)
+
+    async def _count_subscriptions(self, conn: AsyncConnection, chat_id: int) -> int:
+        return int(
+            (
+                await conn.execute(
+                    select(func.count(SubscriptionRow.id)).where(
+                        SubscriptionRow.chat_id == chat_id, SubscriptionRow.active.is_(True)
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def unsubscribe(self, chat_id: int, topic_or_id: str | int) -> bool:
+        """Turn a chat's topic off (by subscription id, or topic up to case and spacing).
+        Pending alerts queued for that topic are dropped. False when nothing matched."""
+        if isinstance(topic_or_id, int):
+            condition: ColumnElement[bool] = SubscriptionRow.id == topic_or_id
+        else:
+            condition = SubscriptionRow.normalized == normalize_topic_key(topic_or_id)
+        async with self._write() as conn:
+            row = (
+                await conn.execute(
+                    select(SubscriptionRow.id, SubscriptionRow.topic).where(
+                        SubscriptionRow.chat_id == chat_id,
+                        SubscriptionRow.active.is_(True),
+                        condition,
+                    )
+                )
+            ).one_or_none()
+            if row is None:
+                return False
+            await conn.execute(
+                update(SubscriptionRow).where(SubscriptionRow.id == row.id).values(active=False)
+            )
+            await conn.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.chat_id == chat_id,
+                    OutboxRow.topic == row.topic,
+                    OutboxRow.sent_at.is_(None),
+                    OutboxRow.dropped.is_(False),
+                )
+                .values(dropped=True, last_error="unsubscribed")
+            )
+        return True
+
+    async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
+        """A chat's active topics, oldest first."""
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(*_SUB_COLUMNS)
+                .where(SubscriptionRow.chat_id == chat_id, SubscriptionRow.active.is_(True))
+                .order_by(SubscriptionRow.id)
+            )
+        return [_subscription(row) for row in rows]
+
+    async def active_subscriptions(self) -> list[tuple[Subscription, Vector | None]]:
+        """Every active topic of every active chat, with its embedding."""
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(*_SUB_COLUMNS, SubscriptionRow.embedding)
+                .join(ChatRow, ChatRow.id == SubscriptionRow.chat_id)
+                .where(SubscriptionRow.active.is_(True), ChatRow.active.is_(True))
+                .order_by(SubscriptionRow.id)
+            )
+        return [(_subscription(row), from_blob(row.embedding)) for row in rows]
+
+    # --- alert outbox -------------------------------------------------------------------------
+
+    async def enqueue_alerts(
+        self, items: Sequence[tuple[int, int, str | None]], *, now: datetime | None = None
+    ) -> int:
+        """Queue (chat, story, topic) alerts; each (chat, story) once ever, inactive chats
+        skipped. Returns how many rows were new."""
+        at = now or _utcnow()
+        wanted: dict[tuple[int, int], str | None] = {}
+        for chat_id, story_id, topic in items:
+            wanted.setdefault((chat_id, story_id), topic)
+        if not wanted:
+            return 0
+        inserted = 0
+        async with self._write() as conn:
+            chat_ids = sorted({chat_id for chat_id, _ in wanted})
+            active: set[int] = set()
+            for chunk in _chunks(chat_ids):
+                result = await conn.execute(
+                    select(ChatRow.id).where(ChatRow.id.in_(chunk), ChatRow.active.is_(True))
+                )
+                active.update(result.scalars())
+            rows = [
+                {
+                    "chat_id": chat_id,
+                    "story_id": story_id,
+                    "topic": topic,
+                    "created_at": at,
+                    "attempts": 0,
+                    "next_attempt_at": at,
+                    "dropped": False,
+                }
+                for (chat_id, story_id), topic in wanted.items()
+                if chat_id in active
+            ]
+            for batch in _chunks(rows, 200):
+                result = await conn.execute(
+                    self._insert(OutboxRow)
+                    .values(list(batch))
+                    .on_conflict_do_nothing(index_elements=["chat_id", "story_id"])
+                    .returning(OutboxRow.id)
+                )
+                inserted += len(result.all())
+        return inserted
+
+    def _pending(self) -> ColumnElement[bool]:
+        return and_(OutboxRow.sent_at.is_(None), OutboxRow.dropped.is_(False))
+
+    async def due_alerts(
+        self,
+        now: datetime,
+        *,
+        limit: int = 100,
+        digest: bool = False,
+        chat_id: int | None = None,
+    ) -> list[OutboxItem]:
+        """Unsent alerts whose time has come, oldest first, for active chats in instant mode
+        (``digest=False``) or in digest mode (``digest=True``); optionally for one chat."""
+        mode = ChatRow.digest_time.is_not(None) if digest else ChatRow.digest_time.is_(None)
+        query = (
+            select(*_OUTBOX_COLUMNS)
+            .join(ChatRow, ChatRow.id == OutboxRow.chat_id)
+            .where(self._pending(), OutboxRow.next_attempt_at <= now, ChatRow.active.is_(True))
+            .where(mode)
+            .order_by(OutboxRow.created_at, OutboxRow.id)
+            .limit(limit)
+        )
+        if chat_id is not None:
+            query = query.where(OutboxRow.chat_id == chat_id)
+        async with self._read() as conn:
+            rows = await conn.execute(query)
+        return [_outbox(row) for row in rows]
+
+    async def pending_alerts(self, chat_id: int) -> list[OutboxItem]:
+        """All of a chat's unsent, undropped alerts, oldest first, whatever their retry time."""
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(*_OUTBOX_COLUMNS)
+                .where(OutboxRow.chat_id == chat_id, self._pending())
+                .order_by(OutboxRow.created_at, OutboxRow.id)
+            )
+        return [_outbox(row) for row in rows]
+
+    async def mark_sent(self, item_ids: Sequence[int], at: datetime) -> None:
+        """Telegram accepted these alerts (sending twice keeps the first time)."""
+        async with self._write() as conn:
+            for chunk in _chunks(list(item_ids)):
+                await conn.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(chunk), OutboxRow.sent_at.is_(None))
+                    .values(sent_at=at)
+                )
+
+    async def retry_later(self, item_id: int, at: datetime, error: str) -> None:
+        """A send failed: count the attempt and try again at ``at``."""
+        async with self._write() as conn:
+            await conn.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == item_id)
+                .values(
+                    attempts=OutboxRow.attempts + 1,
+                    next_attempt_at=at,
+                    last_error=error[:_MAX_ERROR],
+                )
+            )
+
+    async def drop_alerts(self, item_ids: Sequence[int], error: str) -> None:
+        """Give up on alerts that can never be sent (kept, marked ``dropped``)."""
+        async with self._write() as conn:
+            for chunk in _chunks(list(item_ids)):
+                await conn.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(chunk), OutboxRow.sent_at.is_(None))
+                    .values(dropped=True, last_error=error[:_MAX_ERROR])
+                )
+
+    async def digest_chats_due(self, now: datetime, *, tz: tzinfo | None = None) -> list[Chat]:
+        """Active digest-mode chats whose digest time has passed since their last digest.
+
+        ``digest_time`` is wall-clock time in ``tz`` (default: ``now``'s time zone, UTC for a
+        naive ``now``); pass the configured zone, e.g. ``ZoneInfo(settings.timezone)``.
+        """
+        now = _aware(now)
+        zone = tz or now.tzinfo or UTC
+        async with self._read() as conn:
+            rows = await conn.execute(
+                select(*_CHAT_COLUMNS)
+                .where(ChatRow.active.is_(True), ChatRow.digest_time.is_not(None))
+                .order_by(ChatRow.id)
+            )
+            due = []
+            for row in rows:
+                occurrence = _last_occurrence(now, row.digest_time, zone)
+                if row.last_digest_at is None or row.last_digest_at < occurrence:
+                    due.append(_chat(row))
+        return due
+
+    async def mark_digest_sent(self, chat_id: int, at: datetime) -> None:
+        async with self._write() as conn:
+            await conn.execute(
+                update(ChatRow).where(ChatRow.id == chat_id).values(last_digest_at=at)
+            )
