@@ -1,0 +1,57 @@
+"""The bot's typed state: ``BotData`` (services and settings) and the ``ContextTypes`` using it.
+
+Handlers reach services as ``context.bot_data.news`` instead of string keys. Nothing here is
+opened at import time: ``post_init`` fills ``services`` and ``post_shutdown`` closes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+if TYPE_CHECKING:
+    from bot.delivery import Deliverer
+    from config import Settings
+    from news.services import NewsServices
+
+__all__ = ["BotApplication", "BotContext", "BotData", "context_types"]
+
+
+@dataclass
+class BotData:
+    """Everything handlers and jobs share. PTB creates it without arguments; ``build_application``
+    sets ``settings`` and ``post_init`` sets ``services``."""
+
+    settings: Settings | None = None
+    services: NewsServices | None = None
+    owns_services: bool = False  # close them in post_shutdown (we opened them)
+    handles_updates: bool = True  # False in `newsbrief worker`: jobs only
+    deliverer: Deliverer | None = None  # set in post_init
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def news(self) -> NewsServices:
+        """The open news services; an error if used before ``post_init``."""
+        if self.services is None:
+            raise RuntimeError("news services are not open yet (post_init has not run)")
+        return self.services
+
+    @property
+    def config(self) -> Settings:
+        """The settings the application was built with."""
+        if self.settings is None:
+            raise RuntimeError("BotData.settings is not set (use build_application)")
+        return self.settings
+
+
+BotContext: TypeAlias = CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]
+BotApplication: TypeAlias = Application[
+    ExtBot[Any], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+
+def context_types() -> ContextTypes[BotContext, dict[Any, Any], dict[Any, Any], BotData]:
+    """``ContextTypes`` with ``BotData`` as ``context.bot_data``."""
+    return ContextTypes(bot_data=BotData)

@@ -1,0 +1,363 @@
+"""Every message the bot sends, as pure functions: data in, Telegram HTML out.
+
+Everything user- or article-derived goes through ``html.escape``; every message fits Telegram's
+4096-character limit (counted in UTF-16 code units, as Telegram does), and long briefings and
+digests are split at story boundaries. Link previews are turned off by the application defaults.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import time
+from typing import Protocol
+
+from telegram import InlineKeyboardMarkup
+
+from bot.keyboards import stories_keyboard, story_keyboard, topics_keyboard
+from news.models import StoryView, SubscribeResult, Subscription
+
+__all__ = [
+    "MAX_MESSAGE",
+    "Rendered",
+    "render_alert",
+    "render_briefing",
+    "render_digest",
+    "render_digest_set",
+    "render_error",
+    "render_help",
+    "render_link_summary",
+    "render_start",
+    "render_story_links",
+    "render_subscribe",
+    "render_topics",
+    "render_unsubscribe",
+    "telegram_length",
+]
+
+MAX_MESSAGE = 4096
+_TITLE_CHARS = 200
+_SUMMARY_CHARS = 420
+_LINK_SUMMARY_CHARS = 1500
+_TOPIC_CHARS = 80
+_SOURCES_SHOWN = 4
+_STORIES_PER_MESSAGE = 10
+_MAX_URL = 1000  # longer links are shown as plain names so a message always fits
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
+
+
+class BriefingItemLike(Protocol):
+    """What render needs of ``news.briefings.BriefingItem``."""
+
+    @property
+    def story(self) -> StoryView: ...
+    @property
+    def summary(self) -> str: ...
+
+
+class BriefingLike(Protocol):
+    """What render needs of ``news.briefings.Briefing``."""
+
+    @property
+    def topic(self) -> str | None: ...
+    @property
+    def items(self) -> Sequence[BriefingItemLike]: ...
+
+
+class LinkSummaryLike(Protocol):
+    """What render needs of ``news.briefings.LinkSummary``."""
+
+    @property
+    def story(self) -> StoryView: ...
+    @property
+    def summary(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One message: HTML text, its inline keyboard if any, and the stories it shows."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    story_ids: tuple[int, ...] = ()
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _clip(text: str, limit: int) -> str:
+    """Whitespace-normalized ``text`` cut at a word boundary to at most ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def _first_sentences(text: str, count: int = 2, limit: int = _SUMMARY_CHARS) -> str:
+    sentences = [s for s in _SENTENCE_END.split(" ".join(text.split())) if s]
+    return _clip(" ".join(sentences[:count]), limit)
+
+
+def _is_web_url(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://"))
+
+
+def _link(url: str, label: str) -> str:
+    if not _is_web_url(url) or len(url) > _MAX_URL:
+        return _esc(label)
+    return f'<a href="{_esc(url)}">{_esc(label)}</a>'
+
+
+def _sources_line(story: StoryView, shown: int = _SOURCES_SHOWN) -> str:
+    seen: set[str] = set()
+    links: list[str] = []
+    for source in story.sources:
+        name = _clip(source.source or source.url, 40)
+        if name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        links.append(_link(source.url, name))
+    if not links:
+        return ""
+    extra = len(links) - shown
+    line = " · ".join(links[:shown])
+    return line + (f" (+{extra} more)" if extra > 0 else "")
+
+
+def _story_block(number: int | None, story: StoryView, summary: str) -> str:
+    prefix = f"{number}. " if number is not None else ""
+    lines = [f"<b>{prefix}{_esc(_clip(story.title, _TITLE_CHARS))}</b>"]
+    sentences = _first_sentences(summary)
+    if sentences:
+        lines.append(_esc(sentences))
+    sources = _sources_line(story)
+    if sources:
+        lines.append(sources)
+    return "\n".join(lines)
+
+
+def _pack(
+    header: str,
+    blocks: Sequence[tuple[str, StoryView]],
+    *,
+    limit: int = MAX_MESSAGE,
+    per_message: int = _STORIES_PER_MESSAGE,
+) -> list[Rendered]:
+    """Pack story blocks into messages under ``limit``, splitting only between stories."""
+    messages: list[Rendered] = []
+    text, stories = header, list[StoryView]()
+    first = 1
+
+    def flush() -> None:
+        nonlocal text, stories, first
+        if stories:
+            keyboard = stories_keyboard(stories, first_number=first)
+            messages.append(Rendered(text, keyboard, tuple(story.id for story in stories)))
+            first += len(stories)
+        text, stories = "", []
+
+    for block, story in blocks:
+        candidate = f"{text}\n\n{block}" if text else block
+        if stories and (telegram_length(candidate) > limit or len(stories) >= per_message):
+            flush()
+            candidate = block
+        stories.append(story)
+        text = candidate
+    flush()
+    return messages
+
+
+def render_start(first_name: str | None, bot_username: str | None) -> str:
+    """Greeting for /start: who the bot is, then the help."""
+    name = f", {_esc(_clip(first_name, 64))}" if first_name else ""
+    return f"Hi{name}! I turn the news into short briefings.\n\n" + render_help(bot_username)
+
+
+def render_help(bot_username: str | None = None) -> str:
+    """The command list (/help), a few lines."""
+    lines = [
+        "<b>What I can do</b>",
+        "/brief [topic] — the top stories, or the latest on a topic",
+        "Send a question (\u201cwhat's new on the peace talks?\u201d) for a briefing",
+        "Send a link, or /summary URL — a short summary of the article",
+        "/subscribe TOPIC — alerts when a matching story appears",
+        "/unsubscribe TOPIC, /topics — manage your topics",
+        "/digest HH:MM — one daily digest instead of instant alerts; /digest off",
+        "/link ID — the full article link and other sources of a story",
+    ]
+    if bot_username:
+        lines.append(
+            f"In groups, address commands as /brief@{_esc(bot_username)} or mention "
+            f"@{_esc(bot_username)}."
+        )
+    return "\n".join(lines)
+
+
+def render_briefing(briefing: BriefingLike, *, limit: int = MAX_MESSAGE) -> list[Rendered]:
+    """A briefing: bold title, one or two summary sentences and source links per story.
+
+    An empty briefing becomes one message saying so and suggesting /subscribe.
+    """
+    topic = briefing.topic
+    if not briefing.items:
+        if topic:
+            shown = _esc(_clip(topic, _TOPIC_CHARS))
+            return [
+                Rendered(
+                    f"Nothing found on \u201c{shown}\u201d yet. Try /subscribe {shown} "
+                    "to get an alert when a story appears."
+                )
+            ]
+        return [
+            Rendered(
+                "No new stories since your last briefing. Try /subscribe TOPIC to get alerts."
+            )
+        ]
+    if topic:
+        header = f"<b>Briefing: {_esc(_clip(topic, _TOPIC_CHARS))}</b>"
+    else:
+        header = "<b>Top stories</b>"
+    blocks = [
+        (_story_block(number, item.story, item.summary), item.story)
+        for number, item in enumerate(briefing.items, start=1)
+    ]
+    return _pack(header, blocks, limit=limit)
+
+
+def render_link_summary(link: LinkSummaryLike) -> Rendered:
+    """The summary of a link the user sent, with the link and a "Full article" button."""
+    story = link.story
+    primary = story.sources[0] if story.sources else None
+    title = primary.title if primary and primary.title else story.title
+    lines = [f"<b>{_esc(_clip(title, _TITLE_CHARS))}</b>"]
+    summary = _clip(link.summary, _LINK_SUMMARY_CHARS)
+    lines.append(_esc(summary) if summary else "<i>No summary could be made of this page.</i>")
+    if primary is not None:
+        lines.append(_link(primary.url, _clip(primary.source or primary.url, 60)))
+    return Rendered("\n\n".join(lines), story_keyboard(story), (story.id,))
+
+
+def render_story_links(story: StoryView) -> str:
+    """Reply to "Full article" and /link ID: the canonical URL and the other sources."""
+    if not story.sources:
+        return f"<b>{_esc(_clip(story.title, _TITLE_CHARS))}</b>\nNo source is known for it."
+    primary, others = story.sources[0], story.sources[1:]
+    text = (
+        f"<b>{_esc(_clip(story.title, _TITLE_CHARS))}</b>\n"
+        f"{_link(primary.url, _clip(primary.url, 200))}\n"
+        f"Source: {_esc(_clip(primary.source, 60))}"
+    )
+    if others:
+        text += "\n\n<b>Also reported by</b>"
+        for index, source in enumerate(others):
+            line = (
+                f"\n• {_link(source.url, _clip(source.source or source.url, 60))}: "
+                f"{_esc(_clip(source.title, 120))}"
+            )
+            rest = len(others) - index
+            if telegram_length(text + line) > MAX_MESSAGE - 40:
+                text += f"\n… and {rest} more"
+                break
+            text += line
+    return text
+
+
+def render_subscribe(topic: str, result: SubscribeResult, *, limit: int) -> str:
+    """Answer to /subscribe: created, already there, or the cap reached."""
+    shown = _esc(_clip(topic, _TOPIC_CHARS))
+    if result.status == "created":
+        return (
+            f"Subscribed to \u201c{shown}\u201d. I will send an alert when a matching story "
+            f"appears. ({result.count}/{limit} topics)"
+        )
+    if result.status == "exists":
+        return f"You are already subscribed to \u201c{shown}\u201d."
+    return (
+        f"You have reached the limit of {limit} topics. Remove one with /unsubscribe TOPIC "
+        "(see /topics) before adding another."
+    )
+
+
+def render_unsubscribe(topic: str, removed: bool) -> str:
+    """Answer to /unsubscribe and its button."""
+    shown = _esc(_clip(topic, _TOPIC_CHARS))
+    if removed:
+        return f"Unsubscribed from \u201c{shown}\u201d."
+    return f"You were not subscribed to \u201c{shown}\u201d. See /topics."
+
+
+def render_topics(
+    subscriptions: Sequence[Subscription],
+    *,
+    limit: int,
+    digest_at: time | None = None,
+    timezone: str = "UTC",
+) -> Rendered:
+    """The chat's topics (/topics), each with an unsubscribe button."""
+    if not subscriptions:
+        return Rendered("You have no topics yet. Add one with /subscribe TOPIC.")
+    mode = (
+        f"Daily digest at {digest_at:%H:%M} ({_esc(timezone)})."
+        if digest_at is not None
+        else "Alerts are sent as soon as a story appears."
+    )
+    header = f"<b>Your topics</b> ({len(subscriptions)}/{limit})\n{mode}\n"
+    lines: list[str] = []
+    shown_subs: list[Subscription] = []
+    for sub in subscriptions:
+        line = f"• {_esc(_clip(sub.topic, _TOPIC_CHARS))}"
+        if telegram_length(header + "\n".join([*lines, line])) > MAX_MESSAGE - 60:
+            lines.append(f"… and {len(subscriptions) - len(shown_subs)} more")
+            break
+        lines.append(line)
+        shown_subs.append(sub)
+    # Telegram allows 100 buttons per keyboard.
+    return Rendered(header + "\n".join(lines), topics_keyboard(shown_subs[:100]))
+
+
+def render_alert(story: StoryView, summary: str, topic: str | None) -> Rendered:
+    """One instant alert: the matched topic, then the story with its "Full article" button."""
+    about = f" on \u201c{_esc(_clip(topic, _TOPIC_CHARS))}\u201d" if topic else ""
+    text = f"\U0001f514 <b>New{about}</b>\n\n{_story_block(None, story, summary)}"
+    return Rendered(text, story_keyboard(story), (story.id,))
+
+
+def render_digest(
+    items: Sequence[tuple[StoryView, str]], *, limit: int = MAX_MESSAGE
+) -> list[Rendered]:
+    """The daily digest of pending alerts, split at story boundaries under ``limit``."""
+    if not items:
+        return []
+    header = f"<b>Your daily digest</b> ({len(items)} {'story' if len(items) == 1 else 'stories'})"
+    blocks = [
+        (_story_block(number, story, summary), story)
+        for number, (story, summary) in enumerate(items, start=1)
+    ]
+    return _pack(header, blocks, limit=limit)
+
+
+def render_digest_set(at: time | None, timezone: str) -> str:
+    """Answer to /digest HH:MM and /digest off."""
+    if at is None:
+        return "Daily digest off: alerts will arrive as soon as a story appears."
+    return (
+        f"Daily digest at {at:%H:%M} ({_esc(timezone)}): your alerts will come together "
+        "once a day. /digest off to get them instantly again."
+    )
+
+
+def render_error(reason: str) -> str:
+    """A user-facing failure reason (already free of internals), escaped."""
+    return _esc(_clip(reason, 600))
