@@ -197,6 +197,7 @@ class SampleSite:
         self._last_modified = self._clock()
         self._runner: web.AppRunner | None = None
         self.base_url: str | None = None
+        self.fetched: set[str] = set()  # article paths served at least once
         for batch in released:
             self.release(batch)
 
@@ -395,6 +396,7 @@ class SampleSite:
         article = self.article_at(request.path)
         if article is None:
             raise web.HTTPNotFound()
+        self.fetched.add(article.path)
         html = self.page_html(article, self._base(request))
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
