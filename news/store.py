@@ -278,15 +278,16 @@ class Store:
     # --- lifecycle ----------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, url: str = DEFAULT_URL) -> Store:
-        """Connect and upgrade the schema to the newest migration."""
+    async def open(cls, url: str = DEFAULT_URL, *, revision: str = "head") -> Store:
+        """Connect and upgrade the schema to the newest migration (or to ``revision``, for
+        tests and maintenance)."""
         if make_url(url).get_backend_name() == "sqlite":
             engine, memory = _sqlite_engine(url)
         else:
             engine, memory = create_async_engine(url, pool_pre_ping=True), False
         store = cls(engine, memory=memory)
         try:
-            await store.migrate()
+            await store.migrate(revision)
         except BaseException:
             await engine.dispose()
             raise
