@@ -37,7 +37,8 @@ async def test_add_article_stores_every_field(store: Store) -> None:
     result = await store.add_article(article, feed_id=feed.id, now=NOW)
     assert (result.status, result.story_is_new) == ("new", True)
     stored = result.article
-    assert stored.id > 0 and stored.story_id == result.story_id
+    assert stored.id > 0
+    assert stored.story_id == result.story_id
     assert (stored.url, stored.title, stored.text, stored.source) == (
         article.url,
         article.title,
@@ -46,7 +47,8 @@ async def test_add_article_stores_every_field(store: Store) -> None:
     )
     assert (stored.published, stored.author, stored.language) == (published, "A. Writer", "en")
     assert stored.content_hash == content_hash(article.text)
-    assert stored.feed_id == feed.id and stored.fetched_at == NOW
+    assert stored.feed_id == feed.id
+    assert stored.fetched_at == NOW
     assert await store.get_article(stored.id) == stored
     assert await store.find_article("https://example.com/a") == stored
     assert await store.find_article("https://example.com/b") is None
@@ -56,15 +58,18 @@ async def test_add_article_stores_every_field(store: Store) -> None:
     assert story is not None
     assert (story.title, story.first_seen, story.last_seen) == (article.title, NOW, NOW)
     assert [s.article_id for s in story.sources] == [stored.id]
-    assert story.primary.source == "Example News" and story.primary.published == published
+    assert story.primary.source == "Example News"
+    assert story.primary.published == published
 
 
 async def test_same_url_is_a_duplicate(store: Store) -> None:
     first = await store.add_article(make_article(1), now=NOW)
     changed = dataclasses.replace(make_article(1), text=make_text(2), title="Updated")
     again = await store.add_article(changed, now=NOW + timedelta(hours=1))
-    assert again.status == "duplicate" and not again.story_is_new
-    assert again.article == first.article and again.story_id == first.story_id
+    assert again.status == "duplicate"
+    assert not again.story_is_new
+    assert again.article == first.article
+    assert again.story_id == first.story_id
     assert await store.count_articles() == 1
 
 
@@ -74,7 +79,8 @@ async def test_same_text_under_another_url_is_a_duplicate(store: Store) -> None:
     # case and whitespace do not matter to the content hash
     mirrored = make_article(2, text="  " + text.upper().replace(" ", "\n "), source="mirror.org")
     again = await store.add_article(mirrored)
-    assert again.status == "duplicate" and again.article.id == first.article.id
+    assert again.status == "duplicate"
+    assert again.article.id == first.article.id
     assert await store.count_articles() == 1
 
 
@@ -85,9 +91,11 @@ async def test_near_duplicate_joins_the_story_and_updates_last_seen(store: Store
     repost = make_article(2, text=text + " Read more at mirror.org.", source="mirror.org")
     joined = await store.add_article(repost, now=later)
     assert (joined.status, joined.story_is_new) == ("new", False)
-    assert joined.story_id == first.story_id and joined.article.id != first.article.id
+    assert joined.story_id == first.story_id
+    assert joined.article.id != first.article.id
     unrelated = await store.add_article(make_article(3), now=later)
-    assert unrelated.story_is_new and unrelated.story_id != first.story_id
+    assert unrelated.story_is_new
+    assert unrelated.story_id != first.story_id
 
     story = await store.get_story(first.story_id)
     assert story is not None
@@ -102,7 +110,8 @@ async def test_old_stories_are_not_joined(store: Store) -> None:
     first = await store.add_article(make_article(1, text=text), now=NOW)
     repost = make_article(2, text=text + " Again.", source="late.org")
     late = await store.add_article(repost, now=NOW + timedelta(hours=73))
-    assert late.story_is_new and late.story_id != first.story_id
+    assert late.story_is_new
+    assert late.story_id != first.story_id
 
 
 async def test_embedding_similarity_groups_and_is_stored(store: Store) -> None:
@@ -110,10 +119,13 @@ async def test_embedding_similarity_groups_and_is_stored(store: Store) -> None:
     close = await store.add_article(make_article(2), embedding=unit(1, 0.2, 0), now=NOW)
     far = await store.add_article(make_article(3), embedding=unit(0, 1, 0), now=NOW)
     none = await store.add_article(make_article(4), now=NOW)
-    assert close.story_id == first.story_id and not close.story_is_new
-    assert far.story_is_new and none.story_is_new
+    assert close.story_id == first.story_id
+    assert not close.story_is_new
+    assert far.story_is_new
+    assert none.story_is_new
     stored = await store.article_embedding(close.article.id)
-    assert stored is not None and stored.dtype == np.float32
+    assert stored is not None
+    assert stored.dtype == np.float32
     np.testing.assert_allclose(stored, unit(1, 0.2, 0))
     assert await store.article_embedding(none.article.id) is None
 
@@ -135,7 +147,8 @@ async def test_story_gains_an_embedding_from_a_later_article(store: Store) -> No
 
 
 async def test_list_count_and_pages(store: Store) -> None:
-    assert await store.count_articles() == 0 and await store.list_articles() == []
+    assert await store.count_articles() == 0
+    assert await store.list_articles() == []
     ids = [(await store.add_article(make_article(n))).article.id for n in range(5)]
     assert await store.count_articles() == 5
     assert [a.id for a in await store.list_articles(limit=2)] == ids[::-1][:2]
@@ -153,7 +166,8 @@ async def test_recent_stories_and_get_stories(store: Store) -> None:
     ]
     stories = await store.get_stories([old.story_id, 9999, new.story_id])
     assert [s.id for s in stories] == [old.story_id, new.story_id]
-    assert await store.get_story(9999) is None and await store.story_text(9999) is None
+    assert await store.get_story(9999) is None
+    assert await store.story_text(9999) is None
 
 
 async def test_search_stories_by_words(store: Store) -> None:
@@ -181,7 +195,8 @@ async def test_search_stories_by_words(store: Store) -> None:
     assert [s.id for s in await store.search_stories(["y_s"])] == [other.story_id]
     assert [s.id for s in await store.search_stories(["%"])] == [other.story_id]
     assert await store.search_stories(["nothing-like-this"]) == []
-    assert await store.search_stories([]) == [] and await store.search_stories(["  "]) == []
+    assert await store.search_stories([]) == []
+    assert await store.search_stories(["  "]) == []
     assert len(await store.search_stories(["peace"], limit=1)) == 1
 
 
@@ -206,4 +221,5 @@ async def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
     assert await store.count_articles() == 0
     assert await store.recent_stories(since=NOW - timedelta(days=1)) == []
     ok = await store.add_article(make_article(1), now=NOW)
-    assert ok.status == "new" and ok.story_is_new
+    assert ok.status == "new"
+    assert ok.story_is_new

@@ -12,9 +12,12 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 async def test_add_feed_is_idempotent_and_fills_a_missing_title(store: Store) -> None:
     first = await store.add_feed("https://example.com/rss")
-    assert first.title is None and first.error_count == 0 and first.next_check_at is None
+    assert first.title is None
+    assert first.error_count == 0
+    assert first.next_check_at is None
     again = await store.add_feed(" https://example.com/rss ", title="Example")
-    assert again.id == first.id and again.title == "Example"
+    assert again.id == first.id
+    assert again.title == "Example"
     kept = await store.add_feed("https://example.com/rss", title="Other")
     assert kept.title == "Example"
     other = await store.add_feed("https://example.org/atom")
@@ -52,8 +55,11 @@ async def test_due_feeds_and_update_feed(store: Store) -> None:
         last_error="timeout",
     )
     feed = (await store.list_feeds())[0]
-    assert feed.etag == '"v1"' and feed.last_modified == "Sat, 28 Nov 2026 11:00:00 GMT"
-    assert feed.title == "Feed A" and feed.error_count == 1 and feed.last_error == "timeout"
+    assert feed.etag == '"v1"'
+    assert feed.last_modified == "Sat, 28 Nov 2026 11:00:00 GMT"
+    assert feed.title == "Feed A"
+    assert feed.error_count == 1
+    assert feed.last_error == "timeout"
     assert feed.last_checked_at == NOW + timedelta(minutes=15)
     assert feed.next_check_at == NOW + timedelta(hours=1)
     assert feed.next_check_at.tzinfo is not None
@@ -62,7 +68,9 @@ async def test_due_feeds_and_update_feed(store: Store) -> None:
         a.id, checked_at=NOW, next_check_at=NOW, error_count=0, etag='"v2"', last_error=None
     )
     feed = (await store.list_feeds())[0]
-    assert feed.etag == '"v2"' and feed.last_error is None and feed.error_count == 0
+    assert feed.etag == '"v2"'
+    assert feed.last_error is None
+    assert feed.error_count == 0
 
 
 async def test_seen_and_mark_entries(store: Store) -> None:
@@ -92,7 +100,8 @@ async def test_remove_feed_by_url_or_id_keeps_articles(store: Store) -> None:
     assert await store.remove_feed(12345) is False
     assert await store.list_feeds() == []
     article = await store.get_article(result.article.id)
-    assert article is not None and article.feed_id is None
+    assert article is not None
+    assert article.feed_id is None
 
     again = await store.add_feed("https://a.example/feed")
     assert await store.seen_entries(again.id, ["x"]) == set()

@@ -77,7 +77,8 @@ async def test_previous_revision_upgrades_to_head_keeping_data(fresh_url: FreshU
         now = datetime.now(UTC)
         async with old.engine.begin() as conn:
             tables = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
-            assert "articles" in tables and "outbox" not in tables
+            assert "articles" in tables
+            assert "outbox" not in tables
             story_id = (
                 await conn.execute(
                     sa.text(
@@ -96,7 +97,8 @@ async def test_previous_revision_upgrades_to_head_keeping_data(fresh_url: FreshU
         async with store.engine.connect() as conn:
             assert await conn.run_sync(_diff(Base.metadata)) == []
         story = await store.get_story(story_id)
-        assert story is not None and story.title == "Old story"
+        assert story is not None
+        assert story.title == "Old story"
         # and the new tables work
         chat = await store.upsert_chat(7, kind="private", title=None)
         result = await store.add_article(make_article(1))

@@ -25,12 +25,15 @@ def unit(*values: float) -> np.ndarray:
 def test_blob_round_trip_is_float32_and_writable() -> None:
     vector = np.array([0.25, -1.5, 3.0], dtype=np.float64)
     blob = to_blob(vector)
-    assert blob is not None and len(blob) == 12
+    assert blob is not None
+    assert len(blob) == 12
     back = from_blob(blob)
-    assert back is not None and back.dtype == np.float32
+    assert back is not None
+    assert back.dtype == np.float32
     np.testing.assert_array_equal(back, vector.astype(np.float32))
     back[0] = 7.0  # a copy, not a view of the bytes
-    assert to_blob(None) is None and from_blob(None) is None
+    assert to_blob(None) is None
+    assert from_blob(None) is None
 
 
 def test_cosine() -> None:
@@ -70,7 +73,8 @@ def test_embedding_joins_when_close_enough() -> None:
     assert cosine(close, story) >= EMBEDDING_THRESHOLD > cosine(far, story)
     candidates = [StoryCandidate(5, [signature(make_text(5))], story)]
     match = choose_story(candidates, signature(make_text(6)), close)
-    assert match is not None and (match.story_id, match.by) == (5, "embedding")
+    assert match is not None
+    assert (match.story_id, match.by) == (5, "embedding")
     assert choose_story(candidates, signature(make_text(6)), far) is None
     # no embedding on either side: only MinHash counts
     assert choose_story(candidates, signature(make_text(6)), None) is None
@@ -84,7 +88,8 @@ def test_the_most_similar_story_wins() -> None:
         StoryCandidate(3, [signature(make_text(3))], unit(1, 0.3, 0)),
     ]
     match = choose_story(candidates, signature(make_text(9)), unit(1, 0.05, 0))
-    assert match is not None and match.story_id == 2
+    assert match is not None
+    assert match.story_id == 2
 
 
 def test_thresholds_are_inclusive_and_configurable() -> None:
