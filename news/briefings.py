@@ -1,0 +1,255 @@
+"""Briefings: pick the 3-5 stories a chat should read now, with one- or two-sentence summaries.
+
+- With a topic (``/brief ukraine`` or a plain question): stories of the last week that match the
+  topic by words (the store's word search, stronger when the words are in the title) or by
+  meaning (cosine of the topic's and the story's MiniLM embeddings), ranked by relevance weighted
+  by recency. Stories below the threshold are never shown: an empty briefing means nothing found.
+- Without a topic: the newest, most-covered stories since the chat's last briefing (and at least
+  the last two days) that it has not been shown yet; when there is nothing new, the newest
+  stories anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from news.models import StoredArticle, StoryView
+from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
+from news.topics import (
+    STOP_WORDS,
+    TextEncoder,
+    tokenize,
+    topic_words,
+    words_match,
+    wordset,
+)
+
+if TYPE_CHECKING:
+    from config import Settings
+    from news.ingest import Ingestor
+    from news.store import Store
+
+__all__ = [
+    "Briefing",
+    "BriefingItem",
+    "BriefingService",
+    "LinkSummary",
+    "question_topic",
+]
+
+logger = logging.getLogger(__name__)
+
+TOPIC_WINDOW = timedelta(days=7)  # how far back a topic briefing looks
+NEWS_WINDOW = timedelta(days=2)  # "what's new" for a chat that never had a briefing
+FALLBACK_WINDOW = timedelta(days=30)  # nothing new: the newest stories from this far back
+HALF_LIFE_HOURS = 24.0  # recency weight halves every day (towards a floor of 0.5)
+TEXT_HIT_MIN_SIMILARITY = 0.2  # a word found only deep in the text also needs some meaning
+CANDIDATES = 30
+
+# Words of a request that are not its topic: question words, filler, "news" itself.
+QUESTION_WORDS = wordset(
+    """what whats what's how why who whom whose when where which is are was were there any anything
+    new news latest newest update updates happening happened going on about regarding re tell me
+    show give get find please pls today todays today's recent recently now current currently story
+    stories headlines brief briefing summary summarize us i we you know hear heard something
+    everything with the a an of in on for to from up going's thing things hi hello hey can could
+    would will do does did has have had been be happen lately"""
+)
+
+
+def question_topic(text: str) -> str | None:
+    """The topic of a plain request ("what's new on the peace talks?" -> "peace talks").
+
+    Question and stop words are dropped, the remaining words kept in order; None when nothing
+    is left (the request is a plain "what's new?").
+    """
+    words = [w for w in tokenize(text) if w not in QUESTION_WORDS and w not in STOP_WORDS]
+    return " ".join(words) if words else None
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingItem:
+    story: StoryView
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    topic: str | None
+    items: list[BriefingItem]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary:
+    article: StoredArticle
+    story: StoryView
+    summary: str
+
+
+def _recency(story: StoryView, now: datetime) -> float:
+    """1.0 for a story seen just now, halving per HALF_LIFE_HOURS towards a floor of 0.5."""
+    age_hours = max(0.0, (now - story.last_seen).total_seconds() / 3600)
+    return 0.5 + 0.5 * math.pow(0.5, age_hours / HALF_LIFE_HOURS)
+
+
+def _coverage(story: StoryView) -> float:
+    """More sources, bigger story: 1.0 for one source, +0.35 per doubling."""
+    return 1.0 + 0.35 * math.log2(max(1, len(story.sources)))
+
+
+class BriefingService:
+    """Chooses and summarizes briefing stories; also summarizes links people send."""
+
+    def __init__(
+        self,
+        store: Store,
+        summaries: SummaryService,
+        encoder: TextEncoder | None,
+        settings: Settings,
+        *,
+        ingestor: Ingestor | None = None,
+    ) -> None:
+        self.store = store
+        self.summaries = summaries
+        self.encoder = encoder
+        self.settings = settings
+        self.ingestor = ingestor
+
+    async def brief(
+        self,
+        chat_id: int,
+        topic: str | None,
+        *,
+        limit: int = 5,
+        now: datetime | None = None,
+    ) -> Briefing:
+        """The chat's briefing (topic None: what's new); recorded so it is not repeated."""
+        now = now or datetime.now(UTC)
+        limit = max(1, min(limit, self.settings.briefing_stories))
+        topic = topic.strip() if topic else None
+        if topic:
+            stories = await self._topic_stories(topic, limit, now)
+        else:
+            stories = await self._new_stories(chat_id, limit, now)
+        items = await self._summarize(stories)
+        if items:
+            await self.store.record_briefing(chat_id, [item.story.id for item in items], now)
+        logger.info("briefing chat=%s topic=%r: %d stories", chat_id, topic, len(items))
+        return Briefing(topic=topic, items=items)
+
+    async def _new_stories(self, chat_id: int, limit: int, now: datetime) -> list[StoryView]:
+        chat = await self.store.get_chat(chat_id)
+        last = chat.last_briefing_at if chat is not None else None
+        # Everything since the last briefing, and at least NEWS_WINDOW back: stories the chat
+        # was not shown yet are news to it even if they came in before its last briefing.
+        since = now - NEWS_WINDOW if last is None else min(last, now - NEWS_WINDOW)
+        briefed = await self.store.briefed_story_ids(chat_id, since=now - FALLBACK_WINDOW)
+        recent = await self.store.recent_stories(since=since, limit=CANDIDATES * 4)
+        fresh = [story for story in recent if story.id not in briefed]
+        if not fresh:  # nothing new: the newest stories anyway, rather than an empty reply
+            fresh = await self.store.recent_stories(since=now - FALLBACK_WINDOW, limit=limit)
+        fresh.sort(key=lambda s: _coverage(s) * _recency(s, now), reverse=True)
+        return fresh[:limit]
+
+    async def _topic_stories(self, topic: str, limit: int, now: datetime) -> list[StoryView]:
+        since = now - TOPIC_WINDOW
+        words = topic_words(topic, extra_stop_words=QUESTION_WORDS)
+        hits = (
+            await self.store.search_stories(words, since=since, limit=CANDIDATES) if words else []
+        )
+        similarity = await self._similarities(topic, since)
+        threshold = self.settings.topic_threshold
+        relevance: dict[int, float] = {}
+        views: dict[int, StoryView] = {}
+        for story in hits[:CANDIDATES]:
+            # The store's search is loose (any word, as a substring): keep stories carrying
+            # every topic word, in the title (strong) or the text (weaker, and it also needs
+            # a little meaning, so a passing mention does not make a story relevant).
+            sim = similarity.get(story.id)
+            if words_match(words, story.title):
+                weight = 1.0
+            else:
+                article = await self.store.story_text(story.id)
+                text = f"{article.title}\n{article.text}" if article is not None else story.title
+                if not words_match(words, text):
+                    continue
+                if sim is not None and sim < TEXT_HIT_MIN_SIMILARITY:
+                    continue
+                weight = 0.6
+            relevance[story.id] = weight + max(sim or 0.0, 0.0)
+            views[story.id] = story
+        for story_id, sim in similarity.items():
+            if story_id not in relevance and sim >= threshold:
+                relevance[story_id] = sim
+        best = sorted(relevance, key=relevance.__getitem__, reverse=True)[: limit * 3]
+        for story_id in best:
+            if story_id not in views:
+                view = await self.store.get_story(story_id)
+                if view is not None:
+                    views[story_id] = view
+        ranked = sorted(
+            (views[sid] for sid in best if sid in views),
+            key=lambda s: relevance[s.id] * _recency(s, now),
+            reverse=True,
+        )
+        return ranked[:limit]
+
+    async def _similarities(self, topic: str, since: datetime) -> dict[int, float]:
+        """Cosine of the topic to each recent story's embedding (empty without an encoder)."""
+        if self.encoder is None:
+            return {}
+        stored = await self.store.story_embeddings(since=since)
+        if not stored:
+            return {}
+        query = await asyncio.to_thread(self.encoder.encode, [topic])
+        matrix = np.stack([vector for _, vector in stored]).astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query[0]))
+        scores = matrix @ query[0] / np.where(norms == 0, 1.0, norms)
+        return {
+            story_id: float(score) for (story_id, _), score in zip(stored, scores, strict=True)
+        }
+
+    async def _summarize(self, stories: Sequence[StoryView]) -> list[BriefingItem]:
+        """One batched summary call for all the stories' lead articles."""
+        articles: dict[int, StoredArticle] = {}
+        for story in stories:
+            article = await self.store.story_text(story.id)
+            if article is not None:
+                articles[story.id] = article
+        summaries = await self.summaries.summaries_for(
+            [a.id for a in articles.values()], length=BRIEF_LENGTH
+        )
+        return [
+            BriefingItem(story=story, summary=summaries.get(articles[story.id].id, ""))
+            for story in stories
+            if story.id in articles
+        ]
+
+    async def summarize_link(self, url: str) -> LinkSummary:
+        """Fetch (as user-supplied), extract, store and summarize a link someone sent.
+
+        Raises news.fetch.FetchError or news.extract.NotAnArticle with user-facing reasons.
+        A link already stored is not fetched again. Shared links do not trigger topic alerts.
+        """
+        from news.fetch import check_url
+
+        checked = await check_url(url, allow_loopback=self.settings.allow_loopback)
+        article = await self.store.find_article(checked)
+        if article is None:
+            if self.ingestor is None:
+                raise RuntimeError("BriefingService needs an ingestor to summarize links")
+            result = await self.ingestor.ingest_url(checked, user_supplied=True, notify=False)
+            article = result.article
+        story = await self.store.get_story(article.story_id)
+        if story is None:  # pragma: no cover - the store just returned the article's story
+            raise LookupError(f"story {article.story_id} vanished")
+        summary = await self.summaries.summary_for(article.id, length=LINK_LENGTH)
+        return LinkSummary(article=article, story=story, summary=summary)
