@@ -1,0 +1,102 @@
+"""Several writers on one database: two Store instances (separate connection pools, as the bot
+and a worker process have) and two real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from news.store import Store
+from tests.store.conftest import make_article
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def second(store: Store, db_url: str) -> AsyncIterator[Store]:
+    """Another Store on the same database, as another process would have."""
+    other = await Store.open(db_url)
+    yield other
+    await other.close()
+
+
+async def test_same_article_from_two_writers_is_stored_once(store: Store, second: Store) -> None:
+    article = make_article(1)
+    results = await asyncio.gather(
+        *(s.add_article(article) for _ in range(4) for s in (store, second))
+    )
+    assert Counter(r.status for r in results) == {"new": 1, "duplicate": 7}
+    assert len({r.article.id for r in results}) == 1
+    assert await store.count_articles() == 1
+    assert len(await store.recent_stories(since=results[0].article.fetched_at)) == 1
+
+
+async def test_two_writers_store_everything(store: Store, second: Store) -> None:
+    articles = [make_article(n) for n in range(20)]
+    results = await asyncio.gather(*(s.add_article(a) for a in articles for s in (store, second)))
+    assert Counter(r.status for r in results) == {"new": 20, "duplicate": 20}
+    assert await second.count_articles() == 20
+
+
+async def test_concurrent_subscribe_and_enqueue(store: Store, second: Store) -> None:
+    await store.upsert_chat(1, kind="private", title=None)
+    subs = await asyncio.gather(
+        store.subscribe(1, "space", embedding=None, limit=5),
+        second.subscribe(1, "Space", embedding=None, limit=5),
+    )
+    assert sorted(s.status for s in subs) == ["created", "exists"]
+    assert len(await store.list_subscriptions(1)) == 1
+
+    stories = [(await store.add_article(make_article(n))).story_id for n in range(10)]
+    items = [(1, s, "space") for s in stories]
+    added = await asyncio.gather(store.enqueue_alerts(items), second.enqueue_alerts(items))
+    assert sum(added) == 10
+    assert len(await second.pending_alerts(1)) == 10
+
+
+_WORKER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from collections import Counter
+    from news.store import Store
+    from tests.store.conftest import make_article
+
+    async def main(url: str) -> None:
+        store = await Store.open(url)
+        try:
+            results = [await store.add_article(make_article(n)) for n in range(30)]
+        finally:
+            await store.close()
+        print(Counter(r.status for r in results)["new"])
+
+    asyncio.run(main(sys.argv[1]))
+    """
+)
+
+
+@pytest.mark.slow
+async def test_two_processes_share_the_database(db_url: str, store: Store) -> None:
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _WORKER,
+            db_url,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    outputs = [await p.communicate() for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err.decode()
+    assert sum(int(out) for out, _ in outputs) == 30
+    assert await store.count_articles() == 30
