@@ -1076,6 +1076,7 @@ class StandIn:
                 "limited_gifts": False,
                 "unique_gifts": False,
                 "premium_subscription": False,
+                "gifts_from_channels": False,
             },
         )
         return chat
