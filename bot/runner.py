@@ -1,13 +1,99 @@
-"""Placeholder: its owner replaces this module (see bot/cli.py COMMAND_MODULES)."""
+"""``newsbrief run`` (the bot: updates, feed polling and alert delivery in one process) and
+``newsbrief worker`` (feed polling and delivery only, against the shared database).
+
+``run`` polls Telegram by default and switches to a webhook when ``NEWSBRIEF_WEBHOOK_URL`` is
+set (listening on ``NEWSBRIEF_WEBHOOK_LISTEN``:``NEWSBRIEF_WEBHOOK_PORT``, checking
+``NEWSBRIEF_WEBHOOK_SECRET``). For several processes on one database, run the bot with
+``run --no-jobs`` and exactly one ``worker``, so alerts are delivered by one process only.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
 from typing import Any
+from urllib.parse import urlsplit
+
+from config import ConfigError, Settings
+
+__all__ = ["register", "run_bot", "run_worker"]
+
+logger = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:  # argparse._SubParsersAction
-    del subparsers
+    """Add ``run`` and ``worker`` to the ``newsbrief`` parser."""
+    run = subparsers.add_parser(
+        "run",
+        help="run the bot (polling, or webhook when NEWSBRIEF_WEBHOOK_URL is set)",
+        description="Run the Telegram bot: updates, feed polling and alert delivery.",
+    )
+    run.add_argument(
+        "--no-jobs",
+        action="store_true",
+        help="handle updates only; leave feed polling and delivery to `newsbrief worker`",
+    )
+    run.set_defaults(func=run_bot)
+    worker = subparsers.add_parser(
+        "worker",
+        help="poll feeds and deliver alerts without handling Telegram updates",
+        description="Feed polling and alert delivery against the shared database.",
+    )
+    worker.set_defaults(func=run_worker)
 
 
-__all__ = ["argparse", "register"]
+def run_bot(settings: Settings, args: argparse.Namespace) -> int:
+    """Build the application and run it until SIGINT/SIGTERM."""
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    app = build_application(settings, jobs=not getattr(args, "no_jobs", False))
+    if settings.webhook_url:
+        if settings.webhook_secret is None:
+            raise ConfigError(
+                "NEWSBRIEF_WEBHOOK_SECRET is not set: webhook mode needs a secret token "
+                "(export NEWSBRIEF_WEBHOOK_SECRET=<random letters, digits, _ and ->)"
+            )
+        logger.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        logger.info("polling mode")
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return 0
+
+
+async def _worker(settings: Settings) -> None:
+    from bot.app import build_application
+
+    app = build_application(settings, handle_updates=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        await app.start()  # the job queue; no updater, so no update is consumed
+        logger.info("worker running: feed polling and alert delivery")
+        await stop.wait()
+        await app.stop()
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+def run_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Run feed polling and alert delivery until SIGINT/SIGTERM."""
+    del args
+    asyncio.run(_worker(settings))
+    return 0

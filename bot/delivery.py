@@ -1,0 +1,348 @@
+"""Alert delivery you can trust: drain the store's outbox within Telegram's limits.
+
+- A row is marked sent only after Telegram accepted the message, so a crash (even SIGKILL)
+  loses nothing; at most the message in flight is sent again after a restart.
+- 429: the rate limiter waits ``retry_after`` and retries; if that is not enough, the row is
+  retried after ``retry_after``. 5xx, timeouts and dropped connections: the row is retried with
+  exponential backoff and the round stops (Telegram is unwell). 403 (the user blocked the bot):
+  the chat is deactivated. 400 for one row: retried a few times, then dropped with the error,
+  so one poison row never blocks the queue.
+- Pace: ``PacedRateLimiter`` keeps the whole bot under ~30 messages/s overall, 20/min per group
+  and 1/s per private chat, each with a short burst as Telegram tolerates.
+- Digests: at each digest chat's time, its pending alerts go out as one message (split at 4096
+  characters), and are marked sent chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from aiolimiter import AsyncLimiter
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.ext import AIORateLimiter
+
+from bot import render
+from news.models import OutboxItem, StoryView
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Coroutine
+
+    from telegram._utils.types import JSONDict
+
+    from bot.context import BotContext
+    from news.services import NewsServices
+
+__all__ = [
+    "Deliverer",
+    "DeliveryReport",
+    "PacedRateLimiter",
+    "backoff",
+    "digest_job",
+    "drain_job",
+    "poll_job",
+]
+
+logger = logging.getLogger(__name__)
+
+OVERALL_PER_SECOND = 30.0  # Telegram: about 30 messages per second to different chats
+OVERALL_BURST = 30
+GROUP_PER_MINUTE = 20.0  # Telegram: 20 messages per minute to one group
+GROUP_BURST = 5
+CHAT_INTERVAL = 1.0  # Telegram: about one message per second to one private chat
+CHAT_BURST = 3  # "short bursts are tolerated"
+MARGIN = 1.03  # stay a little under each documented rate
+MAX_ATTEMPTS = 5  # a row Telegram refuses (400) this many times is dropped
+BACKOFF_BASE = 2.0
+BACKOFF_CAP = 300.0
+
+
+def backoff(attempts: int, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
+    """Seconds before retry number ``attempts + 1``: exponential, capped, with 10% jitter."""
+    delay = min(cap, base * 2 ** max(0, attempts))
+    return delay * random.uniform(0.9, 1.1)
+
+
+class PacedRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter (overall and per-group rates, waiting out 429s) plus a per-chat pace
+    for private chats: Telegram's documented limits, with short bursts."""
+
+    def __init__(self, *, max_retries: int = 3, max_chats: int = 10_000) -> None:
+        # Leaky buckets: ``max_rate`` tokens of burst, refilled at the documented rate.
+        super().__init__(
+            overall_max_rate=OVERALL_BURST,
+            overall_time_period=OVERALL_BURST / OVERALL_PER_SECOND * MARGIN,
+            group_max_rate=GROUP_BURST,
+            group_time_period=GROUP_BURST * 60 / GROUP_PER_MINUTE * MARGIN,
+            max_retries=max_retries,
+        )
+        self._max_chats = max_chats
+        self._chat_limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
+
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chat_limiters.pop(chat_id, None)
+        if limiter is None:
+            limiter = AsyncLimiter(CHAT_BURST, CHAT_BURST * CHAT_INTERVAL * MARGIN)
+        self._chat_limiters[chat_id] = limiter  # most recently used last
+        while len(self._chat_limiters) > self._max_chats:
+            self._chat_limiters.popitem(last=False)
+        return limiter
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        chat_id = data.get("chat_id")
+        paced = (
+            isinstance(chat_id, int)
+            and chat_id > 0
+            and endpoint.startswith("send")
+            and endpoint != "sendChatAction"
+        )
+        if paced:
+            assert isinstance(chat_id, int)
+            async with self._chat_limiter(chat_id):
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+        return await super().process_request(
+            callback, args, kwargs, endpoint, data, rate_limit_args
+        )
+
+
+@dataclass
+class DeliveryReport:
+    """What one drain or digest round did."""
+
+    sent: int = 0
+    retried: int = 0
+    dropped: int = 0
+    deactivated: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class _StopRound(Exception):
+    """Telegram is unreachable or failing: stop this round, retry later."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Deliverer:
+    """Sends outbox rows (instant alerts) and digests through ``bot``; see the module doc."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        services: NewsServices,
+        *,
+        batch: int = 300,
+        concurrency: int = 64,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.bot = bot
+        self.services = services
+        self.batch = batch
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self._lock = asyncio.Lock()
+
+    # --- content ---------------------------------------------------------------------------
+
+    async def _content(self, story_ids: Sequence[int]) -> dict[int, tuple[StoryView, str]]:
+        """Stories and their summaries, once per story for a whole round."""
+        stories: dict[int, StoryView] = {}
+        for story_id in dict.fromkeys(story_ids):
+            story = await self.services.store.get_story(story_id)
+            if story is not None and story.sources:
+                stories[story_id] = story
+        article_ids = [story.sources[0].article_id for story in stories.values()]
+        summaries: dict[int, str] = {}
+        if article_ids:
+            try:
+                summaries = await self.services.summaries.summaries_for(article_ids)
+            except Exception:  # a summary is a nicety: alert with the title alone
+                logger.exception("summaries for alerts failed")
+        return {
+            sid: (story, summaries.get(story.sources[0].article_id, ""))
+            for sid, story in stories.items()
+        }
+
+    # --- outcome bookkeeping -----------------------------------------------------------------
+
+    async def _drop(self, item: OutboxItem, error: str, report: DeliveryReport) -> None:
+        logger.warning("alert %s to chat %s dropped: %s", item.id, item.chat_id, error)
+        await self.services.store.drop_alerts([item.id], error)
+        report.dropped += 1
+
+    async def _retry(
+        self, item: OutboxItem, delay: float, error: str, report: DeliveryReport
+    ) -> None:
+        await self.services.store.retry_later(item.id, _now() + timedelta(seconds=delay), error)
+        report.retried += 1
+
+    async def _deliver_one(
+        self, item: OutboxItem, content: tuple[StoryView, str] | None, report: DeliveryReport
+    ) -> str:
+        """Send one alert and record the outcome: sent, retry, dropped or deactivated."""
+        store = self.services.store
+        if content is None:
+            await self._drop(item, "story no longer exists", report)
+            return "dropped"
+        story, summary = content
+        rendered = render.render_alert(story, summary, item.topic)
+        try:
+            await self.bot.send_message(
+                item.chat_id, rendered.text, reply_markup=rendered.keyboard
+            )
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            delay = seconds.total_seconds() if isinstance(seconds, timedelta) else float(seconds)
+            await self._retry(item, delay, "429 flood control", report)
+            raise _StopRound from exc
+        except Forbidden as exc:
+            logger.info("chat %s blocked the bot; deactivating it", item.chat_id)
+            await store.deactivate_chat(item.chat_id)
+            report.deactivated += 1
+            report.errors.append(f"403 {exc.message}")
+            return "deactivated"
+        except BadRequest as exc:
+            if item.attempts + 1 >= self.max_attempts:
+                await self._drop(item, f"400 {exc.message}", report)
+                return "dropped"
+            await self._retry(item, backoff(item.attempts), f"400 {exc.message}", report)
+            return "retry"
+        except InvalidToken:
+            raise
+        except NetworkError as exc:  # 5xx, timeouts, dropped connections
+            await self._retry(item, backoff(item.attempts), f"network: {exc.message}", report)
+            raise _StopRound from exc
+        await store.mark_sent([item.id], _now())
+        report.sent += 1
+        return "sent"
+
+    # --- rounds ------------------------------------------------------------------------------
+
+    async def drain(self) -> DeliveryReport:
+        """Send every due instant alert, batch by batch, until none is due (or Telegram fails)."""
+        report = DeliveryReport()
+        async with self._lock:
+            while True:
+                items = await self.services.store.due_alerts(_now(), limit=self.batch)
+                if not items:
+                    break
+                if not await self._round(items, report):
+                    break
+        if report.sent or report.retried or report.dropped or report.deactivated:
+            logger.info(
+                "alerts: %d sent, %d to retry, %d dropped, %d chats deactivated",
+                report.sent,
+                report.retried,
+                report.dropped,
+                report.deactivated,
+            )
+        return report
+
+    async def _round(self, items: Sequence[OutboxItem], report: DeliveryReport) -> bool:
+        """One batch: chats in parallel (the rate limiter paces them), each chat in order.
+        Returns False when the round was stopped by a Telegram failure."""
+        content = await self._content([item.story_id for item in items])
+        by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            by_chat[item.chat_id].append(item)
+        stopped = asyncio.Event()
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        async def chat_worker(chat_items: list[OutboxItem]) -> None:
+            async with semaphore:
+                for item in chat_items:
+                    if stopped.is_set():
+                        return
+                    try:
+                        outcome = await self._deliver_one(item, content.get(item.story_id), report)
+                    except _StopRound:
+                        stopped.set()
+                        return
+                    if outcome == "deactivated":
+                        return  # the store dropped the chat's other rows
+
+        await asyncio.gather(*(chat_worker(chat_items) for chat_items in by_chat.values()))
+        return not stopped.is_set()
+
+    async def send_digests(self) -> DeliveryReport:
+        """Send the digest of every chat whose digest time has come."""
+        report = DeliveryReport()
+        store = self.services.store
+        async with self._lock:
+            for chat in await store.digest_chats_due(_now()):
+                try:
+                    await self._send_digest(chat.id, report)
+                except _StopRound:
+                    break
+        return report
+
+    async def _send_digest(self, chat_id: int, report: DeliveryReport) -> None:
+        store = self.services.store
+        items = await store.pending_alerts(chat_id)
+        content = await self._content([item.story_id for item in items])
+        by_story: dict[int, list[int]] = defaultdict(list)
+        for item in items:
+            by_story[item.story_id].append(item.id)
+        gone = [item.id for item in items if item.story_id not in content]
+        if gone:
+            await store.mark_sent(gone, _now())  # nothing left to tell about these stories
+        entries = [content[sid] for sid in by_story if sid in content]
+        for message in render.render_digest(entries):
+            try:
+                await self.bot.send_message(chat_id, message.text, reply_markup=message.keyboard)
+            except Forbidden:
+                await store.deactivate_chat(chat_id)
+                report.deactivated += 1
+                return
+            except BadRequest as exc:
+                logger.warning("digest for chat %s refused: %s", chat_id, exc.message)
+                report.errors.append(f"400 {exc.message}")
+                continue  # the rest of the digest still goes out; these rows stay pending
+            except (RetryAfter, NetworkError) as exc:
+                report.errors.append(str(exc))
+                raise _StopRound from exc  # not marked: the digest is retried next round
+            ids = [i for story in message.story_ids for i in by_story.get(story, [])]
+            await store.mark_sent(ids, _now())
+            report.sent += 1
+        await store.mark_digest_sent(chat_id, _now())
+
+
+# --- jobs (JobQueue callbacks) ---------------------------------------------------------------
+
+
+async def drain_job(context: BotContext) -> None:
+    """Repeating job: deliver due instant alerts."""
+    deliverer = context.bot_data.deliverer
+    if deliverer is not None:
+        await deliverer.drain()
+
+
+async def digest_job(context: BotContext) -> None:
+    """Repeating job: send digests whose time has come."""
+    deliverer = context.bot_data.deliverer
+    if deliverer is not None:
+        await deliverer.send_digests()
+
+
+async def poll_job(context: BotContext) -> None:
+    """Repeating job: poll due feeds; new matching articles land in the outbox."""
+    report = await context.bot_data.news.ingestor.poll_feeds()
+    logger.info("feeds polled: %s", report)

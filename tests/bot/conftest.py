@@ -1,0 +1,133 @@
+"""Fixtures for the bot's unit tests: the real application and news services, offline.
+
+The application is the one ``build_application`` makes, with ``OfflineTelegram`` as its Bot API
+transport; the news services are the real ones (``open_services``) on a temporary SQLite file,
+with small deterministic stand-ins for the two models.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from telegram import Update
+
+from bot.app import build_application
+from bot.context import BotApplication
+from config import Settings
+from news.models import AddResult, Article
+from news.services import NewsServices, open_services
+from tests.bot.fakes import (
+    Chat,
+    FakeEncoder,
+    FakeSummarizer,
+    OfflineTelegram,
+    callback_update,
+    message_update,
+)
+
+TOKEN = "123456789:AAUnitTestTokenNeverSentAnywhere0000"
+
+
+async def settle(limit: float = 10.0) -> None:
+    """Wait for the application's background tasks (``block=False`` handlers) to finish."""
+    me = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while True:
+        pending = [
+            task
+            for task in asyncio.all_tasks()
+            if task is not me and task.get_name().startswith("Application:") and not task.done()
+        ]
+        if not pending:
+            return
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise TimeoutError(f"handlers still running: {pending}")
+        await asyncio.wait(pending, timeout=remaining)
+
+
+@dataclass
+class Harness:
+    """The application, its offline Telegram and its services."""
+
+    app: BotApplication
+    telegram: OfflineTelegram
+    services: NewsServices
+    encoder: FakeEncoder
+
+    async def process(self, payload: dict[str, Any]) -> None:
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        await settle()
+
+    async def send(self, text: str, chat: Chat | None = None, **kwargs: Any) -> list[str]:
+        """Send ``text`` as a user; the texts the bot sent to that chat in response."""
+        chat = chat or Chat()
+        before = len(self.telegram.calls)
+        await self.process(message_update(text, chat, **kwargs))
+        return [
+            call.params["text"]
+            for call in self.telegram.calls[before:]
+            if call.method in ("sendMessage", "editMessageText")
+            and call.params.get("chat_id") == chat.id
+        ]
+
+    async def press(self, data: str, chat: Chat | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Press a button; the Bot API calls the bot made in response."""
+        before = len(self.telegram.calls)
+        await self.process(callback_update(data, chat))
+        return [(call.method, call.params) for call in self.telegram.calls[before:]]
+
+    async def add_article(
+        self, title: str, text: str, url: str, source: str = "Example News"
+    ) -> AddResult:
+        article = Article(url=url, title=title, text=text, source=source, published=_now())
+        [vector] = self.encoder.encode([f"{title}. {text}"])
+        return await self.services.store.add_article(article, embedding=vector)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        telegram_token=SecretStr(TOKEN),
+        telegram_api_url="http://telegram.invalid/bot",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        allow_loopback=True,
+        max_subscriptions=3,
+        fetch_timeout=5.0,
+    )
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[NewsServices]:
+    opened = await open_services(settings, encoder=FakeEncoder(), summarizer=FakeSummarizer())
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+@pytest.fixture
+async def harness(settings: Settings, services: NewsServices) -> AsyncIterator[Harness]:
+    telegram = OfflineTelegram()
+    app = build_application(
+        settings, services, jobs=False, request=telegram, updates_request=telegram
+    )
+    async with app:
+        assert app.post_init is not None
+        await app.post_init(app)
+        encoder = services.encoder
+        assert isinstance(encoder, FakeEncoder)
+        yield Harness(app, telegram, services, encoder)
+    assert telegram.unexpected == [], "the bot called Bot API methods the test did not expect"

@@ -1,0 +1,166 @@
+"""Alert delivery against the real store: sent once, marked only when accepted, and every
+Telegram failure (429, 5xx, dropped connection, 403, 400) handled without losing an alert."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+
+from bot import delivery
+from bot.delivery import Deliverer, backoff
+from tests.bot.conftest import Harness
+from tests.bot.fakes import Fault
+
+CHATS = (11, 12, 13)
+TEXTS = (
+    "A storm hit the coast. Roads closed.",
+    "Ferries stopped at noon. Ports shut until the weekend.",
+    "Schools stay shut on Friday. Parents look for childcare.",
+)
+
+
+def deliverer(harness: Harness) -> Deliverer:
+    found = harness.app.bot_data.deliverer
+    assert found is not None
+    return found
+
+
+async def queue_alerts(harness: Harness, chats: tuple[int, ...] = CHATS, n: int = 0) -> int:
+    store = harness.services.store
+    result = await harness.add_article(
+        f"Storm hits the coast {n}", TEXTS[n], f"https://s.example/{n}"
+    )
+    for chat_id in chats:
+        await store.upsert_chat(chat_id, kind="private", title=None)
+    await store.enqueue_alerts([(chat_id, result.story_id, "storm") for chat_id in chats])
+    return result.story_id
+
+
+def alerts_to(harness: Harness, chat_id: int) -> list[str]:
+    return [t for t in harness.telegram.texts(chat_id) if "New on" in t]
+
+
+async def pending(harness: Harness) -> int:
+    later = datetime.now(UTC) + timedelta(days=1)
+    return len(await harness.services.store.due_alerts(later, limit=1000))
+
+
+def travel(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Move the deliverer's clock forward (retry times are in the store)."""
+    moved = datetime.now(UTC) + timedelta(seconds=seconds)
+    monkeypatch.setattr(delivery, "_now", lambda: moved)
+
+
+async def test_alerts_are_sent_once_and_marked(harness: Harness) -> None:
+    story_id = await queue_alerts(harness)
+    report = await deliverer(harness).drain()
+    assert report.sent == 3
+    for chat_id in CHATS:
+        [text] = alerts_to(harness, chat_id)
+        assert "Storm hits the coast" in text
+        assert "\u201cstorm\u201d" in text
+    markup = harness.telegram.sent(11)[0]["reply_markup"]
+    assert markup["inline_keyboard"][0][0]["callback_data"] == f"v1:full:{story_id}"
+    assert await pending(harness) == 0
+    again = await deliverer(harness).drain()
+    assert again.sent == 0
+    assert len(harness.telegram.sent()) == 3
+
+
+async def test_429_waits_retry_after_and_retries(harness: Harness) -> None:
+    await queue_alerts(harness, (21,))
+    harness.telegram.fail("sendMessage", Fault(429, "Too Many Requests", retry_after=1))
+    report = await deliverer(harness).drain()
+    attempts = [c for c in harness.telegram.calls if c.method == "sendMessage"]
+    assert len(attempts) == 2
+    assert attempts[1].at - attempts[0].at >= 1.0
+    assert report.sent == 1
+    assert len(alerts_to(harness, 21)) == 1
+    assert await pending(harness) == 0
+
+
+@pytest.mark.parametrize(
+    "fault", [Fault(500, "Internal Server Error"), Fault(502, "Bad Gateway"), Fault(0, drop=True)]
+)
+async def test_server_errors_and_dropped_connections_retry_later(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, fault: Fault
+) -> None:
+    await queue_alerts(harness, (31,))
+    harness.telegram.fail("sendMessage", fault)
+    report = await deliverer(harness).drain()
+    assert report.sent == 0
+    assert report.retried == 1
+    assert await pending(harness) == 1  # kept, with a later attempt time
+    travel(monkeypatch, 60)
+    report = await deliverer(harness).drain()
+    assert report.sent == 1
+    assert len(alerts_to(harness, 31)) == 1
+    assert await pending(harness) == 0
+
+
+async def test_403_deactivates_only_that_chat(harness: Harness) -> None:
+    await harness.services.topics.subscribe(41, "storm")
+    await queue_alerts(harness, (41, 42))
+    harness.telegram.fail("sendMessage", Fault(403, "Forbidden: bot was blocked", chat_id=41))
+    report = await deliverer(harness).drain()
+    assert report.deactivated == 1
+    assert report.sent == 1
+    assert len(alerts_to(harness, 42)) == 1
+    chat = await harness.services.store.get_chat(41)
+    assert chat is not None
+    assert not chat.active
+    assert await harness.services.topics.list(41) == []
+    assert await pending(harness) == 0
+
+
+async def test_a_poison_row_is_dropped_after_attempts_and_blocks_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await queue_alerts(harness, (51, 52))
+    harness.telegram.fail("sendMessage", Fault(400, "Bad Request: odd", chat_id=51), count=50)
+    report = await deliverer(harness).drain()
+    assert report.sent == 1
+    assert len(alerts_to(harness, 52)) == 1
+    for hop in range(1, delivery.MAX_ATTEMPTS + 2):
+        travel(monkeypatch, 3600 * hop)
+        await deliverer(harness).drain()
+    tries = [c for c in harness.telegram.calls if c.params.get("chat_id") == 51]
+    assert len(tries) == delivery.MAX_ATTEMPTS
+    assert await pending(harness) == 0
+
+
+async def test_one_private_chat_gets_about_one_message_per_second(harness: Harness) -> None:
+    start = harness.telegram.calls[-1].at if harness.telegram.calls else 0.0
+    for n in range(6):
+        await harness.app.bot.send_message(61, f"message {n}")
+    sends = [c.at for c in harness.telegram.calls if c.params.get("chat_id") == 61]
+    assert len(sends) == 6
+    # a burst of CHAT_BURST, then one per CHAT_INTERVAL (Telegram: ~1/s, short bursts)
+    assert sends[-1] - sends[0] >= (6 - delivery.CHAT_BURST) * delivery.CHAT_INTERVAL * 0.95
+    assert start <= sends[0]
+
+
+async def test_digest_chats_get_one_message_at_their_time(harness: Harness) -> None:
+    store = harness.services.store
+    await store.upsert_chat(71, kind="private", title=None)
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    now = datetime.now(UTC)
+    await store.set_digest(71, time(now.hour, now.minute), now=yesterday)
+    await queue_alerts(harness, (71,), n=1)
+    await queue_alerts(harness, (71,), n=2)
+    assert (await deliverer(harness).drain()).sent == 0  # digest chats wait for their time
+    report = await deliverer(harness).send_digests()
+    assert report.sent == 1
+    [text] = harness.telegram.texts(71)
+    assert "Your daily digest</b> (2 stories)" in text
+    assert "Storm hits the coast 1" in text
+    assert "Storm hits the coast 2" in text
+    assert await pending(harness) == 0
+    assert (await deliverer(harness).send_digests()).sent == 0  # once a day
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [backoff(n) for n in range(12)]
+    assert delays[1] > delays[0] * 1.5
+    assert max(delays) <= delivery.BACKOFF_CAP * 1.1

@@ -1,0 +1,278 @@
+"""Handlers driven through the real dispatcher (``app.process_update``), offline.
+
+The Bot API is ``OfflineTelegram`` (nothing reaches the network); the news services are the real
+ones on a temporary SQLite file; links are served by a local HTTP server.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.render import MAX_MESSAGE, telegram_length
+from news.fetch import FetchError
+from tests.bot.conftest import TOKEN, Harness
+from tests.bot.fakes import BOT_USERNAME, Chat
+from tests.support.http_server import LocalHTTPServer, Route
+
+GROUP = Chat(id=-500, type="supergroup", title="Newsroom", user_id=8, first_name="Bo")
+
+ARTICLE = """<!doctype html><html><head><title>Harbour bridge reopens</title>
+<meta property="og:site_name" content="Coast Daily"></head><body><article>
+<h1>Harbour bridge reopens after repairs</h1>
+<p>The harbour bridge reopened on Monday after eight months of repairs that cost the city
+more than forty million euros, officials said at a ceremony attended by hundreds of people.</p>
+<p>Engineers replaced the corroded cables and the deck, and traffic is expected to return to
+normal levels within a week, according to the transport department of the regional government.</p>
+<p>Local businesses, which had complained about lost customers during the closure, welcomed the
+reopening and said they hoped the summer season would make up for the difficult winter months.</p>
+</article></body></html>"""
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[LocalHTTPServer]:
+    routes: dict[str, Route] = {
+        "/bridge": (200, {"Content-Type": "text/html; charset=utf-8"}, ARTICLE),
+        "/image": (200, {"Content-Type": "image/png"}, b"\x89PNG" + b"0" * 100),
+    }
+    async with LocalHTTPServer(routes) as server:
+        yield server
+
+
+async def seed(harness: Harness) -> list[int]:
+    stories = []
+    for n, (title, text) in enumerate(
+        [
+            ("Peace talks resume in Geneva", "Negotiators met in Geneva. Talks go on."),
+            ("Central bank raises rates", "The central bank raised rates. Markets fell."),
+            ("New telescope images", "A telescope sent images. Astronomers cheered."),
+        ]
+    ):
+        result = await harness.add_article(title, text, f"https://news{n}.example/{n}")
+        stories.append(result.story_id)
+    return stories
+
+
+async def test_start_and_help(harness: Harness) -> None:
+    [text] = await harness.send("/start")
+    assert text.startswith("Hi, Ada!")
+    assert "/subscribe" in text
+    [help_text] = await harness.send("/help")
+    assert "/brief" in help_text
+    assert "setMyCommands" in harness.telegram.methods()
+    sent = harness.telegram.sent()[0]
+    assert sent["parse_mode"] == "HTML"
+    assert sent["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_brief_shows_stories_with_buttons_and_typing(harness: Harness) -> None:
+    await seed(harness)
+    [text] = await harness.send("/brief")
+    assert "<b>Top stories</b>" in text
+    assert text.count("<b>") >= 4
+    assert '<a href="https://news0.example/0">Example News</a>' in text
+    message = harness.telegram.sent()[-1]
+    buttons = [row[0]["callback_data"] for row in message["reply_markup"]["inline_keyboard"]]
+    assert all(b.startswith("v1:full:") for b in buttons)
+    assert len(buttons) == 3
+    assert "sendChatAction" in harness.telegram.methods()
+
+
+async def test_brief_on_a_topic_and_nothing_found(harness: Harness) -> None:
+    await seed(harness)
+    [text] = await harness.send("/brief central bank")
+    assert "Central bank raises rates" in text
+    assert "Geneva" not in text
+    [empty] = await harness.send("/brief <b>volcanoes</b> *now*")
+    assert "Nothing found" in empty
+    assert "/subscribe" in empty
+    assert "<b>volcanoes</b>" not in empty  # escaped
+
+
+async def test_plain_question_in_private_chat_is_a_briefing(harness: Harness) -> None:
+    await seed(harness)
+    [text] = await harness.send("what's new on the peace talks?")
+    assert "Peace talks resume in Geneva" in text
+
+
+async def test_ten_thousand_character_message(harness: Harness) -> None:
+    await seed(harness)
+    replies = await harness.send("peace " * 1666 + "talks")
+    assert replies
+    assert all(telegram_length(text) <= MAX_MESSAGE for text in replies)
+
+
+async def test_groups_answer_only_when_addressed(harness: Harness) -> None:
+    await seed(harness)
+    assert await harness.send("peace talks anyone?", GROUP) == []
+    [mentioned] = await harness.send(f"@{BOT_USERNAME} peace talks", GROUP)
+    assert "Peace talks resume" in mentioned
+    [replied] = await harness.send("and the central bank?", GROUP, reply_to_bot=True)
+    assert "Central bank" in replied
+    [command] = await harness.send(f"/help@{BOT_USERNAME}", GROUP)
+    assert "/brief" in command
+    assert await harness.send("/help@some_other_bot", GROUP) == []
+    assert await harness.send("/frobnicate@some_other_bot", GROUP) == []
+    [unknown] = await harness.send(f"/frobnicate@{BOT_USERNAME}", GROUP)
+    assert "/help" in unknown
+
+
+async def test_link_is_summarized(harness: Harness, site: LocalHTTPServer) -> None:
+    url = site.url("/bridge")
+    [text] = await harness.send(f"look at this {url}")
+    assert "<b>Harbour bridge reopens" in text
+    assert "harbour bridge reopened on Monday" in text
+    assert f'href="{url}"' in text
+    markup = harness.telegram.sent()[-1]["reply_markup"]
+    assert markup["inline_keyboard"][0][0]["callback_data"].startswith("v1:full:")
+    assert "sendChatAction" in harness.telegram.methods()
+    [again] = await harness.send(f"/summary {url}")
+    assert "Harbour bridge reopens" in again
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://10.1.2.3/secret", "I could not summarize that link"),
+        ("http://169.254.169.254/latest/meta-data", "I could not summarize that link"),
+    ],
+)
+async def test_private_addresses_are_refused(harness: Harness, url: str, expected: str) -> None:
+    [text] = await harness.send(f"/summary {url}")
+    assert text.startswith(expected)
+    assert "Traceback" not in text
+
+
+async def test_link_errors_have_clear_reasons(harness: Harness, site: LocalHTTPServer) -> None:
+    [not_html] = await harness.send(site.url("/image"))
+    assert not_html.startswith("I could not summarize that link")
+    [missing] = await harness.send(site.url("/nope"))
+    assert missing.startswith("I could not summarize that link")
+    [usage] = await harness.send("/summary")
+    assert "/summary followed by a link" in usage
+
+
+async def test_too_large_reason_is_passed_on(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def too_large(url: str) -> None:
+        raise FetchError("too_large", "The page is larger than 5,000,000 bytes.", url=url)
+
+    monkeypatch.setattr(harness.services.briefings, "summarize_link", too_large)
+    [text] = await harness.send("/summary https://example.com/huge")
+    assert text == ("I could not summarize that link: The page is larger than 5,000,000 bytes.")
+
+
+async def test_subscriptions_cap_and_unsubscribe(harness: Harness) -> None:
+    [created] = await harness.send("/subscribe Climate policy")
+    assert "Subscribed to" in created
+    assert "(1/3 topics)" in created
+    [exists] = await harness.send("/subscribe climate   POLICY")
+    assert "already subscribed" in exists
+    await harness.send("/subscribe football")
+    await harness.send("/subscribe <b>elections</b> *now*")
+    [capped] = await harness.send("/subscribe one too many")
+    assert "limit of 3 topics" in capped
+    [listing] = await harness.send("/topics")
+    assert "(3/3)" in listing
+    assert "<b>elections" not in listing
+    markup = harness.telegram.sent()[-1]["reply_markup"]["inline_keyboard"]
+    assert markup[0][0]["text"] == "Unsubscribe: climate policy"
+    [removed] = await harness.send("/unsubscribe football")
+    assert "Unsubscribed" in removed
+    [not_there] = await harness.send("/unsubscribe football")
+    assert "not subscribed" in not_there
+    # the button removes the topic and refreshes the list
+    data = markup[0][0]["callback_data"]
+    calls = await harness.press(data)
+    methods = [method for method, _ in calls]
+    assert "answerCallbackQuery" in methods
+    edited = [params for method, params in calls if method == "editMessageText"]
+    assert edited
+    assert "climate" not in edited[0]["text"]
+    # pressing it again: the topic is gone, answered gracefully
+    again = await harness.press(data)
+    answers = [params for method, params in again if method == "answerCallbackQuery"]
+    assert answers[0]["text"] == "That topic was already removed."
+
+
+async def test_bad_topics(harness: Harness) -> None:
+    [long_topic] = await harness.send("/subscribe " + "x" * 500)
+    assert "Subscribed" not in long_topic
+    assert telegram_length(long_topic) < 700
+    [usage] = await harness.send("/subscribe")
+    assert "/subscribe followed by a topic" in usage
+    [markup_only] = await harness.send("/subscribe <b></b>")
+    assert "Subscribed" not in markup_only
+
+
+async def test_digest_on_and_off(harness: Harness) -> None:
+    [on] = await harness.send("/digest 08:30")
+    assert "Daily digest at 08:30 (UTC)" in on
+    chat = await harness.services.store.get_chat(100)
+    assert chat is not None
+    assert chat.digest_time is not None
+    assert chat.digest_time.strftime("%H:%M") == "08:30"
+    [off] = await harness.send("/digest off")
+    assert "Daily digest off" in off
+    chat = await harness.services.store.get_chat(100)
+    assert chat is not None
+    assert chat.digest_time is None
+    [bad] = await harness.send("/digest 25:99")
+    assert "/digest HH:MM" in bad
+
+
+async def test_full_article_button_and_link_command(harness: Harness) -> None:
+    first = await harness.add_article(
+        "Dam opens", "A dam opened. It is big.", "https://a.example/1"
+    )
+    await harness.add_article(
+        "Dam opens", "A dam opened. It is big.", "https://b.example/2", source="Other Paper"
+    )
+    calls = await harness.press(f"v1:full:{first.story_id}")
+    [sent] = [params for method, params in calls if method == "sendMessage"]
+    assert '<a href="https://a.example/1">https://a.example/1</a>' in sent["text"]
+    [text] = await harness.send(f"/link {first.story_id}")
+    assert "https://a.example/1" in text
+    [unknown] = await harness.send("/link 999999")
+    assert "No story number 999999" in unknown
+    [usage] = await harness.send("/link abc")
+    assert "/link followed by a story number" in usage
+
+
+@pytest.mark.parametrize("data", ["v1:full:987654", "v0:full:1", "garbage", "v1:unsub:77777"])
+async def test_stale_and_forged_buttons(harness: Harness, data: str) -> None:
+    calls = await harness.press(data)
+    answers = [params for method, params in calls if method == "answerCallbackQuery"]
+    assert len(answers) == 1
+    assert answers[0]["text"] in (
+        "This button is no longer valid.",
+        "That story is no longer available.",
+        "That topic was already removed.",
+    )
+    assert not [m for m, _ in calls if m == "sendMessage"]
+
+
+async def test_unknown_command(harness: Harness) -> None:
+    [text] = await harness.send("/frobnicate <now>")
+    assert text == "I don't know /frobnicate. Send /help to see what I can do."
+
+
+async def test_errors_are_logged_without_the_token_and_the_user_is_told(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"database exploded near {TOKEN}")
+
+    monkeypatch.setattr(harness.services.briefings, "brief", broken)
+    from bot.logs import RedactingFilter
+
+    caplog.handler.addFilter(RedactingFilter([TOKEN]))
+    with caplog.at_level(logging.ERROR):
+        [text] = await harness.send("/brief")
+    assert text.startswith("Sorry, something went wrong")
+    assert "exploded" not in text
+    assert "error while handling an update" in caplog.text
+    assert TOKEN not in caplog.text
