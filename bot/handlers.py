@@ -16,7 +16,6 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import time
 
-from news.extract import NotAnArticle
 from telegram import Chat, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, TelegramError
@@ -26,6 +25,7 @@ from bot import render
 from bot.context import BotContext
 from bot.keyboards import parse_callback
 from news.briefings import question_topic
+from news.extract import NotAnArticle
 from news.fetch import FetchError
 from news.topics import TopicError
 
