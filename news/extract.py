@@ -1,0 +1,363 @@
+"""Turn a news page's HTML into an :class:`~news.models.Article` with trafilatura, tuned for
+precision: layout tables unwrapped, social embeds pruned, trafilatura in precision mode with
+metadata, then a small line filter for the boilerplate it leaves (newsletter prompts, share
+prompts, photo credits, "Advertisement", bylines, market widgets).
+
+Pages without an article body (too little text, index/listing pages, login or paywall stubs) are
+rejected with :class:`NotAnArticle`. Parsing is CPU-bound: callers on an event loop run
+:func:`extract` in a thread; it keeps no shared mutable state, so threads may call it at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from lxml import html as lxml_html
+from trafilatura.deduplication import LRUCache
+from trafilatura.settings import Document
+
+from news.fetch import decode_html
+from news.models import Article
+
+__all__ = ["MIN_WORDS", "NotAnArticle", "clean_lines", "extract", "merge_lines"]
+
+logger = logging.getLogger(__name__)
+
+MIN_WORDS = 60  # fewer words than this is a stub, a teaser or an error page, not an article
+_LAYOUT_CELL_WORDS = 60  # a table cell this long means the table is page layout, not data
+_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+_PRUNE = [
+    # embedded posts quote other media; readers and annotators leave them out of the body
+    "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
+    " or contains(@class, 'tiktok-embed') or contains(@class, 'reddit-card')]",
+    "//*[@data-testid='ad' or @data-testid='newsletter' or @data-testid='related']",
+    "//amp-ad|//amp-social-share|//amp-sidebar|//noscript|//iframe",
+]
+_WORD = re.compile(r"\w+")
+
+# Lines trafilatura sometimes keeps that are site furniture, never article text. Each pattern is
+# applied only to short lines (see _MAX_FILTER_WORDS), case-insensitively, to the whole line.
+_SOCIAL = r"(facebook|twitter|x|linkedin|whatsapp|email|reddit|pinterest|telegram|copy link)"
+_AGENCY = (
+    r"(getty images|shutterstock|wikimedia commons|ap photo|afp|reuters|epa|alamy|pool|handout)"
+)
+_NAME = r"(?-i:[A-Z])[\w.'’-]*(\s+(?-i:[A-Z])[\w.'’-]*){0,3}"  # up to four capitalised words
+_BOILERPLATE = [
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        # ad slots and "continue" prompts
+        r"(advertisement|advertising|sponsored( content)?|ad|ads by \w+|story continues below"
+        r"( advertisement)?|scroll to continue( with content)?|continue reading( below)?)\W*",
+        # teasers for other stories
+        r"(read more|read next|read also|also read|more from|see also|more on this story)\b.*",
+        r"(related( coverage| articles| stories| content| links| reading)?|recommended( for you"
+        r"| stories)?|most (read|popular|viewed)|trending( now)?|you (might|may) also like)\W*",
+        r"related\s*:.*",
+        # newsletter and account prompts
+        r".*\b(sign up|subscribe|register)\b.*\b(newsletter|inbox|updates|briefing|emails?)\b.*",
+        r".*\bnewsletters?\b.*\b(sign up|subscribe|inbox|unsubscribe)\b.*",
+        r"(sign up|subscribe( now| today)?|log ?in|sign in|unsubscribe)\b.{0,80}",
+        # share and comment widgets
+        r"(share( this( article| story| page)?| on \w+| via \w+| full article)?|tweet|email"
+        r"( this)?( story| article)?|print( this)?( story| article| page)?|copy link|like this"
+        r"|like loading\W*|\d* ?comments?|view \d+ comments|leave a (reply|comment))"
+        rf"([\s|:·•,.]*({_SOCIAL}|print( this story)?|email this story|\d+))*\W*",
+        r"(listen to (this|the) article|\d+ min(ute)?s? read).*",
+        # photo captions and credits
+        r"(photo|photos|image|picture|photograph|credit|file photo|illustration)s?"
+        r"\s*(:|by\b|credit\b).{0,160}",
+        rf".{{0,200}}[(/|:]\s*{_AGENCY}[^.]{{0,40}}\)?\W*",
+        rf".{{0,200}}\bvia {_AGENCY}\W*",
+        # widgets and site furniture
+        r"(market data|markets|close|menu|search|skip to (main )?content|back to top|home)\W*",
+        r"welcome to [^.]{1,60}",
+        r"(©|\(c\)|copyright)\s*(\d{4}|©).*",
+        r".*\ball rights reserved\b.*",
+        r"(tags?|topics?|categories)\s*:.*|(tagged|filed under)\b[^.]*",
+        r"(updated|published|posted|last updated)( on)?\b[^.!?]{0,60}\d[^.!?]{0,40}",
+        r"(have a (story|news) tip|follow us on|our standards:|purchase licensing rights"
+        r"|order reprints|a version of this article appears in print).*",
+        r"(image|media) (copyright|caption|source)\b.*",
+        rf"{_AGENCY}\W*",
+        r"(click|tap) here\b.{0,120}",
+        r"(follow|like) (us|\w+( \w+){0,3}) on (twitter|facebook|instagram|x|linkedin|threads"
+        r"|bluesky|tiktok|youtube|google news)\b.{0,60}",
+        r"(download|get|install) (our|the) (free )?([\w-]+ ){0,3}app\b.{0,80}",
+        r"(loading|please enable javascript)\b.{0,80}",
+        r"[«‹<]?\s*(previous|next)( (post|article|story|page))?\s*[»›>]?(\s*:.{0,100})?",
+        r"(watch|video|listen|gallery|slideshow)\s*[:|].{0,120}",
+        r"(was this article helpful\??|reuse this content|support us|thank you for reading"
+        r"|report an error|send us your feedback|corrections? policy).{0,40}",
+        r"[^|]{1,60}(\|[^|]{1,60}){2,}",  # "Name | 30 May 2026, 11:20 | Section" (see below)
+        # bylines
+        rf"(by|words by|written by|reporting by|story by)\s+{_NAME}(\s*(,|and|&)\s*{_NAME})*\W*",
+    )
+]
+_PIPES = _BOILERPLATE[-2]
+_DATEISH = re.compile(
+    r"\b(\d{1,2}:\d{2}|\d{4}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE
+)
+_MAX_FILTER_WORDS = 30
+_LOGIN_WALL = re.compile(
+    r"\b(log in|login|sign in|subscribe|subscription|subscribers? only|paywall|create an account"
+    r"|already a subscriber|password|to continue reading|register to read)\b",
+    re.IGNORECASE,
+)
+
+
+class NotAnArticle(Exception):
+    """The page has no article body; ``reason`` is one short user-facing sentence."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _parse(page: str | bytes) -> lxml_html.HtmlElement:
+    if isinstance(page, bytes):
+        page, _ = decode_html(page)
+    if not page.strip():
+        raise NotAnArticle("The page is empty.")
+    try:
+        tree = lxml_html.document_fromstring(page)
+    except (ValueError, TypeError) as exc:  # lxml: "Document is empty", encoding declarations
+        try:
+            tree = lxml_html.document_fromstring(page.encode("utf-8", "replace"))
+        except (ValueError, TypeError):
+            raise NotAnArticle("The page could not be read as HTML.") from exc
+    return tree
+
+
+def _unwrap_layout_tables(tree: lxml_html.HtmlElement) -> None:
+    """Turn tables used for page layout into divs, so navigation cells separate from the story.
+
+    A table is layout when one of its cells holds a long run of prose; data tables hold short
+    cells and stay tables.
+    """
+    for table in list(tree.iter("table")):
+        cells = table.xpath("./tr/td|./tbody/tr/td|./tr/th|./tbody/tr/th")
+        if any(_words(" ".join(cell.itertext())) >= _LAYOUT_CELL_WORDS for cell in cells):
+            for element in [table, *table.xpath("./tr|./tbody|./thead|./tfoot|./*/tr")]:
+                element.tag = "div"
+            for cell in cells:
+                cell.tag = "div"
+
+
+def _anchor_texts(tree: lxml_html.HtmlElement) -> set[str]:
+    texts = set()
+    for anchor in tree.iter("a"):
+        text = " ".join(" ".join(anchor.itertext()).split())
+        if _words(text) >= 3:
+            texts.add(text.casefold())
+    return texts
+
+
+def _is_boilerplate(line: str) -> bool:
+    stripped = line.strip().lstrip("-•*·|> ").strip()
+    if not stripped:
+        return True
+    if _words(stripped) > _MAX_FILTER_WORDS:
+        return False
+    for pattern in _BOILERPLATE:
+        if pattern.fullmatch(stripped):
+            if pattern is _PIPES and not (_words(stripped) <= 15 and _DATEISH.search(stripped)):
+                continue  # a table row, not a byline strip
+            return True
+    return False
+
+
+def _mostly_link(key: str, links: set[str]) -> bool:
+    """True for a short line made mostly of one link's text (a teaser for another story)."""
+    if _words(key) > 25:
+        return False
+    return any(len(anchor) >= 0.5 * len(key) and anchor in key for anchor in links)
+
+
+def clean_lines(lines: Iterable[str], *, title: str | None = None,
+                links: set[str] | None = None) -> list[str]:  # fmt: skip
+    """Drop boilerplate lines: furniture patterns, a repeated title, lines that are a whole
+    link (related-story teasers), and exact repeats of an earlier line (pull quotes)."""
+    seen: set[str] = set()
+    kept: list[str] = []
+    title_key = " ".join(title.split()).casefold() if title else None
+    for raw in lines:
+        line = " ".join(raw.split())
+        key = line.casefold().lstrip("-•*·> ").strip("“”\"' ")
+        if not line or _is_boilerplate(line):
+            continue
+        if title_key and key == title_key:
+            continue
+        if links and _mostly_link(key, links):
+            continue
+        if _words(line) >= 6 and key in seen:
+            continue
+        seen.add(key)
+        kept.append(raw.strip())
+    return kept
+
+
+def _key(line: str) -> str:
+    return " ".join(line.split()).casefold().lstrip("-•*·> ")
+
+
+def merge_lines(precise: list[str], balanced: list[str], *, min_words: int = 8) -> list[str]:
+    """Precision-mode lines plus balanced-mode prose lines that fall between the first and the
+    last precision line (paragraphs dropped inside the article, never text around it)."""
+    position: dict[str, int] = {}
+    for index, line in enumerate(balanced):
+        position.setdefault(_key(line), index)
+    matched = [position[_key(line)] for line in precise if _key(line) in position]
+    if len(matched) < 2 or len(matched) < 0.8 * len(precise):
+        return precise  # the two modes found different things: trust precision mode
+    low, high = min(matched), max(matched)
+    precise_keys = {_key(line) for line in precise}
+    merged = [
+        line
+        for line in balanced[low : high + 1]
+        if _key(line) in precise_keys or _words(line) >= min_words
+    ]
+    merged_keys = {_key(line) for line in merged}
+    merged.extend(line for line in precise if _key(line) not in merged_keys)
+    return merged
+
+
+def _published(document: Document) -> datetime | None:
+    value = document.date
+    if not value:
+        return None
+    for parse in (
+        lambda v: datetime.strptime(v, _DATE_FORMAT),
+        datetime.fromisoformat,
+    ):
+        try:
+            parsed = parse(value)
+        except ValueError:
+            continue
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    return None
+
+
+def _canonical(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
+    candidates = tree.xpath(
+        "//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href"
+        "|//meta[@property='og:url']/@content"
+    )
+    for candidate in candidates:
+        absolute = urljoin(url or "", str(candidate).strip())
+        parts = urlsplit(absolute)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return parts._replace(fragment="").geturl()
+    return None
+
+
+def _language(tree: lxml_html.HtmlElement) -> str | None:
+    for value in tree.xpath(
+        "/html/@lang|/html/@xml:lang|//meta[@property='og:locale']/@content"
+        "|//meta[translate(@http-equiv,'CONTENT-LANGUAGE','content-language')"
+        "='content-language']/@content"
+    ):
+        code = re.split(r"[-_,;\s]", str(value).strip())[0].lower()
+        if 2 <= len(code) <= 3 and code.isalpha():
+            return code
+    return None
+
+
+def _reject_non_article(
+    text: str, lines: list[str], links: set[str], raw_lines: list[str]
+) -> None:
+    words = _words(text)
+    if words < 150 and _LOGIN_WALL.search(text):
+        raise NotAnArticle("The article is behind a login or paywall.")
+    if raw_lines:
+        linked = sum(1 for line in raw_lines if " ".join(line.split()).casefold() in links)
+        if len(raw_lines) >= 6 and linked / len(raw_lines) >= 0.4:
+            raise NotAnArticle("The page is a list of links (an index page), not an article.")
+    if words < MIN_WORDS:
+        raise NotAnArticle("The page has too little text to be an article.")
+    long_lines = [line for line in lines if _words(line) >= 12]
+    if len(long_lines) < 2:
+        raise NotAnArticle("The page has no article text, only short lines.")
+
+
+def _run_trafilatura(
+    tree: lxml_html.HtmlElement, url: str | None, *, precision: bool
+) -> Document | None:
+    result = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        favor_precision=precision,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        with_metadata=True,
+        deduplicate=LRUCache(maxsize=512),  # scoped to this page: repeated segments only
+        prune_xpath=_PRUNE,
+        date_extraction_params={
+            "extensive_search": True,
+            "original_date": True,
+            "outputformat": _DATE_FORMAT,
+        },
+    )
+    return result if isinstance(result, Document) else None
+
+
+def extract(html: str | bytes, url: str | None = None) -> Article:
+    """Extract the article of a news page; raises :class:`NotAnArticle` with a reason.
+
+    ``url`` is where the page came from; the page's canonical URL wins when it names one.
+    """
+    tree = _parse(html)
+    _unwrap_layout_tables(tree)
+    links = _anchor_texts(tree)
+    canonical = _canonical(tree, url)
+    language = _language(tree)
+    # Both modes run: precision mode sets the article's boundaries, balanced mode restores
+    # paragraphs that precision mode dropped inside them (and stands in when precision mode
+    # keeps nothing usable, e.g. a link list picked over a body of <br>-separated text).
+    candidates: list[tuple[Document, list[str]]] = []
+    rejection: NotAnArticle | None = None
+    for precision in (True, False):
+        candidate = _run_trafilatura(tree, url, precision=precision)
+        if candidate is None or not candidate.text:
+            continue
+        raw_lines = [line for line in candidate.text.splitlines() if line.strip()]
+        title = " ".join((candidate.title or "").split()) or None
+        lines = clean_lines(raw_lines, title=title, links=links)
+        try:
+            _reject_non_article("\n".join(lines), lines, links, raw_lines)
+        except NotAnArticle as exc:
+            rejection = rejection or exc
+            continue
+        candidates.append((candidate, lines))
+    if not candidates:
+        raise rejection or NotAnArticle("No article text was found on the page.")
+    document, lines = candidates[0]
+    if len(candidates) == 2:
+        lines = merge_lines(candidates[0][1], candidates[1][1])
+    text = "\n".join(lines)
+    title = " ".join((document.title or "").split()) or None
+    final_url = canonical or url or document.url or ""
+    host = urlsplit(final_url).hostname or ""
+    source = (document.sitename or "").strip() or host.removeprefix("www.") or "unknown"
+    return Article(
+        url=final_url,
+        title=title or (lines[0][:200] if lines else ""),
+        text=text,
+        source=source,
+        published=_published(document),
+        author=(document.author or None),
+        language=language or document.language,
+        description=document.description or None,
+    )
