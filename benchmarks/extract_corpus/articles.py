@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - article prose is data, one paragraph per line
 """Fictional news articles for the extraction corpus (all names, places and events invented).
 
 Each article is markup-light: blank lines separate blocks; "## " starts a subheading, "- " a list

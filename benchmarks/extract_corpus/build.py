@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - HTML page templates read better with their natural line breaks
 """Build the extraction corpus: fictional articles (articles.py) rendered through eight page
 templates modelled on common news-site layouts, each page beside its expected article text.
 
@@ -44,7 +45,7 @@ def blocks(body: str) -> list[tuple[str, str | list[str]]]:
 
 def expected_text(body: str) -> str:
     lines: list[str] = []
-    for kind, value in blocks(body):
+    for _kind, value in blocks(body):
         lines.extend(value if isinstance(value, list) else [value])
     return "\n".join(lines)
 
@@ -316,9 +317,7 @@ reserved. This material may not be published, broadcast, rewritten or redistribu
 
 
 def t_magazine(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
-    pull = (
-        f'<aside class="pullquote"><p>&ldquo;{E(first_sentence(a["body"]))}&rdquo;</p></aside>'
-    )
+    pull = f'<aside class="pullquote"><p>&ldquo;{E(first_sentence(a["body"]))}&rdquo;</p></aside>'
     figure = (
         '<figure class="inline-image"><img src="/uploads/detail.jpg" alt="">'
         "<figcaption><span class='caption-text'>A view of the site on Tuesday.</span> "
@@ -461,9 +460,7 @@ def t_localtv(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
         '<div class="video-player"><p>WATCH: Residents describe the scene</p><div class="jw">'
         "Loading...</div><p>Please enable JavaScript to watch this video.</p></div>"
     )
-    mid = (
-        '<div class="inline-promo"><p>Download our free app for breaking news alerts.</p></div>'
-    )
+    mid = '<div class="inline-promo"><p>Download our free app for breaking news alerts.</p></div>'
     body = render_body(a["body"], inserts={1: mid})
     return f"""<!DOCTYPE html><html lang="en-US">{head(a, url, jsonld=True, og=False)}<body>
 <div class="alert-bar">WEATHER ALERT: Wind advisory in effect until 8 PM</div>{NAV}
@@ -502,8 +499,8 @@ def t_brbody(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
 def t_keypoints(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
     author_line = (
         f'<div class="author-footer"><p>Contact {E(a["author"])} at '
-        f'{a["author"].split()[-1].lower()}@newsroom.example or follow on X @'
-        f'{a["author"].split()[-1].lower()}.</p></div>'
+        f"{a['author'].split()[-1].lower()}@newsroom.example or follow on X @"
+        f"{a['author'].split()[-1].lower()}.</p></div>"
     )
     inline_rel = f'<p class="also"><em>ALSO READ | {E(others[1]["title"])}</em></p>'
     body = render_body(a["body"], inserts={2: inline_rel})
