@@ -27,7 +27,6 @@ import logging
 import os
 import random
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ __all__ = ["BotProcess", "LoadResult", "run"]
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "123456789:AAFakeTokenForTheBenchmarkStandIn000"
+TOKEN = "123456789:AAFakeTokenForTheBenchmarkStandIn000"  # noqa: S105 - fake, stand-in only
 TOPICS = ("peace talks", "markets", "climate", "football", "technology")
 TELEGRAM_RATE = 30.0  # messages per second Telegram allows a bot overall
 FANOUT_SLACK = 1.15
@@ -110,7 +109,7 @@ class BotProcess:
         self.process: asyncio.subprocess.Process | None = None
         self._ps: psutil.Process | None = None
 
-    async def start(self, standin: StandIn, *, timeout: float = 180.0) -> float:
+    async def start(self, standin: StandIn, *, limit_s: float = 180.0) -> float:
         """Start and wait until it long-polls the stand-in; returns the start-up seconds."""
         polls_before = standin.stats()["methods"].get("getUpdates", 0)
         started = time.perf_counter()
@@ -119,7 +118,7 @@ class BotProcess:
                 *self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log
             )
         self._ps = psutil.Process(self.process.pid)
-        while time.perf_counter() - started < timeout:
+        while time.perf_counter() - started < limit_s:
             if self.process.returncode is not None:
                 raise RuntimeError(
                     f"{self.name} exited ({self.process.returncode}): {self.tail()}"
@@ -127,7 +126,7 @@ class BotProcess:
             if standin.stats()["methods"].get("getUpdates", 0) > polls_before:
                 return time.perf_counter() - started
             await asyncio.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not start polling within {timeout}s: {self.tail()}")
+        raise RuntimeError(f"{self.name} did not start polling within {limit_s}s: {self.tail()}")
 
     def cpu_seconds(self) -> float:
         """User+system CPU of the process and its children so far."""
@@ -229,13 +228,13 @@ def _not_edit(message: SentMessage) -> bool:
     return not message.edited
 
 
-async def _warm_up(standin: StandIn, chat_id: int, texts: Sequence[str], timeout: float) -> None:
+async def _warm_up(standin: StandIn, chat_id: int, texts: Sequence[str], wait_s: float) -> None:
     """One request of each kind, so models are loaded and summaries cached before measuring."""
     for text in texts:
         mark = standin.last_id
         await standin.inject_message(chat_id, text)
         with contextlib.suppress(TimeoutError):
-            await standin.wait_for(chat_id, after_id=mark, timeout=timeout, predicate=_not_edit)
+            await standin.wait_for(chat_id, after_id=mark, timeout=wait_s, predicate=_not_edit)
         await asyncio.sleep(1.1)  # the bot paces itself at one message per second per chat
 
 
