@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import trafilatura
 from lxml import html as lxml_html
@@ -39,6 +39,7 @@ _PRUNE = [
     "//amp-ad|//amp-social-share|//amp-sidebar|//noscript|//iframe",
 ]
 _WORD = re.compile(r"\w+")
+_TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "ref_src"})
 
 # Lines trafilatura sometimes keeps that are site furniture, never article text. Each pattern is
 # applied only to short lines (see _MAX_FILTER_WORDS), case-insensitively, to the whole line.
@@ -230,6 +231,26 @@ def merge_lines(precise: list[str], balanced: list[str], *, min_words: int = 8) 
     return merged
 
 
+def _is_link_list(tree: lxml_html.HtmlElement) -> bool:
+    """True when most of the page's text is link text (front pages, section indexes)."""
+    body = tree.find("body")
+    if body is None:
+        return False
+    total = _words(" ".join(body.itertext()))
+    linked = sum(_words(" ".join(a.itertext())) for a in body.iter("a"))
+    return total > 0 and linked >= 40 and linked / total >= 0.5
+
+
+def _strip_tracking(url: str) -> str:
+    parts = urlsplit(url)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not (k.lower().startswith("utm_") or k.lower() in _TRACKING)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+
+
 def _published(document: Document) -> datetime | None:
     value = document.date
     if not value:
@@ -257,7 +278,7 @@ def _canonical(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
         absolute = urljoin(url or "", str(candidate).strip())
         parts = urlsplit(absolute)
         if parts.scheme in ("http", "https") and parts.netloc:
-            return parts._replace(fragment="").geturl()
+            return _strip_tracking(absolute)
     return None
 
 
@@ -342,6 +363,8 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
             continue
         candidates.append((candidate, lines))
     if not candidates:
+        if _is_link_list(tree):
+            raise NotAnArticle("The page is a list of links (an index page), not an article.")
         raise rejection or NotAnArticle("No article text was found on the page.")
     document, lines = candidates[0]
     if len(candidates) == 2:
