@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 DEMO_CHAT_ID = 4242  # the private chat (and user) the page speaks as
 DEMO_USER = {"user_id": DEMO_CHAT_ID, "first_name": "Demo", "username": "demo_user"}
+WARMUP_CHAT_ID = 4243  # a chat the demo itself uses to warm the bot up (never shown)
 # Not a secret: the stand-in accepts only this token, and it never leaves 127.0.0.1.
 DEMO_TOKEN = "4242:local-demo-token"  # noqa: S105
 # Settings a user may pass through to the demo's bot (everything else is the demo's own).
@@ -358,6 +359,16 @@ async def _wait_ingested(
     )
 
 
+async def _warm_up(standin: StandIn, deadline: float) -> None:
+    """Ask for one briefing in a hidden chat, so the summarizer is loaded and the top stories'
+    summaries are cached before the visitor's first /brief."""
+    await standin.inject_message(WARMUP_CHAT_ID, "/brief", user_id=WARMUP_CHAT_ID)
+    try:
+        await standin.wait_for(WARMUP_CHAT_ID, timeout=max(1.0, deadline - time.monotonic()))
+    except TimeoutError as exc:
+        logger.warning("the warm-up briefing did not come back: %s", exc)
+
+
 async def _ingest(env: Mapping[str, str], feed_url: str) -> int:
     """``newsbrief ingest FEED`` in a subprocess: adds the feed and stores the first batch."""
     proc = await asyncio.create_subprocess_exec(
@@ -442,6 +453,8 @@ async def run_demo(options: DemoOptions, stop: asyncio.Event | None = None) -> i
             await _wait_bot_ready(standin, bot, deadline)
             if rc != 0:
                 await _wait_ingested(site, bot, deadline)
+            _say("loading the summarizer in the bot (a first briefing)…")
+            await _warm_up(standin, deadline)
 
             server.ready = True
             if options.second_batch_delay >= 0:

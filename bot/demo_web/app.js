@@ -172,12 +172,14 @@
   }
 
   function showTyping(on) {
+    const atBottom = messagesEl.scrollHeight - messagesEl.scrollTop - messagesEl.clientHeight < 40;
     typingEl.hidden = !on;
     statusEl.textContent = on ? "typing…" : "bot";
     statusEl.classList.toggle("typing", on);
     clearTimeout(state.typingTimer);
     // Telegram shows a chat action for 5 seconds or until the bot's next message.
     if (on) state.typingTimer = setTimeout(() => showTyping(false), 5000);
+    if (atBottom) scrollDown();
   }
 
   // ---- talking to the demo server ------------------------------------------------------------
@@ -250,7 +252,17 @@
     };
   }
 
+  async function skipOldEvents() {
+    // Chat actions from before this page was opened are history: do not show "typing…" for them.
+    for (;;) {
+      const payload = await api(`events?after_id=${state.lastEventId}`);
+      if (payload.last_id) state.lastEventId = payload.last_id;
+      if (!payload.has_more) return;
+    }
+  }
+
   async function eventLoop() {
+    try { await skipOldEvents(); } catch (err) { /* not up yet: start from the beginning */ }
     for (;;) {
       try {
         const payload = await api(`events?after_id=${state.lastEventId}`);
@@ -258,6 +270,9 @@
         for (const ev of events) {
           if (ev.id > state.lastEventId) state.lastEventId = ev.id;
           const f = eventFields(ev);
+          if (state.demo && f.chatId !== undefined && String(f.chatId) !== String(state.demo.chat_id)) {
+            continue;
+          }
           if (/chat_?action/i.test(f.method) && (!f.action || f.action === "typing")) {
             showTyping(true);
           } else if (/answer_?callback/i.test(f.method) && f.text) {
@@ -318,6 +333,15 @@
       toast("Could not publish the next batch.");
     }
   });
+
+  // For the browser test: the sanitizer's output for a piece of Telegram HTML.
+  window.newsbriefDemo = {
+    sanitize(html) {
+      const box = document.createElement("div");
+      sanitizeInto(box, html);
+      return box.innerHTML;
+    },
+  };
 
   async function start() {
     try {
