@@ -318,6 +318,7 @@ class StandIn:
         self._default_limits = limits or Limits(enforce=enforce_limits)
         self.group_privacy = group_privacy
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._closing = False
@@ -364,6 +365,7 @@ class StandIn:
         if self._runner is not None:
             raise RuntimeError("StandIn is already running")
         self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         self._closing = False
         self._updates_signal = _Signal()
         self._output_signal = _Signal()
@@ -666,8 +668,10 @@ class StandIn:
             if remaining <= 0:
                 return []
             waiter = asyncio.ensure_future(_wait_event(generation, remaining))
-            await asyncio.wait({waiter, mine}, return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
+            try:
+                await asyncio.wait({waiter, mine}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                waiter.cancel()
             if mine.done() and self._poller is not mine:
                 raise BotAPIError(409, _CONFLICT_POLL)
 
@@ -1444,10 +1448,7 @@ class StandIn:
         done.wait(5)
 
     def _thread_is_loop(self) -> bool:
-        try:
-            return asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            return self._thread is None or threading.current_thread() is self._thread
+        return threading.get_ident() == self._loop_thread
 
     def stats(self) -> dict[str, Any]:
         """Counts per method, 429s, injected faults, accepted messages per chat."""
@@ -1492,7 +1493,7 @@ class StandIn:
         async def wrapped(request: web.Request) -> web.StreamResponse:
             try:
                 return web.json_response(await handler(request))
-            except (ValueError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError, BotAPIError) as exc:
                 return web.json_response({"ok": False, "error": str(exc)}, status=400)
 
         return wrapped
