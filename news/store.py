@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import logging
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -73,6 +74,7 @@ BUSY_TIMEOUT_MS = 30_000
 CHUNK = 500  # rows or parameters per statement, well under SQLite's and asyncpg's limits
 _PG_MIGRATION_LOCK = 0x6E657773  # "news": one Store.open migrates at a time per database
 _MAX_ERROR = 1000
+_ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may commit late
 
 Vector = npt.NDArray[np.float32]
 T = TypeVar("T")
@@ -159,6 +161,19 @@ def _sqlite_engine(url: str) -> tuple[AsyncEngine, bool]:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine, memory
+
+
+class _CandidateCache:
+    """Immutable grouping data of the recently active stories, kept between add_article calls."""
+
+    def __init__(self) -> None:
+        self.signatures: dict[int, dict[int, bytes]] = {}  # story id -> article id -> MinHash
+        self.embeddings: dict[int, Vector | None] = {}  # story id -> embedding (once set)
+        self.max_article_id = 0
+
+    def add(self, story_id: int, article_id: int, sig: bytes) -> None:
+        self.signatures.setdefault(story_id, {})[article_id] = sig
+        self.max_article_id = max(self.max_article_id, article_id)
 
 
 class _NoLock:
@@ -274,6 +289,7 @@ class Store:
         self._write_lock: asyncio.Lock | _NoLock = lock if is_sqlite else _NoLock()
         # One shared connection in memory: reads must not interleave with a write either.
         self._read_lock: asyncio.Lock | _NoLock = lock if memory else _NoLock()
+        self._candidates = _CandidateCache()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -472,22 +488,17 @@ class Store:
         ``duplicate`` and returns the stored article. Otherwise the article joins the most similar
         recent story (``news.stories.choose_story``) or starts a new one.
         """
-        at = now or _utcnow()
+        at = _aware(now or _utcnow())
         url = article.url.strip()
         digest = content_hash(article.text)
-        async with self._read() as conn:
-            existing = await self._existing(conn, url, digest)
-        if existing is not None:
-            return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
-
         sig = signature(article.text)
         vector = None if embedding is None else from_blob(to_blob(embedding))
+        blob = to_blob(vector)
         try:
             async with self._write() as conn:
-                # Another writer may have stored it since the read above.
                 existing = await self._existing(conn, url, digest)
                 if existing is not None:
-                    return AddResult("duplicate", existing, existing.story_id, False)
+                    return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
                 candidates = await self._story_candidates(conn, since=at - STORY_WINDOW)
                 match = choose_story(candidates, sig, vector)
                 if match is None:
@@ -495,10 +506,7 @@ class Store:
                         await conn.execute(
                             self._insert(StoryRow)
                             .values(
-                                title=article.title,
-                                first_seen=at,
-                                last_seen=at,
-                                embedding=to_blob(vector),
+                                title=article.title, first_seen=at, last_seen=at, embedding=blob
                             )
                             .returning(StoryRow.id)
                         )
@@ -511,38 +519,40 @@ class Store:
                         .where(StoryRow.id == story_id, StoryRow.last_seen < at)
                         .values(last_seen=at)
                     )
-                    if vector is not None:
+                    if blob is not None:
                         await conn.execute(
                             update(StoryRow)
                             .where(StoryRow.id == story_id, StoryRow.embedding.is_(None))
-                            .values(embedding=to_blob(vector))
+                            .values(embedding=blob)
                         )
+                stored = StoredArticle(
+                    id=0,
+                    url=url,
+                    title=article.title,
+                    text=article.text,
+                    source=article.source,
+                    published=None
+                    if article.published is None
+                    else _aware(article.published).astimezone(UTC),
+                    author=article.author,
+                    language=article.language,
+                    content_hash=digest,
+                    story_id=story_id,
+                    feed_id=feed_id,
+                    fetched_at=at.astimezone(UTC),
+                )
+                values = {
+                    f.name: getattr(stored, f.name)
+                    for f in dataclasses.fields(stored)
+                    if f.name != "id"
+                }
                 article_id = (
                     await conn.execute(
                         self._insert(ArticleRow)
-                        .values(
-                            url=url,
-                            content_hash=digest,
-                            signature=sig,
-                            embedding=to_blob(vector),
-                            story_id=story_id,
-                            feed_id=feed_id,
-                            published=article.published,
-                            fetched_at=at,
-                            title=article.title,
-                            text=article.text,
-                            source=article.source,
-                            author=article.author,
-                            language=article.language,
-                        )
+                        .values(signature=sig, embedding=blob, **values)
                         .returning(ArticleRow.id)
                     )
                 ).scalar_one()
-                row = (
-                    await conn.execute(
-                        select(*_ARTICLE_COLUMNS).where(ArticleRow.id == article_id)
-                    )
-                ).one()
         except IntegrityError:
             # Another process stored the same URL between our check and our insert.
             async with self._read() as conn:
@@ -550,41 +560,79 @@ class Store:
             if existing is None:
                 raise
             return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
-        stored = _article(row)
+        stored = dataclasses.replace(stored, id=article_id)
         return AddResult("new", stored, story_id, story_is_new=match is None)
 
     async def _existing(
         self, conn: AsyncConnection, url: str, digest: str
     ) -> StoredArticle | None:
+        """The article stored under ``url``, else the first one with the same content hash."""
         row = (
-            await conn.execute(select(*_ARTICLE_COLUMNS).where(ArticleRow.url == url))
+            await conn.execute(
+                select(*_ARTICLE_COLUMNS)
+                .where(or_(ArticleRow.url == url, ArticleRow.content_hash == digest))
+                .order_by(case((ArticleRow.url == url, 0), else_=1), ArticleRow.id)
+                .limit(1)
+            )
         ).one_or_none()
-        if row is None:
-            row = (
-                await conn.execute(
-                    select(*_ARTICLE_COLUMNS)
-                    .where(ArticleRow.content_hash == digest)
-                    .order_by(ArticleRow.id)
-                    .limit(1)
-                )
-            ).one_or_none()
         return None if row is None else _article(row)
 
     async def _story_candidates(
         self, conn: AsyncConnection, *, since: datetime
     ) -> list[StoryCandidate]:
-        rows = await conn.execute(
-            select(ArticleRow.story_id, ArticleRow.signature, StoryRow.embedding)
+        """Stories active since ``since``, most recent first, with their articles' signatures.
+
+        Signatures and story embeddings never change once written, so they are cached; each call
+        reads only the active story ids and the articles added since the last call (with an
+        overlap, for ids that commit out of order on PostgreSQL).
+        """
+        stories = (
+            await conn.execute(
+                select(StoryRow.id, StoryRow.embedding.is_not(None))
+                .where(StoryRow.last_seen >= since)
+                .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+            )
+        ).all()
+        cache = self._candidates
+        active = {story_id for story_id, _ in stories}
+        for story_id in list(cache.signatures):
+            if story_id not in active:
+                del cache.signatures[story_id]
+                cache.embeddings.pop(story_id, None)
+        if not stories:
+            return []
+
+        new = await conn.execute(
+            select(ArticleRow.id, ArticleRow.story_id, ArticleRow.signature)
             .join(StoryRow, StoryRow.id == ArticleRow.story_id)
+            .where(ArticleRow.id > cache.max_article_id - _ID_OVERLAP)
             .where(StoryRow.last_seen >= since)
-            .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc(), ArticleRow.id)
         )
-        grouped: dict[int, tuple[list[bytes], bytes | None]] = {}
-        for story_id, sig, story_embedding in rows:
-            grouped.setdefault(story_id, ([], story_embedding))[0].append(sig)
+        for article_id, story_id, sig in new:
+            cache.add(story_id, article_id, sig)
+        missing = [s for s in active if s not in cache.signatures]
+        for chunk in _chunks(missing):
+            rows = await conn.execute(
+                select(ArticleRow.id, ArticleRow.story_id, ArticleRow.signature).where(
+                    ArticleRow.story_id.in_(chunk)
+                )
+            )
+            for article_id, story_id, sig in rows:
+                cache.add(story_id, article_id, sig)
+        need = [s for s, has in stories if has and s not in cache.embeddings]
+        for chunk in _chunks(need):
+            blobs = await conn.execute(
+                select(StoryRow.id, StoryRow.embedding).where(StoryRow.id.in_(chunk))
+            )
+            for story_id, blob in blobs:
+                cache.embeddings[story_id] = from_blob(blob)
         return [
-            StoryCandidate(story_id, sigs, from_blob(blob))
-            for story_id, (sigs, blob) in grouped.items()
+            StoryCandidate(
+                story_id,
+                list(cache.signatures.get(story_id, {}).values()),
+                cache.embeddings.get(story_id),
+            )
+            for story_id, _ in stories
         ]
 
     async def get_article(self, article_id: int) -> StoredArticle | None:

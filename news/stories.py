@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from news.dedupe import NEAR_DUPLICATE, similarity
+from news.dedupe import NEAR_DUPLICATE
 
 __all__ = [
     "EMBEDDING_THRESHOLD",
@@ -28,6 +28,7 @@ __all__ = [
     "choose_story",
     "cosine",
     "from_blob",
+    "minhash_scores",
     "to_blob",
 ]
 
@@ -37,6 +38,7 @@ STORY_WINDOW = timedelta(hours=72)
 EMBEDDING_THRESHOLD = 0.80
 
 Vector = npt.NDArray[np.float32]
+_EMPTY = 0xFFFFFFFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,23 @@ def cosine(a: Vector, b: Vector) -> float:
     return float(np.dot(a, b) / norm)
 
 
+def minhash_scores(signature: bytes, signatures: Sequence[bytes]) -> npt.NDArray[np.float64]:
+    """``news.dedupe.similarity(signature, s)`` for every ``s`` at once (0.0 for a signature of
+    another size): one array comparison instead of a call per stored article."""
+    out = np.zeros(len(signatures), dtype=np.float64)
+    same = [i for i, sig in enumerate(signatures) if len(sig) == len(signature)]
+    if not same or not signature or len(signature) % 4:
+        return out
+    mine = np.frombuffer(signature, dtype="<u4")
+    matrix = np.frombuffer(b"".join(signatures[i] for i in same), dtype="<u4")
+    matrix = matrix.reshape(len(same), mine.size)
+    scores = (matrix == mine).mean(axis=1)
+    # news.dedupe marks the signature of an empty text with all bits set: it matches nothing
+    scores[(matrix == _EMPTY).all(axis=1) | bool((mine == _EMPTY).all())] = 0.0
+    out[same] = scores
+    return out
+
+
 def choose_story(
     candidates: Sequence[StoryCandidate],
     signature: bytes,
@@ -86,31 +105,50 @@ def choose_story(
     *,
     near_duplicate: float = NEAR_DUPLICATE,
     embedding_threshold: float = EMBEDDING_THRESHOLD,
-    similarity_fn: Callable[[bytes, bytes], float] = similarity,
+    similarity_fn: Callable[[bytes, bytes], float] | None = None,
 ) -> StoryMatch | None:
     """The most similar candidate that passes either threshold, else None (a new story).
 
-    A candidate's score is the better of its best MinHash similarity and its embedding cosine,
-    counting only measures that pass their threshold. Ties go to the earlier candidate, so pass
-    the most recent stories first.
+    A candidate's score is the better of its best MinHash similarity (``similarity_fn``, by
+    default ``news.dedupe.similarity`` computed in bulk) and its embedding cosine, counting only
+    measures that pass their threshold. Ties go to the earlier candidate, so pass the most recent
+    stories first.
     """
-    best: StoryMatch | None = None
-    for candidate in candidates:
-        match: StoryMatch | None = None
-        minhash = max(
-            (
-                similarity_fn(signature, sig)
-                for sig in candidate.signatures
-                if len(sig) == len(signature)  # a signature from another MinHash size
-            ),
-            default=0.0,
+    if not candidates:
+        return None
+    flat = [sig for candidate in candidates for sig in candidate.signatures]
+    if similarity_fn is None:
+        scores = minhash_scores(signature, flat)
+    else:
+        scores = np.array(
+            [similarity_fn(signature, sig) if len(sig) == len(signature) else 0.0 for sig in flat],
+            dtype=np.float64,
         )
-        if minhash >= near_duplicate:
-            match = StoryMatch(candidate.story_id, minhash, "minhash")
-        if embedding is not None and candidate.embedding is not None:
-            cos = cosine(embedding, candidate.embedding)
-            if cos >= embedding_threshold and (match is None or cos > match.score):
-                match = StoryMatch(candidate.story_id, cos, "embedding")
+    owners = np.repeat(np.arange(len(candidates)), [len(c.signatures) for c in candidates])
+    minhash = np.zeros(len(candidates), dtype=np.float64)
+    np.maximum.at(minhash, owners, scores)
+
+    cosines = np.zeros(len(candidates), dtype=np.float64)
+    if embedding is not None:
+        usable = [
+            (i, c.embedding)
+            for i, c in enumerate(candidates)
+            if c.embedding is not None and c.embedding.shape == embedding.shape
+        ]
+        if usable:
+            rows = [i for i, _ in usable]
+            matrix = np.stack([vector for _, vector in usable]).astype(np.float64)
+            norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(embedding))
+            dots = matrix @ embedding.astype(np.float64)
+            cosines[rows] = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
+
+    best: StoryMatch | None = None
+    for i, candidate in enumerate(candidates):
+        match: StoryMatch | None = None
+        if minhash[i] >= near_duplicate:
+            match = StoryMatch(candidate.story_id, float(minhash[i]), "minhash")
+        if cosines[i] >= embedding_threshold and (match is None or cosines[i] > match.score):
+            match = StoryMatch(candidate.story_id, float(cosines[i]), "embedding")
         if match is not None and (best is None or match.score > best.score):
             best = match
     return best

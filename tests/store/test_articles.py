@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+import news.store
 from news.dedupe import content_hash
 from news.models import Article
 from news.store import Store
@@ -223,3 +224,22 @@ async def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
     ok = await store.add_article(make_article(1), now=NOW)
     assert ok.status == "new"
     assert ok.story_is_new
+
+
+async def test_grouping_window_follows_now_both_ways(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(news.store, "_ID_OVERLAP", 0)  # only the cache-miss path finds it
+    text = make_text(1)
+    first = await store.add_article(make_article(1, text=text), now=NOW)
+    await store.add_article(make_article(2), now=NOW)
+    # far in the future the story is out of the window (and out of the cache) ...
+    future = NOW + timedelta(days=10)
+    late = await store.add_article(make_article(3), now=future)
+    assert late.story_is_new
+    await store.add_article(make_article(4), now=future)
+    # ... and back in the window, it is found again
+    back = await store.add_article(
+        make_article(5, text=text + " Also here.", source="c.org"), now=NOW + timedelta(hours=1)
+    )
+    assert back.story_id == first.story_id

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from news.dedupe import NEAR_DUPLICATE, signature, similarity
 from news.store import Store
-from tests.store.conftest import make_article
+from tests.store.conftest import make_article, make_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +67,7 @@ _WORKER = textwrap.dedent(
     import asyncio, sys
     from collections import Counter
     from news.store import Store
-    from tests.store.conftest import make_article
+    from tests.store.conftest import make_article, make_text
 
     async def main(url: str) -> None:
         store = await Store.open(url)
@@ -100,3 +101,19 @@ async def test_two_processes_share_the_database(db_url: str, store: Store) -> No
         assert proc.returncode == 0, err.decode()
     assert sum(int(out) for out, _ in outputs) == 30
     assert await store.count_articles() == 30
+
+
+async def test_grouping_sees_articles_another_writer_added(store: Store, second: Store) -> None:
+    """Each Store caches recent signatures; a chain A -> B -> C groups into one story even when
+    B was stored by the other writer and C only resembles B."""
+    p, q, r = (make_text(n, words=60).rstrip(".") for n in (1, 2, 3))
+    a, b, c = f"{p} {q}", f"{p} {q} {r}", f"{q} {r}"
+    assert similarity(signature(a), signature(c)) < NEAR_DUPLICATE
+    assert similarity(signature(b), signature(c)) >= NEAR_DUPLICATE
+    first = await store.add_article(make_article(1, text=a))
+    await store.add_article(make_article(50, text=make_text(50)))  # warm store's cache
+    joined = await second.add_article(make_article(2, text=b, source="b.org"))
+    assert joined.story_id == first.story_id
+    chained = await store.add_article(make_article(3, text=c, source="c.org"))
+    assert chained.story_id == first.story_id
+    assert not chained.story_is_new

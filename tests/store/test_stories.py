@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from news.dedupe import NEAR_DUPLICATE, signature
+from news.dedupe import NEAR_DUPLICATE, signature, similarity
 from news.stories import (
     EMBEDDING_THRESHOLD,
     StoryCandidate,
     choose_story,
     cosine,
     from_blob,
+    minhash_scores,
     to_blob,
 )
 from tests.store.conftest import make_text
@@ -107,3 +108,18 @@ def test_signatures_of_another_size_are_ignored() -> None:
     sig = signature(make_text(1))
     candidates = [StoryCandidate(1, [sig[:256]])]
     assert choose_story(candidates, sig) is None
+
+
+def test_bulk_minhash_scores_equal_dedupe_similarity() -> None:
+    base = make_text(1, words=200)
+    texts = [base, base + " extra words at the end", base[: len(base) // 2], make_text(2), "", "a"]
+    sigs = [signature(t) for t in texts]
+    mine = signature(base + " and a different ending here")
+    scores = minhash_scores(mine, sigs)
+    assert scores.tolist() == [similarity(mine, s) for s in sigs]
+    assert scores[0] > 0.5
+    assert scores[4] == 0.0  # the empty text matches nothing
+    empty = minhash_scores(signature(""), sigs)
+    assert empty.tolist() == [0.0] * len(sigs)
+    assert minhash_scores(mine, [sigs[0][:256], sigs[0]]).tolist() == [0.0, scores[0]]
+    assert minhash_scores(mine, []).size == 0
