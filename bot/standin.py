@@ -803,10 +803,10 @@ class StandIn:
         if chat_id in self._blocked:
             raise BotAPIError(403, "Forbidden: bot was blocked by the user")
 
-    def _check_flood(self, chat_id: int | str) -> None:
+    def _check_flood(self, chat_id: int | str, *, per_chat: bool = True) -> None:
         assert self._loop is not None
         retry_after = self._flood.check(
-            chat_id, group=self._is_group(chat_id), now=self._loop.time()
+            chat_id, group=self._is_group(chat_id), now=self._loop.time(), per_chat=per_chat
         )
         if retry_after:
             self._throttled += 1
@@ -910,7 +910,7 @@ class StandIn:
         ):
             raise _bad(_NOT_MODIFIED.removeprefix("Bad Request: "))
         self._check_chat_open(chat_id)
-        self._check_flood(chat_id)
+        self._check_flood(chat_id, per_chat=False)
         updated = {k: v for k, v in message.items() if k not in {"entities", "reply_markup"}}
         updated.update(text=plain, edit_date=int(time.time()))
         if entities:
@@ -936,7 +936,7 @@ class StandIn:
         if inline == message.get("reply_markup"):
             raise _bad(_NOT_MODIFIED.removeprefix("Bad Request: "))
         self._check_chat_open(chat_id)
-        self._check_flood(chat_id)
+        self._check_flood(chat_id, per_chat=False)
         updated = {k: v for k, v in message.items() if k != "reply_markup"}
         updated["edit_date"] = int(time.time())
         if inline is not None:
@@ -1422,11 +1422,33 @@ class StandIn:
         return limits
 
     def block(self, chat_id: int | str, blocked: bool = True) -> None:
-        """The user blocks (or unblocks) the bot: sends to that chat answer 403."""
+        """The user blocks (or unblocks) the bot: sends to that chat answer 403, and a
+        ``my_chat_member`` update says so (delivered if the bot asked for that type)."""
+        self._call_soon(lambda: self._set_blocked(chat_id, blocked))
+
+    def _set_blocked(self, chat_id: int | str, blocked: bool) -> None:
+        if blocked == (chat_id in self._blocked):
+            return
         if blocked:
-            self._call_soon(lambda: self._blocked.add(chat_id))
+            self._blocked.add(chat_id)
         else:
-            self._call_soon(lambda: self._blocked.discard(chat_id))
+            self._blocked.discard(chat_id)
+        chat = self._chat_object(chat_id)
+        if chat["type"] != "private" or not isinstance(chat_id, int):
+            return
+        member = {"status": "member", "user": self.bot_user}
+        kicked = {"status": "kicked", "user": self.bot_user, "until_date": 0}
+        old, new = (member, kicked) if blocked else (kicked, member)
+        self._push_update(
+            "my_chat_member",
+            {
+                "chat": chat,
+                "from": self._user(chat_id),
+                "date": int(time.time()),
+                "old_chat_member": old,
+                "new_chat_member": new,
+            },
+        )
 
     def reset(self) -> None:
         """Forget chats, messages, events, faults and limits (ids keep increasing)."""

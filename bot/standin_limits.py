@@ -90,25 +90,31 @@ class FloodControl:
         self._global = None
         self._chats.clear()
 
-    def check(self, chat_id: int | str, *, group: bool, now: float) -> int:
-        """Take a token for one message to ``chat_id``, or return retry_after (>= 1) seconds."""
+    def check(self, chat_id: int | str, *, group: bool, now: float, per_chat: bool = True) -> int:
+        """Take a token for one message to ``chat_id``, or return retry_after (>= 1) seconds.
+
+        ``per_chat=False`` (edits of an existing message) counts against the global pace only.
+        """
         limits = self.limits
         if not (limits.enforce and limits.flood):
             return 0
         if self._global is None:
             self._global = TokenBucket(limits.global_per_s, limits.global_burst, now)
-        bucket = self._chats.get(chat_id)
-        if bucket is None:
-            if group:
-                bucket = TokenBucket(limits.group_per_min / 60.0, limits.group_burst, now)
-            else:
-                bucket = TokenBucket(limits.chat_per_s, limits.chat_burst, now)
-            self._chats[chat_id] = bucket
-        wait = max(self._global.wait(now), bucket.wait(now))
+        buckets = [self._global]
+        if per_chat:
+            bucket = self._chats.get(chat_id)
+            if bucket is None:
+                if group:
+                    bucket = TokenBucket(limits.group_per_min / 60.0, limits.group_burst, now)
+                else:
+                    bucket = TokenBucket(limits.chat_per_s, limits.chat_burst, now)
+                self._chats[chat_id] = bucket
+            buckets.append(bucket)
+        wait = max(b.wait(now) for b in buckets)
         if wait > 0:
             return max(1, math.ceil(wait))
-        self._global.take(now)
-        bucket.take(now)
+        for b in buckets:
+            b.take(now)
         return 0
 
 

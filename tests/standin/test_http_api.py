@@ -175,6 +175,27 @@ async def test_flood_control_answers_429_with_retry_after(
     assert standin.stats()["responses_429"] == 2
 
 
+async def test_edits_count_against_the_global_pace_only(
+    standin: StandIn, client: httpx.AsyncClient
+) -> None:
+    standin.set_limits(chat_burst=1, global_burst=3, global_per_s=1)
+    sent = (await call(client, standin, "sendMessage", chat_id=30, text="v0")).json()["result"]
+    codes = [
+        (
+            await call(
+                client,
+                standin,
+                "editMessageText",
+                chat_id=30,
+                message_id=sent["message_id"],
+                text=f"v{i}",
+            )
+        ).status_code
+        for i in range(1, 4)
+    ]
+    assert codes == [200, 200, 429]
+
+
 async def test_global_flood_limit(standin: StandIn, client: httpx.AsyncClient) -> None:
     standin.set_limits(global_burst=5, global_per_s=5)
     codes = [
@@ -350,10 +371,19 @@ async def test_dropped_connection(standin: StandIn, client: httpx.AsyncClient) -
 
 
 async def test_blocked_user_gets_403(standin: StandIn, client: httpx.AsyncClient) -> None:
+    await standin.inject_message(19, "/start")
     standin.block(19)
     answer = await call(client, standin, "sendMessage", chat_id=19, text="alert")
     assert answer.status_code == 403
     assert answer.json()["description"] == "Forbidden: bot was blocked by the user"
+    updates = (await call(client, standin, "getUpdates")).json()["result"]
+    member = updates[-1]["my_chat_member"]
+    assert (member["old_chat_member"]["status"], member["new_chat_member"]["status"]) == (
+        "member",
+        "kicked",
+    )
+    standin.block(19, blocked=False)
+    assert (await call(client, standin, "sendMessage", chat_id=19, text="back")).json()["ok"]
 
 
 async def test_control_api_inject_read_and_page(
