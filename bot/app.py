@@ -7,13 +7,17 @@ Nothing happens at import time.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     ApplicationBuilder,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
@@ -30,7 +34,13 @@ if TYPE_CHECKING:
     from config import Settings
     from news.services import NewsServices
 
-__all__ = ["ALLOWED_UPDATES", "COMMANDS", "build_application", "file_url_for"]
+__all__ = [
+    "ALLOWED_UPDATES",
+    "COMMANDS",
+    "PerChatUpdateProcessor",
+    "build_application",
+    "file_url_for",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +58,59 @@ COMMANDS = (
     ("help", "How to use the bot"),
 )
 
+CONCURRENT_UPDATES = 32  # handlers running at once (different chats)
+BACKLOG = 100_000  # updates accepted before the fetcher waits
 DIGEST_CHECK_MIN = 5.0  # seconds between digest checks (the query is cheap)
 CONNECTION_POOL = 32  # concurrent Bot API requests (replies and alert delivery)
+
+
+class PerChatUpdateProcessor(BaseUpdateProcessor):
+    """Updates of one chat in arrival order, different chats concurrently (up to ``concurrent``).
+
+    One chat that floods the bot (a thousand messages, each answer paced to one per second by
+    Telegram's per-chat limit) then only delays itself. While the application stops, updates
+    still queued behind their chat's earlier ones are skipped, so a backlog cannot hold the
+    shutdown.
+    """
+
+    def __init__(self, concurrent: int = CONCURRENT_UPDATES, backlog: int = BACKLOG) -> None:
+        super().__init__(max_concurrent_updates=backlog)
+        self._slots = asyncio.Semaphore(concurrent)
+        self._chats: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+        self.stopping: Callable[[], bool] = lambda: False
+        self.skipped = 0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        if self.skipped:
+            logger.warning("skipped %d queued updates while stopping", self.skipped)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            async with self._slots:
+                await coroutine
+            return
+        lock = self._chats.setdefault(chat.id, asyncio.Lock())
+        queued = lock.locked()
+        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
+        try:
+            async with lock:
+                if queued and self.stopping():
+                    self.skipped += 1
+                    if inspect.iscoroutine(coroutine):
+                        coroutine.close()
+                    return
+                async with self._slots:
+                    await coroutine
+        finally:
+            self._waiting[chat.id] -= 1
+            if not self._waiting[chat.id]:
+                del self._waiting[chat.id]
+                del self._chats[chat.id]
 
 
 def file_url_for(api_url: str) -> str:
@@ -63,22 +124,23 @@ def file_url_for(api_url: str) -> str:
 def _add_handlers(app: BotApplication) -> None:
     # Order matters within the group: the first matching handler wins. Commands first, then
     # buttons, then plain text (private chats, or groups when addressed), and last any other
-    # command, answered with a hint.
+    # command, answered with a hint. Slow handlers (links, briefings) do not hold other chats:
+    # PerChatUpdateProcessor runs different chats concurrently; the work itself runs off the
+    # loop in the services.
     new = filters.UpdateType.MESSAGE  # edited messages are not requests
     app.add_handlers(
         [
             CommandHandler("start", handlers.start, filters=new),
             CommandHandler("help", handlers.help_command, filters=new),
-            CommandHandler("brief", handlers.brief, filters=new, block=False),
-            CommandHandler("summary", handlers.summary, filters=new, block=False),
+            CommandHandler("brief", handlers.brief, filters=new),
+            CommandHandler("summary", handlers.summary, filters=new),
             CommandHandler("subscribe", handlers.subscribe, filters=new),
             CommandHandler("unsubscribe", handlers.unsubscribe, filters=new),
             CommandHandler("topics", handlers.topics, filters=new),
             CommandHandler("digest", handlers.digest, filters=new),
             CommandHandler("link", handlers.link, filters=new),
             CallbackQueryHandler(handlers.callback),
-            # Slow (fetching a link, summarizing): off the update queue so others go on.
-            MessageHandler(new & handlers.ADDRESSED_TEXT, handlers.text_message, block=False),
+            MessageHandler(new & handlers.ADDRESSED_TEXT, handlers.text_message),
             MessageHandler(new & filters.COMMAND, handlers.unknown_command),
         ]
     )
@@ -138,6 +200,7 @@ def build_application(
     (``jobs``). ``services`` given: used and left open; otherwise opened in ``post_init`` and
     closed in ``post_shutdown``. ``request``: a custom Bot API transport (tests)."""
     token = settings.require_token()
+    processor = PerChatUpdateProcessor()
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -151,6 +214,7 @@ def build_application(
             )
         )
         .rate_limiter(PacedRateLimiter())
+        .concurrent_updates(processor)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -161,6 +225,7 @@ def build_application(
     if updates_request is not None:
         builder = builder.get_updates_request(updates_request)
     app: BotApplication = builder.build()
+    processor.stopping = lambda: not app.running
     app.bot_data.settings = settings
     app.bot_data.services = services
     app.bot_data.handles_updates = handle_updates

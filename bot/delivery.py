@@ -345,4 +345,12 @@ async def digest_job(context: BotContext) -> None:
 async def poll_job(context: BotContext) -> None:
     """Repeating job: poll due feeds; new matching articles land in the outbox."""
     report = await context.bot_data.news.ingestor.poll_feeds()
-    logger.info("feeds polled: %s", report)
+    if report.new or report.feeds_failed or report.rejected:
+        logger.info(
+            "feeds polled: %d checked, %d new, %d duplicate, %d rejected, %d failed",
+            report.feeds_checked,
+            report.new,
+            report.duplicate,
+            len(report.rejected),
+            report.feeds_failed,
+        )

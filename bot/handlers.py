@@ -2,8 +2,8 @@
 
 No SQL and no HTML here: services live in ``context.bot_data.news`` (``bot.context``), messages
 come from ``bot.render``, keyboards from ``bot.keyboards``. Slow work (fetching a link,
-summarizing) happens in the services, off the event loop; the link and briefing handlers are
-registered with ``block=False`` so one slow request does not hold other chats.
+summarizing) happens in the services, off the event loop, and updates of different chats run
+concurrently (``bot.app.PerChatUpdateProcessor``), so one slow request does not hold other chats.
 """
 
 from __future__ import annotations
