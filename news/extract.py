@@ -24,11 +24,18 @@ from trafilatura.settings import Document
 from news.fetch import decode_html
 from news.models import Article
 
-__all__ = ["MIN_WORDS", "NotAnArticle", "clean_lines", "extract", "merge_lines"]
+__all__ = [
+    "MIN_WORDS",
+    "NotAnArticle",
+    "clean_lines",
+    "drop_trailing_bio",
+    "extract",
+    "merge_lines",
+]
 
 logger = logging.getLogger(__name__)
 
-MIN_WORDS = 60  # fewer words than this is a stub, a teaser or an error page, not an article
+MIN_WORDS = 40  # fewer words than this is a stub, a teaser or an error page, not an article
 _LAYOUT_CELL_WORDS = 60  # a table cell this long means the table is page layout, not data
 _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 _PRUNE = [
@@ -39,6 +46,16 @@ _PRUNE = [
     "//amp-ad|//amp-social-share|//amp-sidebar|//noscript|//iframe",
 ]
 _WORD = re.compile(r"\w+")
+_BODY_CLASS = re.compile(
+    r"\b((article|story|entry|post|content|news)[-_]{0,2}(body|text|content|entry)|articlebody"
+    r"|storybodycompanioncolumn)\b",
+    re.IGNORECASE,
+)
+_BIO = re.compile(
+    r"(?:[A-Z][\w.'’-]+ ){1,3}(is|was|has been) (an? |the )?([\w-]+ ){0,4}(reporter|writer"
+    r"|correspondent|editor|journalist|columnist|contributor|producer|photographer|author"
+    r"|fellow)\b"
+)
 _TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "ref_src"})
 
 # Lines trafilatura sometimes keeps that are site furniture, never article text. Each pattern is
@@ -94,6 +111,10 @@ _BOILERPLATE = [
         r"(watch|video|listen|gallery|slideshow)\s*[:|].{0,120}",
         r"(was this article helpful\??|reuse this content|support us|thank you for reading"
         r"|report an error|send us your feedback|corrections? policy).{0,40}",
+        r"(you can |you may )?unsubscribe (at )?any ?time\b.*|(see|read|view) our privacy"
+        r" (policy|notice)\b.*",
+        r"(got|have) a (news |story )?(tip|story)\b.*",
+        r".*\b(contact|email|e-mail|write to|reach)\b.*\S+@\S+\.\w+.*",
         r"[^|]{1,60}(\|[^|]{1,60}){2,}",  # "Name | 30 May 2026, 11:20 | Section" (see below)
         # bylines
         rf"(by|words by|written by|reporting by|story by)\s+{_NAME}(\s*(,|and|&)\s*{_NAME})*\W*",
@@ -105,8 +126,10 @@ _DATEISH = re.compile(
 )
 _MAX_FILTER_WORDS = 30
 _LOGIN_WALL = re.compile(
-    r"\b(log in|login|sign in|subscribe|subscription|subscribers? only|paywall|create an account"
-    r"|already a subscriber|password|to continue reading|register to read)\b",
+    r"\b((subscribe|log ?in|sign in|register|sign up)( now)? to (continue|read|keep reading"
+    r"|access|view|unlock)|continue reading with|subscribers? only|for subscribers|already a"
+    r" subscriber|create (a free|an) account to|paywall|(article|content|story) is (only )?"
+    r"(available|reserved) (to|for) (subscribers|members))\b",
     re.IGNORECASE,
 )
 
@@ -151,6 +174,33 @@ def _unwrap_layout_tables(tree: lxml_html.HtmlElement) -> None:
                 element.tag = "div"
             for cell in cells:
                 cell.tag = "div"
+
+
+def _join_split_bodies(tree: lxml_html.HtmlElement) -> None:
+    """Merge sibling article-body containers split apart by ads or promos into the first one.
+
+    trafilatura reads the first container that looks like an article body; sites that cut the
+    body into several (``StoryBodyCompanionColumn``, ``article-body part-2``) would lose the rest.
+    """
+    for parent in list(tree.iter()):
+        groups: dict[tuple[str, str], list[lxml_html.HtmlElement]] = {}
+        for child in parent:
+            if not isinstance(child.tag, str):
+                continue
+            match = _BODY_CLASS.search(child.get("class", "") + " " + child.get("itemprop", ""))
+            if match:
+                groups.setdefault((child.tag, match.group(0).lower()), []).append(child)
+        for members in groups.values():
+            first = members[0]
+            for other in members[1:]:
+                if other.text and other.text.strip():
+                    holder = lxml_html.Element("p")
+                    holder.text = other.text
+                    first.append(holder)
+                for sub in list(other):
+                    first.append(sub)
+                other.text = None
+                other.drop_tree()  # keeps its tail text in place
 
 
 def _anchor_texts(tree: lxml_html.HtmlElement) -> set[str]:
@@ -208,6 +258,15 @@ def clean_lines(lines: Iterable[str], *, title: str | None = None,
 
 def _key(line: str) -> str:
     return " ".join(line.split()).casefold().lstrip("-•*·> ")
+
+
+def drop_trailing_bio(lines: list[str]) -> list[str]:
+    """Drop an author bio ("Jane Doe is a staff writer ...") among the last two lines."""
+    kept = list(lines)
+    for index in range(len(kept) - 1, max(len(kept) - 3, -1), -1):
+        if _BIO.match(kept[index]) and _words(kept[index]) <= 60:
+            del kept[index]
+    return kept
 
 
 def merge_lines(precise: list[str], balanced: list[str], *, min_words: int = 8) -> list[str]:
@@ -306,13 +365,12 @@ def _reject_non_article(
             raise NotAnArticle("The page is a list of links (an index page), not an article.")
     if words < MIN_WORDS:
         raise NotAnArticle("The page has too little text to be an article.")
-    long_lines = [line for line in lines if _words(line) >= 12]
-    if len(long_lines) < 2:
+    if not any(_words(line) >= 12 for line in lines):
         raise NotAnArticle("The page has no article text, only short lines.")
 
 
 def _run_trafilatura(
-    tree: lxml_html.HtmlElement, url: str | None, *, precision: bool
+    tree: lxml_html.HtmlElement, url: str | None, *, precision: bool, metadata: bool
 ) -> Document | None:
     result = trafilatura.bare_extraction(
         tree,
@@ -322,7 +380,7 @@ def _run_trafilatura(
         include_tables=True,
         include_images=False,
         include_links=False,
-        with_metadata=True,
+        with_metadata=metadata,
         deduplicate=LRUCache(maxsize=512),  # scoped to this page: repeated segments only
         prune_xpath=_PRUNE,
         date_extraction_params={
@@ -341,34 +399,39 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
     """
     tree = _parse(html)
     _unwrap_layout_tables(tree)
+    _join_split_bodies(tree)
     links = _anchor_texts(tree)
     canonical = _canonical(tree, url)
     language = _language(tree)
     # Both modes run: precision mode sets the article's boundaries, balanced mode restores
     # paragraphs that precision mode dropped inside them (and stands in when precision mode
     # keeps nothing usable, e.g. a link list picked over a body of <br>-separated text).
-    candidates: list[tuple[Document, list[str]]] = []
+    candidates: list[list[str]] = []
     rejection: NotAnArticle | None = None
+    meta: Document | None = None  # metadata is read once, in the first run that yields a result
     for precision in (True, False):
-        candidate = _run_trafilatura(tree, url, precision=precision)
-        if candidate is None or not candidate.text:
+        candidate = _run_trafilatura(tree, url, precision=precision, metadata=meta is None)
+        if candidate is None:
+            continue
+        meta = meta or candidate
+        if not candidate.text:
             continue
         raw_lines = [line for line in candidate.text.splitlines() if line.strip()]
-        title = " ".join((candidate.title or "").split()) or None
+        title = " ".join((meta.title or "").split()) or None
         lines = clean_lines(raw_lines, title=title, links=links)
         try:
             _reject_non_article("\n".join(lines), lines, links, raw_lines)
         except NotAnArticle as exc:
             rejection = rejection or exc
             continue
-        candidates.append((candidate, lines))
-    if not candidates:
+        candidates.append(lines)
+    if not candidates or meta is None:
         if _is_link_list(tree):
             raise NotAnArticle("The page is a list of links (an index page), not an article.")
         raise rejection or NotAnArticle("No article text was found on the page.")
-    document, lines = candidates[0]
-    if len(candidates) == 2:
-        lines = merge_lines(candidates[0][1], candidates[1][1])
+    document = meta
+    lines = merge_lines(*candidates) if len(candidates) == 2 else candidates[0]
+    lines = drop_trailing_bio(lines)
     text = "\n".join(lines)
     title = " ".join((document.title or "").split()) or None
     final_url = canonical or url or document.url or ""

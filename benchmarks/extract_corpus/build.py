@@ -544,6 +544,135 @@ HOLDOUT: list[Callable[[dict[str, str], str, list[dict[str, str]]], str]] = [
 ]
 
 
+# -- stress templates: hard real-world structures, added last; the body stays the human reading --
+def _linkify(text: str, every: int) -> str:
+    words = text.split()
+    out, index = [], 0
+    while index < len(words):
+        if index % every == 3:
+            out.append(f'<a href="/topic/{index}">{E(" ".join(words[index : index + 3]))}</a>')
+            index += 3
+        else:
+            out.append(E(words[index]))
+            index += 1
+    return " ".join(out)
+
+
+def t_split_body(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
+    parts = blocks(a["body"])
+    half = len(parts) // 2
+    first = render_body("\n\n".join(_unblock(b) for b in parts[:half]))
+    second = render_body("\n\n".join(_unblock(b) for b in parts[half:]))
+    return f"""<!DOCTYPE html><html lang="en">{head(a, url)}<body>{NAV}<main>
+<div class="article-header"><h1>{E(a["title"])}</h1><span class="author">{E(a["author"])}</span>
+<time datetime="{a["date"]}">{human_date(a["date"])}</time></div>
+<div class="article-body part-1">{first}</div>
+<div class="mid-article"><div class="promo-box"><h4>Don't miss</h4><p><a href="#">{E(others[0]["title"])}</a></p>
+<p><a href="#">{E(others[1]["title"])}</a></p></div>{NEWSLETTER_BOX}</div>
+<div class="article-body part-2">{second}</div>
+<div class="end-of-article"><p>Got a news tip? Email us at tips@newsroom.example</p></div>
+</main>{FOOTER.format(site=E(a["site"]))}</body></html>"""
+
+
+def _unblock(block: tuple[str, str | list[str]]) -> str:
+    kind, value = block
+    if kind == "h2":
+        return f"## {value}"
+    if kind == "ul":
+        return "\n".join(f"- {item}" for item in value)
+    if kind == "quote":
+        return f"> {value}"
+    return str(value)
+
+
+def t_linkheavy(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
+    parts = []
+    for kind, value in blocks(a["body"]):
+        if kind == "p":
+            parts.append(f"<p>{_linkify(str(value), 9)}</p>")
+        else:
+            parts.append(render_body(_unblock((kind, value))))
+    blogroll = "".join(
+        f"<li><a href='#'>{E(o['site'])}: {E(o['title'])}</a></li>" for o in others[:10]
+    )
+    return f"""<!DOCTYPE html><html lang="en">{head(a, url, jsonld=False)}<body>
+<div id="header"><h2 class="blog-title"><a href="/">{E(a["site"])} blog</a></h2>
+<p class="tagline">Notes on the news, with links</p></div><div id="main"><div class="post">
+<h2 class="post-title">{E(a["title"])}</h2><p class="post-meta">{human_date(a["date"])} by {E(a["author"])}</p>
+<div class="post-entry">{"".join(parts)}</div>
+<p class="post-footer">Posted in <a>{E(a["section"])}</a> | <a>Permalink</a> | <a>4 Comments</a></p></div></div>
+<div id="sidebar"><h3>Blogroll</h3><ul>{blogroll}</ul><h3>Archives</h3><ul><li><a>November 2026</a></li>
+<li><a>October 2026</a></li><li><a>September 2026</a></li></ul></div></body></html>"""
+
+
+def t_tabloid(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
+    sentences: list[str] = []
+    for kind, value in blocks(a["body"]):
+        if kind == "p":
+            sentences.extend(re.split(r"(?<=[.!?\"])\s+(?=[A-Z\"])", str(value)))
+        else:
+            sentences.append(_unblock((kind, value)))
+    promo = f'<p class="read-more-link"><strong>READ MORE: <a href="#">{E(others[0]["title"].upper())}</a></strong></p>'
+    body = render_body(
+        "\n\n".join(sentences),
+        inserts={
+            2: promo,
+            6: promo.replace(others[0]["title"].upper(), others[1]["title"].upper()),
+        },
+    )
+    return f"""<!DOCTYPE html><html lang="en-GB">{head(a, url)}<body>{NAV}
+<div class="article"><span class="flag">EXCLUSIVE</span><h1>{E(a["title"])}</h1>
+<ul class="key-points"><li>{E(others[2]["title"])}</li></ul>
+<div class="byline">By <a>{E(a["author"])}</a>, Reporter<br>{human_date(a["date"])}</div>
+<div class="video-teaser"><p>Video: What we know so far</p></div>
+<div class="article-text">{body}</div>
+<div class="got-story"><p>Got a story? Email newsdesk@tabloid.example or call 0800 123 456</p></div>
+</div><div class="puff-list">{"".join(f"<div><a>{E(o['title'])}</a></div>" for o in others[3:9])}</div>
+{FOOTER.format(site=E(a["site"]))}</body></html>"""
+
+
+def t_infinite(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
+    body = render_body(a["body"])
+    nxt = others[4]
+    next_paras = [str(v) for k, v in blocks(nxt["body"]) if k == "p"][:2]
+    teaser = "".join(f"<p>{E(p)}</p>" for p in next_paras)
+    return f"""<!DOCTYPE html><html lang="en">{head(a, url)}<body>{NAV}<main>
+<article class="story" data-story="1"><h1>{E(a["title"])}</h1>
+<div class="meta">{E(a["author"])} · <time datetime="{a["date"]}">{human_date(a["date"])}</time></div>
+<div class="story-body">{body}</div></article>
+<div class="next-story-label">Next story</div>
+<article class="story next-story" data-story="2"><h2><a href="#">{E(nxt["title"])}</a></h2>
+<div class="meta">{E(nxt["author"])}</div><div class="story-body">{teaser}
+<a class="continue" href="#">Continue reading</a></div></article></main>
+{FOOTER.format(site=E(a["site"]))}</body></html>"""
+
+
+def t_bio_correction(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
+    correction = (
+        "Correction: An earlier version of this article misstated the date of the next "
+        "meeting. It is on Tuesday, not Monday."
+    )
+    body = render_body(a["body"] + "\n\n" + correction)
+    bio = (
+        f"<p>{E(a['author'])} is a staff writer based in the capital. Before joining the paper "
+        "in 2021, she worked for a regional radio station and a business weekly.</p>"
+    )
+    return f"""<!DOCTYPE html><html lang="en">{head(a, url)}<body>{NAV}<div class="page">
+<h1>{E(a["title"])}</h1><p class="dateline">{human_date(a["date"])}</p>
+<div class="content">{body}{bio}</div>
+<div class="related"><h3>Related</h3>{"".join(f"<p><a>{E(o['title'])}</a></p>" for o in others[:3])}</div>
+</div>{FOOTER.format(site=E(a["site"]))}</body></html>"""
+
+
+STRESS: list[Callable[[dict[str, str], str, list[dict[str, str]]], str]] = [
+    t_split_body,
+    t_linkheavy,
+    t_tabloid,
+    t_infinite,
+    t_bio_correction,
+]
+
+
 def main() -> None:
     pages = HERE / "pages"
     pages.mkdir(exist_ok=True)
@@ -589,7 +718,33 @@ def main() -> None:
             "articleBody": expected_text(article["body"]),
         }
         (pages / f"{name}.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {2 * len(ARTICLES)} pages to {pages}")
+    for index, article in enumerate(ARTICLES):
+        template = STRESS[index % len(STRESS)]
+        host = re.sub(r"[^a-z]", "", article["site"].lower()) + ".example"
+        url = f"https://{host}/{index + 200}/{article['slug']}.html"
+        others = [o for o in ARTICLES if o is not article]
+        others = others[(index * 5) % 13 :] + others[: (index * 5) % 13]
+        page = template(article, url, others)
+        name = f"s{index + 1:02d}-{article['slug']}"
+        body = article["body"]
+        if template is t_bio_correction:
+            body += (
+                "\n\nCorrection: An earlier version of this article misstated the date of the "
+                "next meeting. It is on Tuesday, not Monday."
+            )
+        (pages / f"{name}.html").write_text(page, encoding="utf-8")
+        truth = {
+            "url": url,
+            "template": template.__name__.removeprefix("t_"),
+            "split": "stress",
+            "title": article["title"],
+            "author": article["author"],
+            "date": datetime.fromisoformat(article["date"]).astimezone(UTC).isoformat(),
+            "sitename": article["site"],
+            "articleBody": expected_text(body),
+        }
+        (pages / f"{name}.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {3 * len(ARTICLES)} pages to {pages}")
 
 
 if __name__ == "__main__":

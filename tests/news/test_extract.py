@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from news.extract import NotAnArticle, clean_lines, extract, merge_lines
+from news.extract import NotAnArticle, clean_lines, drop_trailing_bio, extract, merge_lines
 
 PAGES = Path(__file__).parent / "pages"
 CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "extract_corpus" / "pages"
@@ -153,6 +153,9 @@ def test_empty_or_garbage_input_is_rejected_not_crashing(html: str | bytes) -> N
         "Follow us on Twitter for the latest updates",
         "Lena Hartwig | 30 August 2026, 11:20 | Technology",
         "Print this story | Email this story",
+        "You can unsubscribe at any time. See our privacy policy.",
+        "Got a news tip? Email us at tips@newsroom.example",
+        "Contact Lena Hartwig at hartwig@newsroom.example or follow on X @hartwig.",
     ],
 )
 def test_boilerplate_lines_are_dropped(line: str) -> None:
@@ -233,3 +236,38 @@ def test_quality_on_a_sample_of_the_benchmark_corpus() -> None:
         assert article.title == truth["title"]
     assert min(scores) >= 0.9
     assert sum(scores) / len(scores) >= 0.97
+
+
+def test_trailing_author_bio_is_dropped() -> None:
+    lines = [
+        "The council will vote on the plan next week.",
+        "Correction: An earlier version of this article misstated the date of the meeting.",
+        "Erik Thorsrud is a staff writer based in the capital. He joined the paper in 2021.",
+    ]
+    assert drop_trailing_bio(lines) == lines[:2]
+    assert drop_trailing_bio(lines[:2]) == lines[:2]
+    # the same sentence shape early in an article is reporting, not a bio
+    early = [lines[2], *lines[:2], "More text follows here.", "And the story ends here."]
+    assert drop_trailing_bio(early) == early
+
+
+def _brief(paragraphs: list[str]) -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        "<html><head><title>Streaming prices rise</title></head><body><nav><a href='/'>Home</a>"
+        f"</nav><article><h1>Streaming prices rise</h1>{body}</article></body></html>"
+    )
+
+
+def test_short_news_brief_about_subscriptions_is_an_article() -> None:
+    html = _brief(
+        [
+            "The streaming service Flickwave will raise the price of its standard subscription "
+            "by 8% next month, the company said on Tuesday.",
+            "Existing subscribers will be told by email, and the basic plan with adverts will "
+            "keep its current price until at least the summer.",
+        ]
+    )
+    article = extract(html, url="https://wire.example/briefs/1")
+    assert article.text.startswith("The streaming service Flickwave")
+    assert "basic plan with adverts" in article.text
