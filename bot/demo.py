@@ -450,6 +450,7 @@ async def run_demo(options: DemoOptions, stop: asyncio.Event | None = None) -> i
             bot = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot.cli", "run", env=env
             )
+            stack.push_async_callback(_stop_process, bot)  # before the stand-in goes away
             await _wait_bot_ready(standin, bot, deadline)
             if rc != 0:
                 await _wait_ingested(site, bot, deadline)

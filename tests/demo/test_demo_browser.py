@@ -1,0 +1,186 @@
+"""`newsbrief demo` driven in real headless Chromium: /start, /brief, subscribe, the second batch's
+alert, "Full article". Saves the screenshot the README shows (docs/demo.png).
+
+Playwright cannot download browsers here, so it launches Debian's chromium. Without it the test
+fails under CI=true (CI installs it) and skips elsewhere with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = ROOT / "docs" / "demo.png"
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(170)]
+
+
+def _chromium() -> str:
+    path = CHROMIUM if os.access(CHROMIUM, os.X_OK) else shutil.which("chromium")
+    if path:
+        return path
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "Debian's chromium is missing: install Debian's chromium (apt-get install chromium)"
+        )
+    pytest.skip("install Debian's chromium (apt-get install chromium) to run the browser test")
+
+
+class Demo:
+    """`newsbrief demo` in a subprocess; its output is collected by a reader thread."""
+
+    def __init__(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBRIEF_")}
+        env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "demo", "--port", "0", "--second-batch-delay", "-1"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_ready(self, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = re.search(r"ready in .*Open (http://\S+) ", line)
+                if match:
+                    return match.group(1)
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        raise AssertionError("the demo did not come up:\n" + "".join(self.lines[-40:]))
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self._reader.join(timeout=5)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+
+
+@pytest.fixture
+def demo() -> Iterator[Demo]:
+    running = Demo()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+async def test_demo_page_in_headless_chromium(demo: Demo) -> None:
+    from playwright.async_api import Page, async_playwright, expect
+
+    executable = _chromium()
+    url = demo.wait_ready(timeout=120)
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        page: Page = await browser.new_page(viewport={"width": 960, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(url)
+        await expect(page.locator("#batch-status")).to_contain_text("batch 1 of 2")
+
+        # The sanitizer keeps Telegram's tags and drops everything else.
+        clean = await page.evaluate(
+            "window.newsbriefDemo.sanitize('<b>bold</b> <script>alert(1)</script>"
+            '<img src=x onerror="alert(1)"><a href="javascript:alert(1)">bad</a> '
+            '<a href="https://example.com/x">ok</a> <i onclick="x()">it</i>\')'
+        )
+        assert "<b>bold</b>" in clean
+        assert "<i>it</i>" in clean
+        assert '<a href="https://example.com/x" target="_blank"' in clean
+        for bad in ("<script", "<img", "onerror", "onclick", "javascript:"):
+            assert bad not in clean
+
+        bot_messages = page.locator(".msg.in")
+
+        async def say(text: str) -> None:
+            before = await bot_messages.count()
+            await page.fill("#input", text)
+            await page.press("#input", "Enter")
+            await expect(page.locator(".msg.out").last).to_contain_text(text)
+            await expect(bot_messages).to_have_count(before + 1, timeout=45_000)
+
+        await say("/start")
+        await expect(bot_messages.last).to_contain_text("/brief")
+
+        await say("/brief")
+        briefing = bot_messages.last
+        assert await briefing.locator(".content b").count() >= 3  # bold titles
+        links = briefing.locator(".content a[href^='http://127.0.0.1']")
+        assert await links.count() >= 3
+        assert await links.first.get_attribute("target") == "_blank"
+        assert await briefing.locator(".keyboard button").count() >= 3
+
+        await say("/subscribe peace talks")
+        await expect(bot_messages.last).to_contain_text("peace talks")
+
+        # The second batch: the ceasefire story, carried by three outlets, alerted once.
+        before = await bot_messages.count()
+        await page.click("#release-now")
+        await expect(page.locator("#batch-status")).to_contain_text("batch 2 of 2", timeout=5000)
+        alert = bot_messages.filter(has_text=re.compile(r"ceasefire|truce", re.IGNORECASE)).last
+        await expect(alert).to_be_visible(timeout=60_000)
+        assert await bot_messages.count() > before
+        await expect(alert.locator(".content a")).not_to_have_count(0)
+
+        before = await bot_messages.count()
+        await alert.locator(".keyboard button", has_text="Full article").first.click()
+        await expect(bot_messages).to_have_count(before + 1, timeout=30_000)
+        reply = bot_messages.last
+        link = reply.locator(".content a[href*='127.0.0.1']").first
+        await expect(link).to_be_visible()
+        href = await link.get_attribute("href")
+        assert href is not None
+        assert re.search(r"/peace-talks/(ceasefire|truce)", href), href
+        assert await link.get_attribute("target") == "_blank"
+
+        assert errors == []
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        await page.screenshot(path=str(SCREENSHOT))
+        await browser.close()
+
+    assert demo.stop() == 0
+    assert any("stopped." in line for line in demo.lines)
