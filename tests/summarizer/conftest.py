@@ -31,8 +31,9 @@ def encoder() -> Encoder:
     return load_encoder()
 
 
-def _tokenizer(specials: list[str], *, bos: str | None, eos: str, pad: str, unk: str,
-               max_length: int) -> Any:
+def _tokenizer(
+    specials: list[str], *, bos: str | None, eos: str, pad: str, unk: str, max_length: int
+) -> Any:
     from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -70,31 +71,74 @@ def build_tiny(family: str, folder: Path, *, window: int = 64) -> Path:
     torch.manual_seed(0)
     model: Any
     if family == "bart":
-        tok = _tokenizer(["<s>", "<pad>", "</s>", "<unk>"], bos="<s>", eos="</s>", pad="<pad>",
-                         unk="<unk>", max_length=window)
+        tok = _tokenizer(
+            ["<s>", "<pad>", "</s>", "<unk>"],
+            bos="<s>",
+            eos="</s>",
+            pad="<pad>",
+            unk="<unk>",
+            max_length=window,
+        )
         config = BartConfig(
-            vocab_size=len(tok), d_model=16, encoder_layers=1, decoder_layers=1,
-            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-            decoder_ffn_dim=32, max_position_embeddings=window, bos_token_id=0, pad_token_id=1,
-            eos_token_id=2, decoder_start_token_id=2, forced_bos_token_id=None,
+            vocab_size=len(tok),
+            d_model=16,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            encoder_ffn_dim=32,
+            decoder_ffn_dim=32,
+            max_position_embeddings=window,
+            bos_token_id=0,
+            pad_token_id=1,
+            eos_token_id=2,
+            decoder_start_token_id=2,
+            forced_bos_token_id=None,
         )
         model = BartForConditionalGeneration(config)
     elif family == "pegasus":
-        tok = _tokenizer(["<pad>", "</s>", "<unk>"], bos=None, eos="</s>", pad="<pad>",
-                         unk="<unk>", max_length=window)
+        tok = _tokenizer(
+            ["<pad>", "</s>", "<unk>"],
+            bos=None,
+            eos="</s>",
+            pad="<pad>",
+            unk="<unk>",
+            max_length=window,
+        )
         config = PegasusConfig(
-            vocab_size=len(tok), d_model=16, encoder_layers=1, decoder_layers=1,
-            encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32,
-            decoder_ffn_dim=32, max_position_embeddings=window, pad_token_id=0, eos_token_id=1,
+            vocab_size=len(tok),
+            d_model=16,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            encoder_ffn_dim=32,
+            decoder_ffn_dim=32,
+            max_position_embeddings=window,
+            pad_token_id=0,
+            eos_token_id=1,
             decoder_start_token_id=0,
         )
         model = PegasusForConditionalGeneration(config)
     elif family == "t5":
-        tok = _tokenizer(["<pad>", "</s>", "<unk>"], bos=None, eos="</s>", pad="<pad>",
-                         unk="<unk>", max_length=window)
+        tok = _tokenizer(
+            ["<pad>", "</s>", "<unk>"],
+            bos=None,
+            eos="</s>",
+            pad="<pad>",
+            unk="<unk>",
+            max_length=window,
+        )
         config = T5Config(
-            vocab_size=len(tok), d_model=16, d_kv=8, d_ff=32, num_layers=1,
-            num_decoder_layers=1, num_heads=2, pad_token_id=0, eos_token_id=1,
+            vocab_size=len(tok),
+            d_model=16,
+            d_kv=8,
+            d_ff=32,
+            num_layers=1,
+            num_decoder_layers=1,
+            num_heads=2,
+            pad_token_id=0,
+            eos_token_id=1,
             decoder_start_token_id=0,
             task_specific_params={"summarization": {"prefix": "summarize: "}},
         )

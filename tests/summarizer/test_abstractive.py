@@ -29,8 +29,9 @@ def _fresh_cache() -> None:
 
 
 def _load(folder: Path) -> AbstractiveSummarizer:
-    settings = Settings(summarizer="abstractive", summarizer_model=str(folder),
-                        summarizer_device="cpu")
+    settings = Settings(
+        summarizer="abstractive", summarizer_model=str(folder), summarizer_device="cpu"
+    )
     loaded = summarizer.load(settings)
     assert isinstance(loaded, AbstractiveSummarizer)
     assert summarizer.load(settings) is loaded  # one model object per configuration
@@ -71,7 +72,8 @@ def test_long_article_is_chunked_on_sentences_and_fused(
     tokenizer = model._tokenizer
     for chunk in chunks:
         # whole sentences only, each chunk within the window with the prefix and specials
-        assert chunk.startswith("Paragraph") and chunk.endswith(".")
+        assert chunk.startswith("Paragraph")
+        assert chunk.endswith(".")
         assert len(tokenizer(model.prefix + chunk)["input_ids"]) <= model.window
     assert " ".join(chunks) == " ".join(LONG.split())
 

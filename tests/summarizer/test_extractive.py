@@ -125,13 +125,23 @@ def test_mmr_skips_near_duplicates_and_respects_budget() -> None:
     vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
     scores = np.array([3.0, 2.9, 0.5, 0.1])
     picked = select(
-        scores, vectors, [10, 10, 10, 10], max_sentences=3, max_words=100,
-        mmr_lambda=0.7, duplicate_threshold=0.9,
+        scores,
+        vectors,
+        [10, 10, 10, 10],
+        max_sentences=3,
+        max_words=100,
+        mmr_lambda=0.7,
+        duplicate_threshold=0.9,
     )
     assert picked == [0, 2, 3]
     assert select(
-        scores, vectors, [10, 10, 50, 10], max_sentences=3, max_words=25,
-        mmr_lambda=0.7, duplicate_threshold=0.9,
+        scores,
+        vectors,
+        [10, 10, 50, 10],
+        max_sentences=3,
+        max_words=25,
+        mmr_lambda=0.7,
+        duplicate_threshold=0.9,
     ) == [0, 3]
 
 
