@@ -36,6 +36,13 @@ def register(subparsers: Any) -> None:  # argparse._SubParsersAction
         "--no-embed", action="store_true", help="skip embeddings (faster; no meaning matching)"
     )
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ingest.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="extract in N worker processes (bulk ingestion on several cores; default: threads)",
+    )
     ingest.set_defaults(func=_run_ingest)
 
     feeds = subparsers.add_parser("feeds", help="add, list or remove polled feeds")
@@ -107,7 +114,9 @@ async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     from news.ingest import IngestReport
     from news.services import open_services
 
-    services = await open_services(settings, sync_feeds=False)
+    services = await open_services(
+        settings, sync_feeds=False, extract_workers=max(0, args.workers)
+    )
     bar = _Bar(enabled=not args.no_progress)
     report = IngestReport()
     try:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -121,9 +123,12 @@ class NewsServices:
         await asyncio.to_thread(lambda: (self.encoder.model_id, self.summarizer.model_id))
 
     async def close(self) -> None:
-        """Close the HTTP client and the store (models need no closing)."""
+        """Close the HTTP client, the extraction workers and the store (models need none)."""
         try:
             await self.fetcher.aclose()
+            executor = self.ingestor.extract_executor
+            if executor is not None:
+                await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
         finally:
             await self.store.close()
 
@@ -135,10 +140,13 @@ async def open_services(
     summarizer: SummarizerLike | None = None,
     client: httpx.AsyncClient | None = None,
     sync_feeds: bool = True,
+    extract_workers: int = 0,
 ) -> NewsServices:
     """Open the store, the fetcher and the services; models load lazily unless given.
 
     ``sync_feeds``: add the feeds named in ``settings.feeds`` (NEWSBRIEF_FEEDS) to the store.
+    ``extract_workers``: extract pages in that many worker processes (bulk ingestion uses
+    every core); 0 extracts in threads, which starts nothing and suits the bot's trickle.
     """
     store = await Store.open(settings.database_url)
     try:
@@ -155,8 +163,18 @@ async def open_services(
     )
     summaries = SummaryService(store, the_summarizer)
     topics = TopicService(store, the_encoder, settings)
+    pool = None
+    if extract_workers > 0:
+        pool = ProcessPoolExecutor(
+            extract_workers, mp_context=multiprocessing.get_context("spawn")
+        )
     ingestor = Ingestor(
-        store, fetcher, encoder=the_encoder, on_new=topics.on_new_article, settings=settings
+        store,
+        fetcher,
+        encoder=the_encoder,
+        on_new=topics.on_new_article,
+        settings=settings,
+        extract_executor=pool,
     )
     briefings = BriefingService(store, summaries, the_encoder, settings, ingestor=ingestor)
     logger.info("news services open (database %s)", redact_url(settings.database_url))

@@ -5,6 +5,7 @@ texts, plus RSS 2.0 and Atom feeds listing them. Deterministic for a seed; no ne
 from __future__ import annotations
 
 import html
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,6 +143,61 @@ def generate(count: int, *, seed: int = 7, now: datetime | None = None) -> list[
     return articles
 
 
+_TOPICS = """Elections|Climate|Energy|Housing|Schools|Universities|Hospitals|Crime|Courts|Weather|
+Traffic|Rail|Airports|Football|Rugby|Cricket|Tennis|Cycling|Athletics|Markets|Companies|Jobs|
+Property|Personal finance|Technology|Science|Space|Health|Food|Travel|Arts|Books|Music|Film|TV|
+Theatre|Fashion|Gardening|Obituaries|Letters|Opinion|Editorials|Cartoons|Puzzles|Crosswords|
+Podcasts|Video|Photography|Newsletters|Events"""
+_TOPICS_LIST = [t.strip() for t in _TOPICS.replace("\n", "").split("|")]
+_CSS = "".join(
+    f".c{n}{{margin:{n % 7}px;padding:{n % 5}px {n % 9}px;"
+    f"color:#{(n * 2654435761) % 0xFFFFFF:06x};font-size:{12 + n % 9}px;line-height:1.{n % 8}}}"
+    for n in range(160)
+)
+
+
+def _mega_menu() -> str:
+    columns = []
+    for section in _SECTIONS:
+        links = "".join(
+            f'<li><a href="/{section.lower()}/{t.lower().replace(" ", "-")}">{t}</a></li>'
+            for t in _TOPICS_LIST[: 8 + len(section)]
+        )
+        columns.append(f'<div class="menu-col"><h4>{section}</h4><ul>{links}</ul></div>')
+    return f'<nav class="mega-menu" aria-label="All sections">{"".join(columns)}</nav>'
+
+
+def _head_scripts(article: GenArticle, url: str, site: str) -> str:
+    """What real pages carry in <head>: styles, JSON-LD, analytics, an app state blob."""
+    paragraphs = ",".join(json.dumps(p) for p in article.paragraphs)
+    ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": article.title,
+            "datePublished": article.published.isoformat(),
+            "author": {"@type": "Person", "name": article.author},
+            "publisher": {"@type": "Organization", "name": site},
+            "mainEntityOfPage": url,
+        }
+    )
+    tracking = "".join(
+        f"window.dataLayer.push({{'event':'slot{n}','section':'{article.section}',"
+        f"'size':[{300 + n},{250 + n}],'targeting':{{'pos':'{n}','kw':['news','{n}']}}}});"
+        for n in range(40)
+    )
+    return (
+        f"<style>{_CSS}</style>"
+        f'<script type="application/ld+json">{ld}</script>'
+        f"<script>window.dataLayer=window.dataLayer||[];{tracking}</script>"
+        f'<script id="__APP_STATE__" type="application/json">{{"page":{{"type":"article",'
+        f'"title":{json.dumps(article.title)},"body":[{paragraphs}],"ads":{{"enabled":true}}}}}}'
+        "</script>"
+        '<script async src="/static/js/vendor.min.js"></script>'
+        '<script async src="/static/js/app.min.js"></script>'
+    )
+
+
 def _furniture_top(site: str) -> str:
     nav = "".join(f'<li><a href="/{s.lower()}/">{s}</a></li>' for s in _SECTIONS)
     return (
@@ -149,22 +205,49 @@ def _furniture_top(site: str) -> str:
         f'<button>Accept all</button> <a href="/privacy">Manage settings</a></div>'
         f'<header class="site"><a class="logo" href="/">{site}</a><nav><ul>{nav}</ul></nav>'
         f'<div class="account"><a href="/login">Sign in</a> <a href="/subscribe">Subscribe'
-        f"</a></div></header>"
+        f'</a></div><form class="search" action="/search"><input name="q" placeholder="Search">'
+        f"</form></header>{_mega_menu()}"
+        '<div class="breaking"><strong>Breaking</strong> <a href="/live">Follow our live '
+        "coverage</a></div>"
     )
 
 
 def _furniture_bottom(site: str, related: Sequence[GenArticle]) -> str:
     links = "".join(f'<li><a href="{r.path}">{html.escape(r.title)}</a></li>' for r in related)
+    cards = "".join(
+        f'<div class="card"><a href="{r.path}"><img src="/img/{r.slug}.jpg" alt="" width="300" '
+        f'height="200" loading="lazy"><h3>{html.escape(r.title)}</h3></a><p class="teaser">'
+        f"{html.escape(r.standfirst)}</p><span class='time'>{r.published:%H:%M}</span></div>"
+        for r in related
+    )
+    most_read = "".join(
+        f'<li><a href="/most-read/{n}">{html.escape(t)} latest: what we know so far</a></li>'
+        for n, t in enumerate(_TOPICS_LIST[:10])
+    )
+    footer_cols = "".join(
+        f'<div class="footer-col"><h4>{section}</h4><ul>'
+        + "".join(
+            f'<li><a href="/{section.lower()}/{n}">{t}</a></li>'
+            for n, t in enumerate(_TOPICS_LIST[len(section) : len(section) + 12])
+        )
+        + "</ul></div>"
+        for section in _SECTIONS
+    )
     return (
         '<aside class="newsletter"><h3>Get the morning briefing</h3><p>Sign up for our free '
         'newsletter and never miss a story.</p><form><input type="email" placeholder="Email">'
         "<button>Sign up</button></form></aside>"
-        f'<section class="related"><h2>More from {site}</h2><ul>{links}</ul></section>'
+        f'<section class="related"><h2>More from {site}</h2><ul>{links}</ul>'
+        f'<div class="grid">{cards}</div></section>'
+        f'<aside class="most-read"><h2>Most read</h2><ol>{most_read}</ol></aside>'
         '<section class="comments"><h2>Comments (12)</h2><p>Log in to join the discussion.</p>'
         "</section>"
-        f'<footer class="site"><p>© 2026 {site}. All rights reserved.</p><ul><li><a href="/about">'
+        f'<footer class="site"><div class="footer-cols">{footer_cols}</div>'
+        f'<p>© 2026 {site}. All rights reserved.</p><ul><li><a href="/about">'
         'About us</a></li><li><a href="/contact">Contact</a></li><li><a href="/terms">Terms</a>'
         "</li></ul></footer>"
+        '<script>document.querySelectorAll(".card").forEach(function(c){c.classList.add("v")});'
+        "</script>"
     )
 
 
@@ -219,6 +302,7 @@ def render_page(
         f'<meta property="og:site_name" content="{site}">'
         f'<meta property="article:published_time" content="{date}">'
         f'<meta name="author" content="{html.escape(article.author)}">'
+        f"{_head_scripts(article, url, site)}"
         f"</head><body>{_furniture_top(site)}{content}{_furniture_bottom(site, related)}"
         "</body></html>"
     )

@@ -124,3 +124,19 @@ def test_ingest_folder_and_unknown_target(
     code, out, _ = run(capsys, "ingest", "--no-embed", "--no-progress", str(tmp_path / "nope"))
     assert code == 1
     assert "not a URL, a file or a folder" in out
+
+
+@pytest.mark.slow
+def test_ingest_folder_with_worker_processes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for article in generate(4, seed=23):
+        (folder / f"{article.slug}.html").write_text(render_page(article, "https://x.example"))
+    (folder / "wall.html").write_text(stub_page())
+    code, out, _ = run(
+        capsys, "ingest", "--no-embed", "--no-progress", "--workers", "2", str(folder)
+    )
+    assert code == 0
+    assert out.startswith("4 new, 0 duplicate, 1 rejected: ")  # NotAnArticle crossed processes
