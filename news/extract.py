@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -30,6 +30,7 @@ __all__ = [
     "clean_lines",
     "drop_trailing_bio",
     "extract",
+    "is_junk",
     "merge_lines",
 ]
 
@@ -233,23 +234,29 @@ def _mostly_link(key: str, links: set[str]) -> bool:
     return any(len(anchor) >= 0.5 * len(key) and anchor in key for anchor in links)
 
 
+def is_junk(line: str, *, title: str | None = None, links: set[str] | None = None) -> bool:
+    """True for a line that is site furniture: a boilerplate pattern, the headline again, or a
+    line made mostly of one link's text (a teaser for another story)."""
+    text = " ".join(line.split())
+    key = text.casefold().lstrip("-•*·> ").strip("“”\"' ")
+    if not text or _is_boilerplate(text):
+        return True
+    if title and key == " ".join(title.split()).casefold():
+        return True
+    return bool(links) and _mostly_link(key, links or set())
+
+
 def clean_lines(lines: Iterable[str], *, title: str | None = None,
                 links: set[str] | None = None) -> list[str]:  # fmt: skip
-    """Drop boilerplate lines: furniture patterns, a repeated title, lines that are a whole
-    link (related-story teasers), and exact repeats of an earlier line (pull quotes)."""
+    """Drop furniture lines (:func:`is_junk`) and exact repeats of an earlier line (pull
+    quotes)."""
     seen: set[str] = set()
     kept: list[str] = []
-    title_key = " ".join(title.split()).casefold() if title else None
     for raw in lines:
-        line = " ".join(raw.split())
-        key = line.casefold().lstrip("-•*·> ").strip("“”\"' ")
-        if not line or _is_boilerplate(line):
+        if is_junk(raw, title=title, links=links):
             continue
-        if title_key and key == title_key:
-            continue
-        if links and _mostly_link(key, links):
-            continue
-        if _words(line) >= 6 and key in seen:
+        key = " ".join(raw.split()).casefold().lstrip("-•*·> ").strip("“”\"' ")
+        if _words(key) >= 6 and key in seen:
             continue
         seen.add(key)
         kept.append(raw.strip())
@@ -269,9 +276,18 @@ def drop_trailing_bio(lines: list[str]) -> list[str]:
     return kept
 
 
-def merge_lines(precise: list[str], balanced: list[str], *, min_words: int = 8) -> list[str]:
-    """Precision-mode lines plus balanced-mode prose lines that fall between the first and the
-    last precision line (paragraphs dropped inside the article, never text around it)."""
+def merge_lines(
+    precise: list[str],
+    balanced: list[str],
+    *,
+    junk: Callable[[str], bool] | None = None,
+    min_words: int = 8,
+) -> list[str]:
+    """Precision-mode lines plus balanced-mode prose lines (``min_words`` or more) that precision
+    mode dropped inside the article: between its first and last line, and after its last line
+    up to the first furniture line (``junk``) or author bio, where a cut-short body continues.
+    Text before the article's first line is never added."""
+    is_furniture = junk or (lambda line: False)
     position: dict[str, int] = {}
     for index, line in enumerate(balanced):
         position.setdefault(_key(line), index)
@@ -279,11 +295,17 @@ def merge_lines(precise: list[str], balanced: list[str], *, min_words: int = 8) 
     if len(matched) < 2 or len(matched) < 0.8 * len(precise):
         return precise  # the two modes found different things: trust precision mode
     low, high = min(matched), max(matched)
+    while (
+        high + 1 < len(balanced)
+        and not is_furniture(balanced[high + 1])
+        and not _BIO.match(balanced[high + 1].strip())
+    ):
+        high += 1
     precise_keys = {_key(line) for line in precise}
     merged = [
         line
         for line in balanced[low : high + 1]
-        if _key(line) in precise_keys or _words(line) >= min_words
+        if _key(line) in precise_keys or (_words(line) >= min_words and not is_furniture(line))
     ]
     merged_keys = {_key(line) for line in merged}
     merged.extend(line for line in precise if _key(line) not in merged_keys)
@@ -406,9 +428,10 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
     # Both modes run: precision mode sets the article's boundaries, balanced mode restores
     # paragraphs that precision mode dropped inside them (and stands in when precision mode
     # keeps nothing usable, e.g. a link list picked over a body of <br>-separated text).
-    candidates: list[list[str]] = []
+    candidates: list[tuple[list[str], list[str]]] = []  # (raw lines, clean lines) per mode
     rejection: NotAnArticle | None = None
     meta: Document | None = None  # metadata is read once, in the first run that yields a result
+    title: str | None = None
     for precision in (True, False):
         candidate = _run_trafilatura(tree, url, precision=precision, metadata=meta is None)
         if candidate is None:
@@ -424,13 +447,20 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
         except NotAnArticle as exc:
             rejection = rejection or exc
             continue
-        candidates.append(lines)
+        candidates.append((raw_lines, lines))
     if not candidates or meta is None:
         if _is_link_list(tree):
             raise NotAnArticle("The page is a list of links (an index page), not an article.")
         raise rejection or NotAnArticle("No article text was found on the page.")
     document = meta
-    lines = merge_lines(*candidates) if len(candidates) == 2 else candidates[0]
+    lines = candidates[0][1]
+    if len(candidates) == 2:
+        merged = merge_lines(
+            lines,
+            candidates[1][0],
+            junk=lambda line: is_junk(line, title=title, links=links),
+        )
+        lines = clean_lines(merged, title=title, links=links)
     lines = drop_trailing_bio(lines)
     text = "\n".join(lines)
     title = " ".join((document.title or "").split()) or None

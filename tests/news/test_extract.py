@@ -197,21 +197,27 @@ def test_clean_lines_drops_title_repeats_and_link_teasers() -> None:
     ]
 
 
-def test_merge_restores_paragraphs_inside_the_article_only() -> None:
-    precise = ["First paragraph of the story is here.", "Last paragraph of the story is here."]
+def test_merge_restores_dropped_paragraphs_inside_and_after_the_article() -> None:
+    precise = ["First paragraph of the story is here.", "Second paragraph of the story is here."]
     balanced = [
         "Most read: ten things you missed this week in the city and around it",
         "First paragraph of the story is here.",
         "A middle paragraph that precision mode dropped for having many links in it.",
         "Short line.",
-        "Last paragraph of the story is here.",
-        "Jane Doe is a reporter who has covered the city council for the paper since 2019.",
+        "Second paragraph of the story is here.",
+        "A closing paragraph in a second body container that precision mode cut off.",
+        "Share this article",
+        "A paragraph of some other story teaser that follows the share buttons.",
     ]
-    assert merge_lines(precise, balanced) == [
+    merged = merge_lines(precise, balanced, junk=lambda line: line == "Share this article")
+    assert merged == [
         "First paragraph of the story is here.",
         "A middle paragraph that precision mode dropped for having many links in it.",
-        "Last paragraph of the story is here.",
+        "Second paragraph of the story is here.",
+        "A closing paragraph in a second body container that precision mode cut off.",
     ]
+    bio = "Jane Doe is a reporter who has covered the city council for the paper since 2019."
+    assert merge_lines(precise, [*precise, bio]) == precise  # a bio ends the article
     assert merge_lines(precise, ["Something else entirely, found by the other mode."]) == precise
 
 
