@@ -162,9 +162,23 @@ def words_match(words: Sequence[str], text: str) -> bool:
     return all(word in present for word in words)
 
 
-def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
-    return float(np.dot(a, b) / norm) if norm else 0.0
+def _similarities(
+    embedding: np.ndarray | None, vectors: Sequence[np.ndarray | None]
+) -> builtins.list[float]:
+    """Cosine of ``embedding`` to each vector (-1.0 where either is missing), in one product."""
+    scores = [-1.0] * len(vectors)
+    if embedding is None:
+        return scores
+    query = np.asarray(embedding, dtype=np.float32).reshape(-1)
+    rows = [i for i, v in enumerate(vectors) if v is not None and v.shape == query.shape]
+    if not rows or not float(np.linalg.norm(query)):
+        return scores
+    matrix = np.stack([np.asarray(vectors[i], dtype=np.float32) for i in rows])
+    norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query))
+    values = matrix @ query / np.where(norms == 0, 1.0, norms)
+    for i, value in zip(rows, values, strict=True):
+        scores[i] = float(value)
+    return scores
 
 
 class TopicService:
@@ -215,20 +229,15 @@ class TopicService:
             return []
         lead = article_lead(article.title, article.text)
         lead_stems = {stem(w) for w in tokenize(lead)}
+        similarity = _similarities(embedding, [vector for _, vector in subscriptions])
         threshold = self.settings.topic_threshold
         matched: dict[int, str] = {}
-        for subscription, topic_embedding in subscriptions:
+        for (subscription, _), sim in zip(subscriptions, similarity, strict=True):
             if subscription.chat_id in matched:
                 continue
             words = topic_words(subscription.topic)
             by_words = bool(words) and all(word in lead_stems for word in words)
-            by_meaning = (
-                not by_words
-                and embedding is not None
-                and topic_embedding is not None
-                and _cosine(topic_embedding, embedding) >= threshold
-            )
-            if by_words or by_meaning:
+            if by_words or sim >= threshold:
                 matched[subscription.chat_id] = subscription.topic
         return list(matched.items())
 
