@@ -26,6 +26,7 @@ from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
 from news.topics import (
     STOP_WORDS,
     TextEncoder,
+    normalize_topic,
     tokenize,
     topic_words,
     words_match,
@@ -53,6 +54,7 @@ FALLBACK_WINDOW = timedelta(days=30)  # nothing new: the newest stories from thi
 HALF_LIFE_HOURS = 24.0  # recency weight halves every day (towards a floor of 0.5)
 TEXT_HIT_MIN_SIMILARITY = 0.2  # a word found only deep in the text also needs some meaning
 CANDIDATES = 30
+MAX_QUERY_WORDS = 8  # words of a topic used for the word search
 
 # Words of a request that are not its topic: question words, filler, "news" itself.
 QUESTION_WORDS = wordset(
@@ -131,10 +133,14 @@ class BriefingService:
         limit: int = 5,
         now: datetime | None = None,
     ) -> Briefing:
-        """The chat's briefing (topic None: what's new); recorded so it is not repeated."""
+        """The chat's briefing (topic None: what's new); recorded so it is not repeated.
+
+        Raises news.topics.TopicError for a topic that is empty after cleaning or too long.
+        """
         now = now or datetime.now(UTC)
         limit = max(1, min(limit, self.settings.briefing_stories))
-        topic = topic.strip() if topic else None
+        # Markup stripped, case folded, length capped: TopicError (user-facing) when unusable.
+        topic = normalize_topic(topic) if topic and topic.strip() else None
         if topic:
             stories = await self._topic_stories(topic, limit, now)
         else:
@@ -161,7 +167,7 @@ class BriefingService:
 
     async def _topic_stories(self, topic: str, limit: int, now: datetime) -> list[StoryView]:
         since = now - TOPIC_WINDOW
-        words = topic_words(topic, extra_stop_words=QUESTION_WORDS)
+        words = topic_words(topic, extra_stop_words=QUESTION_WORDS)[:MAX_QUERY_WORDS]
         hits = (
             await self.store.search_stories(words, since=since, limit=CANDIDATES) if words else []
         )

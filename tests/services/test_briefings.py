@@ -11,7 +11,7 @@ from config import Settings
 from news.briefings import BriefingService, question_topic
 from news.store import Store
 from news.summaries import SummaryService
-from news.topics import article_lead
+from news.topics import TopicError, article_lead
 from tests.services.conftest import FakeEncoder, FakeSummarizer, make_article
 
 STORIES = [
@@ -118,6 +118,19 @@ async def test_topic_briefing_nothing_found(
     assert briefing.items == []
     assert summarizer.calls == []
     assert await store.briefed_story_ids(1, since=now - timedelta(days=1)) == set()
+
+
+async def test_topic_is_cleaned_and_capped(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    encoder = FakeEncoder()
+    ids = await _seed(store, encoder, now)
+    service, _ = _service(store, encoder, settings)
+    with pytest.raises(TopicError):
+        await service.brief(1, "word " * 100, now=now)
+    markup = await service.brief(1, "<b>Peace</b> **talks**", now=now)
+    assert markup.topic == "peace talks"
+    assert [i.story.id for i in markup.items] == [ids["Peace talks resume in Geneva"]]
 
 
 async def test_word_only_in_the_text_needs_some_meaning(
