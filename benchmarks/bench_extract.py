@@ -188,9 +188,10 @@ def _print_table(results: dict[str, Any], pages: int) -> None:
     header = f"{'system':<26}{'split':<9}{'P':>7}{'R':>7}{'F1':>7}{'median':>8}{'mean':>7}"
     print(header + f"{'min':>7}{'pages/s':>9}{'leaks':>7}")
     for name, entry in results.items():
-        for split in ("all", "tune", "holdout"):
-            if split not in entry:
-                continue
+        for split in (
+            "all",
+            *sorted(k for k in entry if isinstance(entry[k], dict) and k != "all"),
+        ):
             s = entry[split]
             tail = f"{entry['pages_per_s']:>9}{len(entry['leaks']):>7}" if split == "all" else ""
             print(

@@ -65,17 +65,28 @@ _SOCIAL = r"(facebook|twitter|x|linkedin|whatsapp|email|reddit|pinterest|telegra
 _AGENCY = (
     r"(getty images|shutterstock|wikimedia commons|ap photo|afp|reuters|epa|alamy|pool|handout)"
 )
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATELINE = (  # "Jan. 19, 2020", "Sunday 19 January 2020", "2020-01-19", "19/01/2020"
+    rf"(((mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s*)?({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}})|\d{{4}}-\d{{2}}-\d{{2}}"
+    r"|\d{1,2}[./]\d{1,2}[./]\d{2,4})"
+)
 _NAME = r"(?-i:[A-Z])[\w.'’-]*(\s+(?-i:[A-Z])[\w.'’-]*){0,3}"  # up to four capitalised words
 _BOILERPLATE = [
     re.compile(p, re.IGNORECASE)
     for p in (
         # ad slots and "continue" prompts
-        r"(advertisement|advertising|sponsored( content)?|ad|ads by \w+|story continues below"
-        r"( advertisement)?|scroll to continue( with content)?|continue reading( below)?)\W*",
+        r"(advertisement|advertising|sponsored( content| stories| links)?|ad|ads by \w+|story"
+        r" continues below( advertisement)?|scroll to continue( with content)?|continue reading"
+        r"( the main story| below)?|supported by|promoted( content| stories)?|paid (content|post)"
+        r"|partner content|anzeige|werbung|publicité|publicidad|pubblicità|reklama)\W*",
         # teasers for other stories
         r"(read more|read next|read also|also read|more from|see also|more on this story)\b.*",
         r"(related( coverage| articles| stories| content| links| reading)?|recommended( for you"
-        r"| stories)?|most (read|popular|viewed)|trending( now)?|you (might|may) also like)\W*",
+        r"| stories)?|most (read|popular|viewed|shared)|trending( now)?|you (might|may) also like"
+        r"|around the web|from (around|across) the web|from our partners|popular( now| stories)?"
+        r"|editor'?s picks|top stories|latest (news|stories)|more (stories|news|headlines|videos)"
+        r"|just watched|must watch|replay)\W*",
         r"related\s*:.*",
         # newsletter and account prompts
         r".*\b(sign up|subscribe|register)\b.*\b(newsletter|inbox|updates|briefing|emails?)\b.*",
@@ -87,11 +98,20 @@ _BOILERPLATE = [
         r"|like loading\W*|\d* ?comments?|view \d+ comments|leave a (reply|comment))"
         rf"([\s|:·•,.]*({_SOCIAL}|print( this story)?|email this story|\d+))*\W*",
         r"(listen to (this|the) article|\d+ min(ute)?s? read).*",
+        rf"({_SOCIAL}|pin|pinterest|flipboard|messenger|sms|print)(\W+({_SOCIAL}|pin|pinterest"
+        r"|flipboard|messenger|sms|print))*\W*",
+        r"\d+\s*(shares?|comments?|likes?)\W*",
+        r"share this with\b.*|click to (share|email|print)\b.*",
+        r".{0,60}\(opens in (a )?new window\)",
+        r"media playback is (unsupported|not supported)\b.*",
         # photo captions and credits
         r"(photo|photos|image|picture|photograph|credit|file photo|illustration)s?"
         r"\s*(:|by\b|credit\b).{0,160}",
         rf".{{0,200}}[(/|:]\s*{_AGENCY}[^.]{{0,40}}\)?\W*",
         rf".{{0,200}}\bvia {_AGENCY}\W*",
+        r".{0,200}\b(photograph|photo|image|picture|illustration|composite)\s*:\s*[^.]{2,80}",
+        r"credit\s*(\.{2,}|…|:).{0,120}",
+        r"((image|photo|slide)\s*)?\d+\s*(of|/)\s*\d+\W*",
         # widgets and site furniture
         r"(market data|markets|close|menu|search|skip to (main )?content|back to top|home)\W*",
         r"welcome to [^.]{1,60}",
@@ -99,6 +119,10 @@ _BOILERPLATE = [
         r".*\ball rights reserved\b.*",
         r"(tags?|topics?|categories)\s*:.*|(tagged|filed under)\b[^.]*",
         r"(updated|published|posted|last updated)( on)?\b[^.!?]{0,60}\d[^.!?]{0,40}",
+        rf"{_DATELINE}([\s,/|·•–-]+(at\s+)?\d{{1,2}}[:.]\d{{2}}\s*([ap]\.?m\.?)?\s*(\w{{2,5}})?)?"
+        r"([\s/|·•–-]+(updated|last updated)?\s*\d+\s*(min|mins|minutes|hours?|hrs?|days?)"
+        r"\s*ago)?\W*",
+        r"(updated\s*)?\d+\s*(min|mins|minutes|hours?|hrs?|days?)\s*ago\W*",
         r"(have a (story|news) tip|follow us on|our standards:|purchase licensing rights"
         r"|order reprints|a version of this article appears in print).*",
         r"(image|media) (copyright|caption|source)\b.*",
@@ -121,7 +145,7 @@ _BOILERPLATE = [
         rf"(by|words by|written by|reporting by|story by)\s+{_NAME}(\s*(,|and|&)\s*{_NAME})*\W*",
     )
 ]
-_PIPES = _BOILERPLATE[-2]
+_PIPES = next(p for p in _BOILERPLATE if p.pattern.startswith("[^|]"))
 _DATEISH = re.compile(
     r"\b(\d{1,2}:\d{2}|\d{4}|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE
 )
