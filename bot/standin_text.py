@@ -343,10 +343,16 @@ def _strip(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[st
 # MarkdownV2: characters that must be escaped outside entities.
 _MD2_RESERVED = set("_*[]()~`>#+-=|{}.!")
 _MD2_MARKERS = {"*": "bold", "_": "italic", "__": "underline", "~": "strikethrough"}
+_MD_LEGACY_MARKERS = {"*": "bold", "_": "italic"}
 
 
-def parse_markdown_v2(markup: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse MarkdownV2 (bold, italic, underline, strike, spoiler, code, pre, links)."""
+def parse_markdown_v2(markup: str, *, legacy: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """Parse MarkdownV2 (bold, italic, underline, strike, spoiler, code, pre, links).
+
+    ``legacy``: the old "Markdown" mode: only *bold*, _italic_, `code`, ```pre``` and links,
+    no reserved characters, backslash escapes only before _ * ` [.
+    """
+    markers = _MD_LEGACY_MARKERS if legacy else _MD2_MARKERS
     out: list[str] = []
     offset = 0
     stack: list[tuple[str, int, int]] = []  # (marker, utf16 offset, byte offset)
@@ -360,7 +366,11 @@ def parse_markdown_v2(markup: str) -> tuple[str, list[dict[str, Any]]]:
 
     while i < n:
         ch = markup[i]
-        if ch == "\\" and i + 1 < n and ord(markup[i + 1]) < 127:
+        if (
+            ch == "\\"
+            and i + 1 < n
+            and (markup[i + 1] in "_*`[" if legacy else ord(markup[i + 1]) < 127)
+        ):
             emit(markup[i + 1])
             i += 2
             continue
@@ -420,21 +430,21 @@ def parse_markdown_v2(markup: str) -> tuple[str, list[dict[str, Any]]]:
                 )
             continue
         marker = ch
-        if ch == "_" and markup.startswith("__", i):
+        if not legacy and ch == "_" and markup.startswith("__", i):
             marker = "__"
-        elif ch == "|" and markup.startswith("||", i):
+        elif not legacy and ch == "|" and markup.startswith("||", i):
             marker = "||"
-        if marker in _MD2_MARKERS or marker == "||":
+        if marker in markers or (marker == "||" and not legacy):
             if stack and stack[-1][0] == marker:
                 _, begin, _start = stack.pop()
                 if offset > begin:
-                    kind = "spoiler" if marker == "||" else _MD2_MARKERS[marker]
+                    kind = "spoiler" if marker == "||" else markers[marker]
                     entities.append({"type": kind, "offset": begin, "length": offset - begin})
             else:
                 stack.append((marker, offset, _byte_offset(markup, i)))
             i += len(marker)
             continue
-        if ch in _MD2_RESERVED:
+        if ch in _MD2_RESERVED and not legacy:
             raise EntityParseError(
                 f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
             )
@@ -448,14 +458,14 @@ def parse_markdown_v2(markup: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def parse_text(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """Apply ``parse_mode`` (None, "HTML", "MarkdownV2"; "Markdown" treated as MarkdownV2)."""
+    """Apply ``parse_mode``: None, "HTML", "MarkdownV2" or the legacy "Markdown"."""
     mode = (parse_mode or "").strip().lower()
     if not mode:
         return _strip(text, [])
     if mode == "html":
         return parse_html(text)
     if mode in {"markdownv2", "markdown"}:
-        return parse_markdown_v2(text)
+        return parse_markdown_v2(text, legacy=mode == "markdown")
     raise ValueError(f"unsupported parse_mode {parse_mode!r}")
 
 

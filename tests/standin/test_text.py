@@ -106,6 +106,14 @@ def test_markdown_v2_entities_and_reserved_characters() -> None:
         parse_markdown_v2("version 1.5")
 
 
+def test_legacy_markdown_has_no_reserved_characters() -> None:
+    text, entities = parse_text("*Bold* v1.5 (beta) - see [docs](https://a.example)", "Markdown")
+    assert text == "Bold v1.5 (beta) - see docs"
+    assert [e["type"] for e in entities] == ["bold", "text_link"]
+    with pytest.raises(EntityParseError, match="Can't find end"):
+        parse_text("*unclosed", "Markdown")
+
+
 def test_parse_text_modes() -> None:
     assert parse_text("<b>x</b>", None) == ("<b>x</b>", [])
     assert parse_text("<b>x</b>", "HTML")[0] == "x"
