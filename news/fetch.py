@@ -11,11 +11,12 @@ import ipaddress
 import logging
 import re
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 import charset_normalizer
+import httpcore
 import httpx
 
 from config.settings import Settings
@@ -25,6 +26,7 @@ __all__ = [
     "FetchError",
     "FetchErrorKind",
     "Fetcher",
+    "GuardedBackend",
     "Page",
     "check_url",
     "decode_html",
@@ -108,18 +110,86 @@ class FeedResponse:
 def make_client(settings: Settings) -> httpx.AsyncClient:
     """The one shared HTTP client configuration (redirects are followed by :class:`Fetcher`).
 
-    ``trust_env=False``: an environment proxy would resolve names itself, bypassing the guard.
+    Its transport re-checks every address at connect time (:class:`GuardedBackend`), so a name
+    that resolves to a public address for :func:`check_url` and to a private one a moment later
+    (DNS rebinding) is still refused. ``trust_env=False``: an environment proxy would resolve
+    names itself, bypassing the guard.
     """
     timeout = httpx.Timeout(settings.fetch_timeout, connect=min(settings.fetch_timeout, 10.0))
+    limits = httpx.Limits(
+        max_connections=max(20, settings.feed_concurrency * 4), max_keepalive_connections=20
+    )
+    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    pool = getattr(transport, "_pool", None)
+    if pool is not None and hasattr(pool, "_network_backend"):
+        pool._network_backend = GuardedBackend(
+            pool._network_backend, allow_loopback=settings.allow_loopback
+        )
+    else:  # an httpx/httpcore layout we do not know: the per-hop check_url guard remains
+        logger.warning("connect-time address guard not installed; check_url still applies")
     return httpx.AsyncClient(
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,
+        transport=transport,
         headers={"User-Agent": settings.user_agent, "Accept-Language": "en;q=0.9,*;q=0.5"},
-        limits=httpx.Limits(
-            max_connections=max(20, settings.feed_concurrency * 4), max_keepalive_connections=20
-        ),
     )
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """An httpcore network backend that resolves names itself, refuses private addresses
+    (:func:`check_url`'s rules) and connects to the checked address, never re-resolving."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend, *, allow_loopback: bool) -> None:
+        self._inner = inner
+        self._allow_loopback = allow_loopback
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            addresses = await _resolve(host, port)
+        except (socket.gaierror, UnicodeError, OSError) as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        if not addresses:
+            raise httpcore.ConnectError(f"cannot resolve {host}")
+        for address in addresses:
+            if _blocked(_ip(address), self._allow_loopback):
+                logger.warning("refused connection to %s: resolves to %s", host, address)
+                raise FetchError(
+                    "refused",
+                    "The link points to a private or local network address, which is not fetched.",
+                )
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address.split("%", 1)[0],
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's backend interface
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
 
 
 # -- the address guard ---------------------------------------------------------------------------
@@ -142,6 +212,14 @@ def _blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: 
         or ip.is_unspecified
         or (isinstance(ip, ipaddress.IPv4Address) and ip in _CGNAT)
     )
+
+
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address as an ip object; something unparsable counts as unspecified (refused)."""
+    try:
+        return ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return ipaddress.IPv4Address(0)
 
 
 def _parse(url: str) -> httpx.URL:
@@ -191,10 +269,7 @@ async def check_url(url: str, *, allow_loopback: bool) -> str:
     if not addresses:
         raise FetchError("unreachable", "The site's address could not be found.", url=url)
     for address in addresses:
-        try:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-        except ValueError:
-            raise FetchError("refused", "The link's address is not allowed.", url=url) from None
+        ip = _ip(address)
         if _blocked(ip, allow_loopback):
             logger.info("refused %s: %s resolves to %s", host, url, ip)
             raise FetchError(

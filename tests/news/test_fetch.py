@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from config.settings import Settings
-from news.fetch import Fetcher, FetchError, check_url, decode_html
+from news.fetch import Fetcher, FetchError, check_url, decode_html, make_client
 from tests.support.http_server import LocalHTTPServer, hang, redirect, stream_bytes
 
 HTML = "text/html; charset=utf-8"
@@ -468,3 +468,34 @@ async def test_shared_client_is_not_closed_by_fetcher(
         fetcher = Fetcher(make_settings(), client)
         await fetcher.aclose()
         assert not client.is_closed
+
+
+# -- connect-time guard (DNS rebinding) --------------------------------------------------------
+async def test_connect_time_guard_refuses_a_name_that_now_resolves_private(
+    make_settings: Callable[..., Settings], fake_dns: dict[str, list[str]]
+) -> None:
+    # check_url is bypassed on purpose: the client itself must refuse the rebound name
+    async with LocalHTTPServer({"/x": (200, {"Content-Type": HTML}, ARTICLE)}) as server:
+        fake_dns["rebind.example"] = ["127.0.0.1"]
+        client = make_client(make_settings(allow_loopback=False))
+        try:
+            with pytest.raises(FetchError) as info:
+                await client.get(f"http://rebind.example:{server.port}/x")
+        finally:
+            await client.aclose()
+    assert info.value.kind == "refused"
+    assert server.requests == []
+
+
+async def test_connect_time_guard_connects_to_the_checked_address(
+    make_settings: Callable[..., Settings], fake_dns: dict[str, list[str]]
+) -> None:
+    async with LocalHTTPServer({"/x": (200, {"Content-Type": HTML}, ARTICLE)}) as server:
+        fake_dns["pinned.example"] = ["127.0.0.1"]  # no real DNS knows this name
+        fetcher = Fetcher(make_settings(allow_loopback=True))
+        try:
+            page = await fetcher.fetch_page(f"http://pinned.example:{server.port}/x")
+        finally:
+            await fetcher.aclose()
+    assert "Grüße" in page.text
+    assert server.requests[0].headers["Host"] == f"pinned.example:{server.port}"
