@@ -539,6 +539,15 @@ class StandIn:
             return web.json_response(exc.payload(), status=exc.status)
         chat_id = params.get("chat_id")
         fault = self._faults.take(name, chat_id)
+        if fault is not None and fault.drop and fault.after:
+            self._faults_fired += 1
+            with contextlib.suppress(BotAPIError):
+                await impl(params)
+                self._record(name, chat_id, params, ok=True)
+            logger.debug("stand-in: dropping the connection of %s after serving it", name)
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError
         if fault is not None:
             self._faults_fired += 1
             body = fault.payload()
@@ -1407,12 +1416,17 @@ class StandIn:
         description: str | None = None,
         drop: bool = False,
         chat_id: int | str | None = None,
+        after: bool = False,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` fail ("*": any method but getUpdates)."""
+        """Make the next ``count`` calls of ``method`` fail ("*": any method but getUpdates).
+
+        ``drop``: close the connection without an answer; with ``after``, only once the call
+        was carried out (a message sent whose confirmation never arrives).
+        """
         if status not in {400, 403, 404, 409, 429, 500, 502, 503} and not drop:
             raise ValueError("status must be one of 400, 403, 404, 409, 429, 500, 502, 503")
         method = self._names.get(method.lower(), method)
-        fault = Fault(method, status, retry_after, description, drop, chat_id)
+        fault = Fault(method, status, retry_after, description, drop, chat_id, after)
         self._call_soon(lambda: self._faults.add(fault, count))
 
     def set_limits(self, **changes: Any) -> Limits:
@@ -1617,6 +1631,7 @@ class StandIn:
             retry_after=int(body["retry_after"]) if body.get("retry_after") is not None else None,
             description=body.get("description"),
             drop=bool(body.get("drop", False)),
+            after=bool(body.get("after", False)),
             chat_id=body.get("chat_id"),
         )
         return {"ok": True, "pending": self._faults.pending()}

@@ -128,6 +128,9 @@ class Fault:
     description: str | None = None
     drop: bool = False
     chat_id: int | str | None = None
+    # With ``drop``: carry the call out first (the message IS sent), then drop the connection,
+    # so the bot sees a network error for a message Telegram accepted.
+    after: bool = False
 
     def payload(self) -> dict[str, Any]:
         """The Bot API error body Telegram would send for this status."""

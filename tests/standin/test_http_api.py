@@ -368,6 +368,11 @@ async def test_dropped_connection(standin: StandIn, client: httpx.AsyncClient) -
     with pytest.raises(httpx.RemoteProtocolError):
         await call(client, standin, "sendMessage", chat_id=18, text="x")
     assert (await call(client, standin, "sendMessage", chat_id=18, text="x")).json()["ok"]
+    assert [m.plain_text for m in standin.sent(18)] == ["x"]  # the dropped one was not sent
+    standin.add_fault("sendMessage", 500, drop=True, after=True)
+    with pytest.raises(httpx.RemoteProtocolError):
+        await call(client, standin, "sendMessage", chat_id=18, text="accepted, unconfirmed")
+    assert [m.plain_text for m in standin.sent(18)] == ["x", "accepted, unconfirmed"]
 
 
 async def test_blocked_user_gets_403(standin: StandIn, client: httpx.AsyncClient) -> None:
