@@ -73,6 +73,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
 CHUNK = 500  # rows or parameters per statement, well under SQLite's and asyncpg's limits
 _PG_MIGRATION_LOCK = 0x6E657773  # "news": one Store.open migrates at a time per database
+_PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
 _MAX_ERROR = 1000
 _ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may commit late
 
@@ -290,6 +291,10 @@ class Store:
         # One shared connection in memory: reads must not interleave with a write either.
         self._read_lock: asyncio.Lock | _NoLock = lock if memory else _NoLock()
         self._candidates = _CandidateCache()
+        # add_article reads the recent stories, then writes: one at a time, so near-duplicates
+        # stored at once still meet (SQLite's write lock does this across processes; on
+        # PostgreSQL an advisory lock does).
+        self._grouping = asyncio.Lock()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -495,7 +500,11 @@ class Store:
         vector = None if embedding is None else from_blob(to_blob(embedding))
         blob = to_blob(vector)
         try:
-            async with self._write() as conn:
+            async with self._grouping, self._write() as conn:
+                if self._dialect == "postgresql":
+                    await conn.exec_driver_sql(
+                        f"SELECT pg_advisory_xact_lock({_PG_GROUPING_LOCK})"
+                    )
                 existing = await self._existing(conn, url, digest)
                 if existing is not None:
                     return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
@@ -554,7 +563,7 @@ class Store:
                     )
                 ).scalar_one()
         except IntegrityError:
-            # Another process stored the same URL between our check and our insert.
+            # Someone stored the same URL without the grouping lock (not this class).
             async with self._read() as conn:
                 existing = await self._existing(conn, url, digest)
             if existing is None:

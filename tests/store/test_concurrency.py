@@ -4,17 +4,21 @@ and a worker process have) and two real processes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import textwrap
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from news.dedupe import NEAR_DUPLICATE, signature, similarity
 from news.store import Store
+from news.stories import StoryCandidate
 from tests.store.conftest import make_article, make_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +129,35 @@ async def test_grouping_sees_articles_another_writer_added(store: Store, second:
     chained = await store.add_article(make_article(3, text=c, source="c.org"))
     assert chained.story_id == first.story_id
     assert not chained.story_is_new
+
+
+async def test_near_duplicates_from_two_writers_at_once_form_one_story(
+    store: Store, second: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each writer pauses after reading the recent stories until the other has read them too
+    (or half a second passed): without a grouping lock both would start a story."""
+    arrived = 0
+    both = asyncio.Event()
+    original = Store._story_candidates
+
+    async def rendezvous(
+        self: Store, conn: AsyncConnection, *, since: datetime
+    ) -> list[StoryCandidate]:
+        nonlocal arrived
+        found = await original(self, conn, since=since)
+        arrived += 1
+        if arrived == 2:
+            both.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(both.wait(), 0.5)
+        return found
+
+    monkeypatch.setattr(Store, "_story_candidates", rendezvous)
+    text = make_text(1)
+    first, other = await asyncio.gather(
+        store.add_article(make_article(1, text=f"{text} Via A.")),
+        second.add_article(make_article(2, text=f"{text} Via B.", source="b.org")),
+    )
+    assert (first.status, other.status) == ("new", "new")
+    assert first.story_id == other.story_id
+    assert sorted([first.story_is_new, other.story_is_new]) == [False, True]
