@@ -107,9 +107,10 @@ async def store(db_url: str, backend: str) -> AsyncIterator[Store]:
     """An open store on an empty, migrated database."""
     opened = await Store.open(db_url)
     if backend == "postgresql":
-        # One database per run: empty every table before each test.
-        names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        # One database per run: empty every table before each test (DELETE is much faster
+        # than TRUNCATE on tables this small).
         async with opened.engine.begin() as conn:
-            await conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            for table in reversed(Base.metadata.sorted_tables):
+                await conn.execute(table.delete())
     yield opened
     await opened.close()
