@@ -245,7 +245,11 @@ def _is_boilerplate(line: str) -> bool:
         return False
     for pattern in _BOILERPLATE:
         if pattern.fullmatch(stripped):
-            if pattern is _PIPES and not (_words(stripped) <= 15 and _DATEISH.search(stripped)):
+            if pattern is _PIPES and (
+                line.lstrip().startswith("|")
+                or _words(stripped) > 15
+                or not _DATEISH.search(stripped)
+            ):
                 continue  # a table row, not a byline strip
             return True
     return False
@@ -407,7 +411,7 @@ def _reject_non_article(
         raise NotAnArticle("The article is behind a login or paywall.")
     if raw_lines:
         linked = sum(1 for line in raw_lines if " ".join(line.split()).casefold() in links)
-        if len(raw_lines) >= 6 and linked / len(raw_lines) >= 0.4:
+        if len(raw_lines) >= 6 and linked / len(raw_lines) >= 0.4 and words < 150:
             raise NotAnArticle("The page is a list of links (an index page), not an article.")
     if words < MIN_WORDS:
         raise NotAnArticle("The page has too little text to be an article.")

@@ -191,6 +191,7 @@ def test_boilerplate_lines_are_dropped(line: str) -> None:
         "Photographers gathered outside the court on Monday.",
         "Related research found the same effect in older patients.",
         "| Region | Cases | Change |",
+        "| 2019 | 3.4% | 2.1 | March |",
         "Credit card spending rose 4% in December.",
         "The photo: a rare sight of the comet over the bay.",
         "Facebook said on Monday it would appeal.",
