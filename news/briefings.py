@@ -1,7 +1,8 @@
 """Briefings: pick the 3-5 stories a chat should read now, with one- or two-sentence summaries.
 
 - With a topic (``/brief ukraine`` or a plain question): stories of the last week that match the
-  topic by words (the store's word search, stronger when the words are in the title) or by
+  topic by words (the store's word search, stronger when the words are in the title; or a
+  section in a source's URL path, like ``/sport/football/``) or by
   meaning (cosine of the topic's and the story's MiniLM embeddings), ranked by relevance weighted
   by recency. Stories below the threshold are never shown: an empty briefing means nothing found.
 - Without a topic: the newest, most-covered stories since the chat's last briefing (and at least
@@ -29,6 +30,7 @@ from news.topics import (
     normalize_topic,
     tokenize,
     topic_words,
+    url_words,
     words_match,
     wordset,
 )
@@ -192,6 +194,13 @@ class BriefingService:
                 weight = 0.6
             relevance[story.id] = weight + max(sim or 0.0, 0.0)
             views[story.id] = story
+        if words:  # stories filed under the topic's section (a URL path like /football/…)
+            for story in await self.store.recent_stories(since=since, limit=CANDIDATES * 4):
+                if story.id in relevance:
+                    continue
+                if any(set(words) <= url_words(source.url) for source in story.sources):
+                    relevance[story.id] = 0.8 + max(similarity.get(story.id, 0.0), 0.0)
+                    views[story.id] = story
         for story_id, sim in similarity.items():
             if story_id not in relevance and sim >= threshold:
                 relevance[story_id] = sim

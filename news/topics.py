@@ -2,8 +2,9 @@
 article against all subscriptions by words and by meaning, queueing one alert per (chat, story).
 
 Matching rule (``TopicService.match``): a subscription matches an article when every word of the
-topic (case-insensitive, plural-insensitive, stop words dropped) appears in the article's title or
-lead, or when the cosine similarity of the topic's MiniLM embedding and the article's embedding
+topic (case-insensitive, plural-insensitive, stop words dropped) appears in the article's title,
+lead or URL path (sites file stories under sections: ``/sport/football/…``), or when the cosine
+similarity of the topic's MiniLM embedding and the article's embedding
 (title + lead) reaches ``settings.topic_threshold``.
 
 Threshold calibration (all-MiniLM-L6-v2, 600 random BBC News articles embedded as title + first
@@ -27,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -47,6 +49,7 @@ __all__ = [
     "stem",
     "tokenize",
     "topic_words",
+    "url_words",
     "words_match",
     "wordset",
 ]
@@ -154,6 +157,13 @@ def article_lead(title: str, text: str, *, words: int = LEAD_WORDS) -> str:
     return f"{title.strip()}. {opening}".strip(" .") if title.strip() else opening
 
 
+def url_words(url: str) -> set[str]:
+    """Stemmed words of a URL's path: news sites file stories under sections
+    (``/sport/football/…``), a topic signal the text itself often lacks."""
+    path = urlsplit(url).path
+    return {stem(w) for w in tokenize(re.sub(r"[-_/.+]", " ", path)) if not w.isdigit()}
+
+
 def words_match(words: Sequence[str], text: str) -> bool:
     """True when every (stemmed) topic word occurs in ``text``."""
     if not words:
@@ -228,7 +238,7 @@ class TopicService:
         if not subscriptions:
             return []
         lead = article_lead(article.title, article.text)
-        lead_stems = {stem(w) for w in tokenize(lead)}
+        lead_stems = {stem(w) for w in tokenize(lead)} | url_words(article.url)
         similarity = _similarities(embedding, [vector for _, vector in subscriptions])
         threshold = self.settings.topic_threshold
         matched: dict[int, str] = {}

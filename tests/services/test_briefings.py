@@ -133,6 +133,26 @@ async def test_topic_is_cleaned_and_capped(
     assert [i.story.id for i in markup.items] == [ids["Peace talks resume in Geneva"]]
 
 
+async def test_topic_briefing_by_section_in_url(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    encoder = FakeEncoder()
+    ids = await _seed(store, encoder, now)
+    derby = await store.add_article(
+        make_article(
+            "https://club.example/sport/football/rovers-win",
+            "Rovers go top after late winner",
+            "A header in stoppage time settled the derby in front of a record crowd.",
+        ),
+        embedding=encoder.encode(["Rovers go top after late winner"])[0],
+        now=now,
+    )
+    service, _ = _service(store, encoder, settings)
+    briefing = await service.brief(1, "football", now=now)
+    assert [i.story.id for i in briefing.items] == [derby.story_id]
+    assert ids["United win the cup final"] not in [i.story.id for i in briefing.items]
+
+
 async def test_word_only_in_the_text_needs_some_meaning(
     store: Store, settings: Settings, now: datetime
 ) -> None:

@@ -16,6 +16,7 @@ from news.topics import (
     normalize_topic,
     stem,
     topic_words,
+    url_words,
     words_match,
 )
 from tests.services.conftest import FakeEncoder, make_article
@@ -70,6 +71,27 @@ def test_topic_words_and_stemming() -> None:
     assert topic_words("the") == ["the"]  # only stop words: keep them rather than nothing
     assert words_match(["peace", "talk"], "Peace talk resumes; more talks on Monday")
     assert not words_match(["peace", "talk"], "Peace in our time")
+    assert url_words("https://x.example/sport/football/2026/11/derby-day.html?id=3") == {
+        "sport",
+        "football",
+        "derby",
+        "day",
+        "html",
+    }
+
+
+async def test_match_by_section_in_url(store: Store, settings: Settings) -> None:
+    topics = TopicService(store, None, settings)
+    await topics.subscribe(3, "Football")
+    await topics.subscribe(4, "tennis")
+    result = await store.add_article(
+        make_article(
+            "https://club.example/sport/football/rovers-win",
+            "Rovers go top after late winner",
+            "A header in stoppage time settled the derby in front of a record crowd.",
+        )
+    )
+    assert await topics.match(result.article, None) == [(3, "football")]
 
 
 async def test_subscribe_normalizes_dedupes_and_caps(store: Store, settings: Settings) -> None:
