@@ -64,7 +64,7 @@ from news.tables import (
     SummaryRow,
 )
 
-__all__ = ["DEFAULT_URL", "Store", "normalize_topic_key", "upgrade_schema"]
+__all__ = ["DEFAULT_URL", "SchemaError", "Store", "normalize_topic_key", "upgrade_schema"]
 
 logger = logging.getLogger(__name__)
 
@@ -114,19 +114,34 @@ def _alembic_config() -> Config:
 
 
 @functools.cache
-def _head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_alembic_config())
+
+
+class SchemaError(RuntimeError):
+    """The database's schema is not one this version of newsbrief knows (it is newer)."""
 
 
 def upgrade_schema(connection: Connection, revision: str = "head") -> None:
     """Upgrade the database behind ``connection`` (a sync connection, in a transaction)."""
-    if revision == "head":
-        current = MigrationContext.configure(connection).get_current_revision()
-        if current is not None and current == _head_revision():
-            return
+    script = _script()
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception as exc:  # alembic raises several kinds for an unknown revision
+            raise SchemaError(
+                f"the database schema is at revision {current!r}, which this version of "
+                f"newsbrief does not know (newest: {script.get_current_head()!r}); "
+                "upgrade newsbrief or use another database"
+            ) from exc
+    target = script.get_current_head() if revision == "head" else revision
+    if current == target:
+        return
     config = _alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+    logger.info("database schema upgraded from %s to %s", current or "empty", target)
 
 
 # --- engine -----------------------------------------------------------------------------------

@@ -3,17 +3,19 @@ from the previous revision (keeping data), and head matches the models exactly."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
-from news.store import Store, _alembic_config
+from news.store import SchemaError, Store, _alembic_config
 from news.tables import Base
 from tests.store.conftest import make_article
 
@@ -141,3 +143,26 @@ async def test_reopening_an_up_to_date_database_keeps_everything(db_url: str) ->
         assert again == result.article
     finally:
         await second.close()
+
+
+async def test_a_newer_schema_is_refused_with_a_clear_error(fresh_url: FreshUrl) -> None:
+    url = await fresh_url("newer")
+    store = await Store.open(url)
+    try:
+        async with store.engine.begin() as conn:
+            await conn.execute(sa.text("UPDATE alembic_version SET version_num = 'f00dcafe'"))
+    finally:
+        await store.close()
+    with pytest.raises(SchemaError, match=r"revision 'f00dcafe'.*upgrade newsbrief"):
+        await Store.open(url)
+
+
+async def test_in_memory_sqlite_store_works_under_concurrency() -> None:
+    store = await Store.open("sqlite+aiosqlite://")
+    try:
+        results = await asyncio.gather(*(store.add_article(make_article(n)) for n in range(10)))
+        assert {r.status for r in results} == {"new"}
+        counts = await asyncio.gather(*(store.count_articles() for _ in range(5)))
+        assert counts == [10] * 5
+    finally:
+        await store.close()
