@@ -664,12 +664,64 @@ def t_bio_correction(a: dict[str, str], url: str, others: list[dict[str, str]]) 
 </div>{FOOTER.format(site=E(a["site"]))}</body></html>"""
 
 
+def t_divparas(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
+    """Paragraphs as divs (no <p> at all), a dateline label, inline "Read More" links."""
+    parts = []
+    for index, (kind, value) in enumerate(blocks(a["body"])):
+        if kind == "h2":
+            parts.append(f'<h3 class="zn-body__subheadline">{E(str(value))}</h3>')
+        elif kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{E(i)}</li>" for i in value) + "</ul>")
+        else:
+            parts.append(f'<div class="zn-body__paragraph">{E(str(value))}</div>')
+        if index == 1:
+            parts.append('<div class="zn-body__read-more"><a href="#">Read More</a></div>')
+    return f"""<!DOCTYPE html><html lang="en">{head(a, url)}<body>{NAV}
+<div class="l-container"><h1 class="pg-headline">{E(a["title"])}</h1>
+<div class="metadata"><p class="metadata__byline">By <span>{E(a["author"])}</span>, CNN</p>
+<p class="update-time">Updated 1527 GMT (2327 HKT) {human_date(a["date"])}</p></div>
+<div class="el__embedded"><div class="media__caption">{E(others[0]["title"])} (Photo by Wire Service)</div></div>
+<section id="body-text"><div class="zn-body__read-all">{"".join(parts)}</div></section>
+<div class="zn-body__footer"><p>CNN's {E(others[1]["author"])} contributed to this report.</p></div>
+</div><div class="zn-has-four-containers"><h2>Paid Content</h2>
+{"".join(f"<article><a href='#'>{E(o['title'])}</a></article>" for o in others[2:8])}</div>
+{FOOTER.format(site=E(a["site"]))}</body></html>"""
+
+
+def t_companion(a: dict[str, str], url: str, others: list[dict[str, str]]) -> str:
+    """The body in several companion-column divs inside one section, ads between them."""
+    parts = blocks(a["body"])
+    cols = []
+    for start in range(0, len(parts), 2):
+        chunk = "\n\n".join(_unblock(b) for b in parts[start : start + 2])
+        html_chunk = render_body(chunk, p='<p class="css-exrw3m evys1bk0">{}</p>')
+        cols.append(
+            f'<div class="css-1fanzo5 StoryBodyCompanionColumn"><div class="css-53u6y8">'
+            f"{html_chunk}</div></div>"
+            '<div class="css-9tf9ac" id="mid1-wrapper"><div class="ad"><p>Advertisement</p>'
+            "<p>Continue reading the main story</p></div></div>"
+        )
+    figure = (
+        '<figure class="css-1a48zt4"><img src="/i.jpg"><figcaption><span class="css-16f3y1r">'
+        "Workers at the site on Tuesday.</span><span class='css-cnj6d5'>Credit...Mara Lind "
+        "for The Paper</span></figcaption></figure>"
+    )
+    return f"""<!DOCTYPE html><html lang="en">{head(a, url)}<body>{NAV}
+<main><article><header><p class="css-kicker">Supported by</p><h1>{E(a["title"])}</h1>
+{figure}<p class="byline">By {E(a["author"])}</p><time datetime="{a["date"]}">{human_date(a["date"])}</time>
+</header><section name="articleBody" itemprop="articleBody">{"".join(cols)}</section>
+<div class="bottom-of-article"><p>A version of this article appears in print on Page B3.</p></div>
+</article></main>{FOOTER.format(site=E(a["site"]))}</body></html>"""
+
+
 STRESS: list[Callable[[dict[str, str], str, list[dict[str, str]]], str]] = [
     t_split_body,
     t_linkheavy,
     t_tabloid,
     t_infinite,
     t_bio_correction,
+    t_divparas,
+    t_companion,
 ]
 
 
