@@ -30,7 +30,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import ColumnElement, Row, and_, case, delete, event, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    case,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
@@ -1131,16 +1143,9 @@ class Store:
     def _pending(self) -> ColumnElement[bool]:
         return and_(OutboxRow.sent_at.is_(None), OutboxRow.dropped.is_(False))
 
-    async def due_alerts(
-        self,
-        now: datetime,
-        *,
-        limit: int = 100,
-        digest: bool = False,
-        chat_id: int | None = None,
-    ) -> list[OutboxItem]:
-        """Unsent alerts whose time has come, oldest first, for active chats in instant mode
-        (``digest=False``) or in digest mode (``digest=True``); optionally for one chat."""
+    def _due_query(
+        self, now: datetime, *, limit: int, digest: bool, chat_id: int | None
+    ) -> Select[*tuple[Any, ...]]:
         mode = ChatRow.digest_time.is_not(None) if digest else ChatRow.digest_time.is_(None)
         query = (
             select(*_OUTBOX_COLUMNS)
@@ -1152,9 +1157,47 @@ class Store:
         )
         if chat_id is not None:
             query = query.where(OutboxRow.chat_id == chat_id)
+        return query
+
+    async def due_alerts(
+        self,
+        now: datetime,
+        *,
+        limit: int = 100,
+        digest: bool = False,
+        chat_id: int | None = None,
+    ) -> list[OutboxItem]:
+        """Unsent alerts whose time has come, oldest first, for active chats in instant mode
+        (``digest=False``) or in digest mode (``digest=True``); optionally for one chat."""
+        query = self._due_query(now, limit=limit, digest=digest, chat_id=chat_id)
         async with self._read() as conn:
             rows = await conn.execute(query)
         return [_outbox(row) for row in rows]
+
+    async def claim_alerts(
+        self,
+        now: datetime,
+        *,
+        lease: timedelta = timedelta(minutes=2),
+        limit: int = 100,
+        digest: bool = False,
+        chat_id: int | None = None,
+    ) -> list[OutboxItem]:
+        """Like ``due_alerts``, for several delivery processes at once: the rows returned are
+        hidden from other callers until ``now + lease`` (their ``next_attempt_at``), so no two
+        deliverers send the same alert. A deliverer that dies before ``mark_sent`` or
+        ``retry_later`` only delays its alerts by the lease; ``attempts`` is not counted."""
+        query = self._due_query(now, limit=limit, digest=digest, chat_id=chat_id)
+        if self._dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=OutboxRow)
+        until = _aware(now).astimezone(UTC) + lease
+        async with self._write() as conn:
+            items = [_outbox(row) for row in await conn.execute(query)]
+            for chunk in _chunks([item.id for item in items]):
+                await conn.execute(
+                    update(OutboxRow).where(OutboxRow.id.in_(chunk)).values(next_attempt_at=until)
+                )
+        return [dataclasses.replace(item, next_attempt_at=until) for item in items]
 
     async def pending_alerts(self, chat_id: int) -> list[OutboxItem]:
         """All of a chat's unsent, undropped alerts, oldest first, whatever their retry time."""

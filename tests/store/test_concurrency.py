@@ -10,7 +10,7 @@ import sys
 import textwrap
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -161,3 +161,28 @@ async def test_near_duplicates_from_two_writers_at_once_form_one_story(
     assert (first.status, other.status) == ("new", "new")
     assert first.story_id == other.story_id
     assert sorted([first.story_is_new, other.story_is_new]) == [False, True]
+
+
+async def test_two_deliverers_claim_disjoint_alerts(store: Store, second: Store) -> None:
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    await store.upsert_chat(1, kind="private", title=None)
+    stories = [(await store.add_article(make_article(n))).story_id for n in range(10)]
+    await store.enqueue_alerts([(1, s, None) for s in stories], now=now)
+
+    lease = timedelta(minutes=2)
+    mine, theirs = await asyncio.gather(
+        store.claim_alerts(now, lease=lease, limit=6),
+        second.claim_alerts(now, lease=lease, limit=6),
+    )
+    assert sorted([len(mine), len(theirs)]) == [4, 6]
+    assert {i.story_id for i in mine}.isdisjoint({i.story_id for i in theirs})
+    assert {i.story_id for i in mine + theirs} == set(stories)
+    assert all(i.next_attempt_at == now + lease for i in mine + theirs)
+    assert await store.claim_alerts(now + timedelta(minutes=1)) == []
+    assert await store.due_alerts(now + timedelta(minutes=1)) == []
+
+    # one deliverer finishes; the other dies: its alerts come back when the lease ends
+    await store.mark_sent([i.id for i in mine], now)
+    back = await store.due_alerts(now + lease)
+    assert [i.id for i in back] == [i.id for i in theirs]
+    assert {i.attempts for i in back} == {0}
