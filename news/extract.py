@@ -420,11 +420,17 @@ def _reject_non_article(
 
 
 def _run_trafilatura(
-    tree: lxml_html.HtmlElement, url: str | None, *, precision: bool, metadata: bool
+    tree: lxml_html.HtmlElement,
+    url: str | None,
+    *,
+    precision: bool,
+    metadata: bool,
+    fast: bool = False,
 ) -> Document | None:
     result = trafilatura.bare_extraction(
         tree,
         url=url,
+        fast=fast,
         favor_precision=precision,
         include_comments=False,
         include_tables=True,
@@ -461,7 +467,11 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
     meta: Document | None = None  # metadata is read once, in the first run that yields a result
     title: str | None = None
     for precision in (True, False):
-        candidate = _run_trafilatura(tree, url, precision=precision, metadata=meta is None)
+        # the balanced run only restores lines when precision mode succeeded: its fallback
+        # extractors (readability, jusText) are skipped then, which halves its cost
+        candidate = _run_trafilatura(
+            tree, url, precision=precision, metadata=meta is None, fast=bool(candidates)
+        )
         if candidate is None:
             continue
         meta = meta or candidate
