@@ -16,13 +16,14 @@ import pytest
 from config import Settings
 from news.models import Article
 from news.store import Store
-from news.topics import stem, tokenize
+from news.topics import STOP_WORDS, stem, tokenize
 
 DIM = 384
 
 
 class FakeEncoder:
-    """Deterministic unit vectors: hashed bag of stemmed words (texts sharing words are close).
+    """Deterministic unit vectors: hashed bag of stemmed content words (stop words left out),
+    so texts sharing words are close and unrelated texts are near orthogonal.
 
     ``overrides`` pins the vector of an exact text, to test the meaning arm on its own.
     """
@@ -39,6 +40,8 @@ class FakeEncoder:
             return pinned / np.linalg.norm(pinned)
         out = np.zeros(DIM, dtype=np.float32)
         for word in tokenize(text):
+            if word in STOP_WORDS:
+                continue
             out[zlib.crc32(stem(word).encode()) % DIM] += 1.0
         norm = float(np.linalg.norm(out))
         return out / norm if norm else out

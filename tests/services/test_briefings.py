@@ -215,3 +215,31 @@ async def test_recency_breaks_ties(store: Store, settings: Settings, now: dateti
     service, _ = _service(store, encoder, settings)
     briefing = await service.brief(1, "climate summit", now=now)
     assert [i.story.id for i in briefing.items] == [new.story_id, old.story_id]
+
+
+async def test_publication_time_orders_a_first_poll(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    """A feed's first poll stores old and new articles at once; the fresh one leads."""
+    encoder = FakeEncoder()
+    old = await store.add_article(
+        make_article(
+            "https://d.example/old",
+            "Harbour crane collapses",
+            "A crane fell across the quay during a storm; nobody was hurt.",
+            published=now - timedelta(days=3),
+        ),
+        now=now,
+    )
+    fresh = await store.add_article(
+        make_article(
+            "https://d.example/fresh",
+            "Library extends opening hours",
+            "The central library will open until ten at night from Monday.",
+            published=now - timedelta(hours=1),
+        ),
+        now=now - timedelta(seconds=5),
+    )
+    service, _ = _service(store, encoder, settings)
+    briefing = await service.brief(1, None, now=now)
+    assert [i.story.id for i in briefing.items] == [fresh.story_id, old.story_id]
