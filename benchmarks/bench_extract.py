@@ -35,6 +35,7 @@ CORPUS = Path(__file__).resolve().parent / "extract_corpus"
 PAGES = CORPUS / "pages"
 FLOOR = CORPUS / "floor.json"
 TARGET_F1 = 0.96
+ROUNDS = 3
 NOISE = 0.005  # F1 may wobble this much (library updates) before the floor check fails
 QUICK_NOISE = 0.02  # a third of the pages: a wider margin
 FURNITURE = [
@@ -157,9 +158,11 @@ def evaluate(pages: list[Page]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for name, system in SYSTEMS.items():
         system(pages[0])  # warm-up: imports and lazy tables outside the timing
-        started = time.perf_counter()
-        outputs = [system(page) for page in pages]
-        seconds = time.perf_counter() - started
+        seconds = float("inf")
+        for _round in range(ROUNDS):  # best of a few rounds: other processes share the CPUs
+            started = time.perf_counter()
+            outputs = [system(page) for page in pages]
+            seconds = min(seconds, time.perf_counter() - started)
         scores = [shingle_scores(page.body, out) for page, out in zip(pages, outputs, strict=True)]
         entry: dict[str, Any] = {"all": _summary(scores)}
         for split in sorted({page.split for page in pages}):
