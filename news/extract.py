@@ -499,6 +499,11 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
             junk=lambda line: is_junk(line, title=title, links=links),
         )
         lines = clean_lines(merged, title=title, links=links)
+        balanced = candidates[1][1]
+        if _words(" ".join(lines)) < 150 and _words(" ".join(balanced)) > 2.5 * _words(
+            " ".join(lines)
+        ):
+            lines = balanced  # precision mode kept a fragment: the balanced reading is the article
     lines = drop_trailing_bio(lines)
     text = "\n".join(lines)
     title = " ".join((document.title or "").split()) or None

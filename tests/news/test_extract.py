@@ -300,3 +300,27 @@ def test_short_news_brief_about_subscriptions_is_an_article() -> None:
     article = extract(html, url="https://wire.example/briefs/1")
     assert article.text.startswith("The streaming service Flickwave")
     assert "basic plan with adverts" in article.text
+
+
+def test_balanced_reading_wins_when_precision_mode_keeps_a_fragment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from trafilatura.settings import Document
+
+    import news.extract as module
+
+    paragraphs = [
+        f"Paragraph {n} of the story says something long enough to count as real prose here."
+        for n in range(1, 13)
+    ]
+
+    def fake_run(tree: object, url: object, *, precision: bool, **_: object) -> Document:
+        document = Document()
+        document.title = "A story"
+        # precision mode: three paragraphs from the end (enough words to pass on its own)
+        document.text = "\n".join(paragraphs[8:11] if precision else paragraphs)
+        return document
+
+    monkeypatch.setattr(module, "_run_trafilatura", fake_run)
+    article = extract("<html><body><p>x</p></body></html>", url="https://example.com/a")
+    assert article.text.splitlines() == paragraphs
