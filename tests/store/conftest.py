@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -14,31 +13,11 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from news.models import Article
 from news.store import Store
 from news.tables import Base
 
 POSTGRES_ENV = "NEWSBRIEF_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_ENV) else [])
-
-_VOCABULARY = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "su", "ti") for b in
-               ("bar", "cen", "dol", "fim", "gos", "hul", "jat", "kev", "lun", "mop", "nix",
-                "pra", "qua", "rit", "sov", "tez", "ulm", "vak", "wep", "yor")]  # fmt: skip
-
-
-def make_text(seed: int, words: int = 120) -> str:
-    """A text of random words: unrelated seeds share (almost) no word 4-shingles."""
-    rng = random.Random(seed)
-    return " ".join(rng.choice(_VOCABULARY) for _ in range(words)) + "."
-
-
-def make_article(n: int, *, text: str | None = None, source: str = "example.com") -> Article:
-    return Article(
-        url=f"https://{source}/news/{n}",
-        title=f"Story number {n}",
-        text=text if text is not None else make_text(n),
-        source=source,
-    )
 
 
 async def create_database(admin_url: str, name: str) -> str:

@@ -13,7 +13,7 @@ import news.store
 from news.dedupe import content_hash
 from news.models import Article
 from news.store import Store
-from tests.store.conftest import make_article, make_text
+from tests.store.factories import make_article, make_text
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

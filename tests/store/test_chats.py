@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time, timedelta, timezone
 import numpy as np
 
 from news.store import Store
-from tests.store.conftest import make_article
+from tests.store.factories import make_article
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BIG_GROUP = -1001234567890123  # supergroup ids need 64 bits

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from news.dedupe import NEAR_DUPLICATE, signature, similarity
 from news.store import Store
 from news.stories import StoryCandidate
-from tests.store.conftest import make_article, make_text
+from tests.store.factories import make_article, make_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +71,7 @@ _WORKER = textwrap.dedent(
     import asyncio, sys
     from collections import Counter
     from news.store import Store
-    from tests.store.conftest import make_article, make_text
+    from tests.store.factories import make_article, make_text
 
     async def main(url: str) -> None:
         store = await Store.open(url)
@@ -135,7 +135,7 @@ async def test_near_duplicates_from_two_writers_at_once_form_one_story(
     store: Store, second: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each writer pauses after reading the recent stories until the other has read them too
-    (or half a second passed): without a grouping lock both would start a story."""
+    (or 0.3 s passed): without a grouping lock both would start a story."""
     arrived = 0
     both = asyncio.Event()
     original = Store._story_candidates
@@ -149,7 +149,7 @@ async def test_near_duplicates_from_two_writers_at_once_form_one_story(
         if arrived == 2:
             both.set()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(both.wait(), 0.5)
+            await asyncio.wait_for(both.wait(), 0.3)
         return found
 
     monkeypatch.setattr(Store, "_story_candidates", rendezvous)

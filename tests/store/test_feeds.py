@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from news.store import Store
-from tests.store.conftest import make_article
+from tests.store.factories import make_article
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from news.store import SchemaError, Store, _alembic_config
 from news.tables import Base
-from tests.store.conftest import make_article
+from tests.store.factories import make_article
 
 FreshUrl = Callable[[str], Awaitable[str]]
 

@@ -8,7 +8,7 @@ from sqlalchemy import insert
 
 from news.store import Store
 from news.tables import ChatRow
-from tests.store.conftest import make_article
+from tests.store.factories import make_article
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

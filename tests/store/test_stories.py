@@ -15,7 +15,7 @@ from news.stories import (
     minhash_scores,
     to_blob,
 )
-from tests.store.conftest import make_text
+from tests.store.factories import make_text
 
 
 def unit(*values: float) -> np.ndarray:
