@@ -408,6 +408,8 @@ class Fetcher:
             async with asyncio.timeout(self._deadline()):
                 response, final_url = await self._open(url, {"Accept": _PAGE_ACCEPT})
                 try:
+                    if response.status_code == 304:  # never asked for: nothing to read
+                        raise _status_error(304, url)
                     mime, charset = _content_type(response.headers)
                     if mime == "application/octet-stream":  # unlabeled: sniff the bytes
                         mime = ""

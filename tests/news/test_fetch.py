@@ -231,7 +231,8 @@ async def test_dead_link(make_settings: Callable[..., Settings]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "words"), [(404, "not found"), (503, "error"), (403, "refused")]
+    ("status", "words"),
+    [(404, "not found"), (410, "not found"), (503, "error"), (403, "refused"), (304, "HTTP")],
 )
 async def test_http_errors(
     make_settings: Callable[..., Settings], status: int, words: str
