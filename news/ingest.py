@@ -236,18 +236,28 @@ class _Run:
             await self.writer
 
     async def _write_loop(self) -> None:
+        """Drain the queue in batches until the end marker; never dies of one bad batch."""
         while True:
             first = await self.queue.get()
             if first is None:
                 return
             batch = [first]
+            finished = False
             while len(batch) < EMBED_BATCH and not self.queue.empty():
                 item = self.queue.get_nowait()
                 if item is None:
-                    await self._write(batch)
-                    return
+                    finished = True
+                    break
                 batch.append(item)
-            await self._write(batch)
+            try:
+                await self._write(batch)
+            except Exception:  # a bug: the feeds waiting on these items must still go on
+                logger.exception("writing a batch of %d failed", len(batch))
+                for item in batch:
+                    if item.done is not None and not item.done.done():
+                        item.done.set_result("failed")
+            if finished:
+                return
 
     async def _write(self, batch: list[_Item]) -> None:
         ingestor = self.ingestor
@@ -434,7 +444,14 @@ class Ingestor:
 
         async def bounded(feed: FeedRecord) -> None:
             async with slots:
-                await self._poll_feed(feed, now, run)
+                try:
+                    await self._poll_feed(feed, now, run)
+                except Exception as exc:  # e.g. the store failing: the other feeds go on
+                    logger.exception("polling %s failed", feed.url)
+                    run.report.feeds_failed += 1
+                    run.report.feed_errors.append((feed.url, f"internal error ({exc!r:.80})"))
+                    with contextlib.suppress(Exception):  # back off, if the store allows
+                        await self._feed_failed(feed, now, "internal error")
 
         try:
             await asyncio.gather(*(bounded(feed) for feed in due))
@@ -458,12 +475,6 @@ class Ingestor:
         except (FetchError, FeedError) as exc:
             await self._feed_failed(feed, now, exc.reason)
             run.report.feed_errors.append((feed.url, exc.reason))
-            run.report.feeds_failed += 1
-            return
-        except Exception as exc:  # a bug or a store error must not stop the other feeds
-            logger.exception("polling %s failed", feed.url)
-            await self._feed_failed(feed, now, "internal error")
-            run.report.feed_errors.append((feed.url, f"internal error ({type(exc).__name__})"))
             run.report.feeds_failed += 1
             return
         if parsed is None:  # 304 Not Modified: nothing to store

@@ -4,17 +4,20 @@ alerts for subscriptions, files and folders."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from aiohttp import web
 
 from config import Settings
 from news.fetch import Fetcher
 from news.ingest import Ingestor, article_from_entry, html_to_text
-from news.models import FeedEntry
+from news.models import AddResult, FeedEntry
 from news.store import Store
 from news.topics import TopicService
 from tests.services.conftest import FakeEncoder
@@ -322,3 +325,44 @@ def test_feed_text_helpers() -> None:
     assert article is not None
     assert (article.title, article.source) == ("Long", "e.example")
     assert len(article.text.split()) == 200
+
+
+@contextlib.contextmanager
+def caplog_disabled() -> Iterator[None]:
+    """The expected tracebacks stay out of the test output."""
+    logging.disable(logging.ERROR)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+class BrokenEncoder(FakeEncoder):
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        raise RuntimeError("model crashed")
+
+
+async def test_failing_encoder_or_alerts_never_lose_articles(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(3, seed=11)
+    serve_pages(server, articles)
+    server.set(
+        "/feed.xml",
+        (200, {"Content-Type": "application/rss+xml"}, rss_feed(articles, server.base_url)),
+    )
+    await store.add_feed(server.url("/feed.xml"))
+    calls: list[int] = []
+
+    async def failing_on_new(result: AddResult, embedding: np.ndarray | None) -> None:
+        calls.append(result.article.id)
+        raise RuntimeError("outbox down")
+
+    ingestor = Ingestor(
+        store, fetcher, encoder=BrokenEncoder(), on_new=failing_on_new, settings=settings
+    )
+    with caplog_disabled():
+        report = await ingestor.poll_feeds(now)
+    assert (report.new, report.feeds_failed) == (3, 0)
+    assert len(calls) == 3
+    assert await store.count_articles() == 3
