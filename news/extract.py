@@ -99,7 +99,7 @@ _BOILERPLATE = [
         # newsletter and account prompts
         r".*\b(sign up|subscribe|register)\b.*\b(newsletter|inbox|updates|briefing|emails?)\b.*",
         r".*\bnewsletters?\b.*\b(sign up|subscribe|inbox|unsubscribe)\b.*",
-        r"(sign up|subscribe( now| today)?|log ?in|sign in|unsubscribe)\b.{0,80}",
+        r"(sign up|subscribe( now| today)?|log ?in|sign in|unsubscribe)\b[^.!?]{0,60}",
         # share and comment widgets
         r"(share( this( article| story| page)?| on \w+| via \w+| full article)?|tweet|email"
         r"( this)?( story| article)?|print( this)?( story| article| page)?|copy link|like this"

@@ -129,6 +129,8 @@ def test_empty_or_garbage_input_is_rejected_not_crashing(html: str | bytes) -> N
         "Story continues below advertisement",
         "Sign up for our free daily newsletter and start every day with the news.",
         "Subscribe now",
+        "Sign in to comment",
+        "Log in",
         "Share this article",
         "Share on Facebook",
         "Share this:",
@@ -199,6 +201,8 @@ def test_boilerplate_lines_are_dropped(line: str) -> None:
         "More than 3 of 10 voters stayed home.",
         "On Jan 19, 2020, the council met.",
         "Popular uprisings spread across the region in 2011.",
+        "Login problems affected thousands of users on Monday.",
+        "Sign-up rates for the scheme doubled in March.",
     ],
 )
 def test_article_lines_are_kept(line: str) -> None:
