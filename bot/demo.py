@@ -21,7 +21,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -374,7 +374,26 @@ async def _ingest(env: Mapping[str, str], feed_url: str) -> int:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "ingest", feed_url, env=dict(env)
     )
-    return await proc.wait()
+    try:
+        return await proc.wait()
+    except asyncio.CancelledError:
+        await asyncio.shield(_stop_process(proc, grace=5.0))
+        raise
+
+
+async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
+    """Run ``work`` unless ``stop`` is set first (then cancel it); True when it finished."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if task.done():
+        task.result()  # re-raise its error
+        return True
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return False
 
 
 async def _stop_process(proc: asyncio.subprocess.Process, grace: float = 15.0) -> None:
@@ -443,19 +462,32 @@ async def run_demo(options: DemoOptions, stop: asyncio.Event | None = None) -> i
                 feed_url=site.feed_url,
                 options=options,
             )
-            _say("ingesting the first batch of sample news…")
-            rc = await _ingest(env, site.feed_url)
-            if rc != 0:
-                _say(f"`newsbrief ingest` failed (status {rc}); the bot will poll the feed itself")
-            bot = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "run", env=env
-            )
-            stack.push_async_callback(_stop_process, bot)  # before the stand-in goes away
-            await _wait_bot_ready(standin, bot, deadline)
-            if rc != 0:
-                await _wait_ingested(site, bot, deadline)
-            _say("loading the summarizer in the bot (a first briefing)…")
-            await _warm_up(standin, deadline)
+            procs: list[asyncio.subprocess.Process] = []
+
+            async def start_up() -> None:
+                _say("ingesting the first batch of sample news…")
+                rc = await _ingest(env, site.feed_url)
+                if rc != 0:
+                    _say(f"`newsbrief ingest` failed (status {rc}); the bot will poll the feed")
+                bot = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot.cli", "run", env=env
+                )
+                procs.append(bot)
+                await _wait_bot_ready(standin, bot, deadline)
+                if rc != 0:
+                    await _wait_ingested(site, bot, deadline)
+                _say("loading the summarizer in the bot (a first briefing)…")
+                await _warm_up(standin, deadline)
+
+            try:
+                if not await _unless_stopped(start_up(), stop):
+                    _say("stopped while starting.")
+                    return 0
+            finally:
+                if procs:
+                    bot = procs[0]
+                    stack.push_async_callback(_stop_process, bot)  # before the stand-in stops
+            assert bot is not None
 
             server.ready = True
             if options.second_batch_delay >= 0:
