@@ -73,6 +73,7 @@ _SOCIAL = r"(facebook|twitter|x|linkedin|whatsapp|email|reddit|pinterest|telegra
 _AGENCY = (
     r"(getty images|shutterstock|wikimedia commons|ap photo|afp|reuters|epa|alamy|pool|handout)"
 )
+_CREDIT = r"(getty images|shutterstock|wikimedia commons|ap photo|alamy|pool photo|handout photo)"
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATELINE = (  # "Jan. 19, 2020", "Sunday 19 January 2020", "2020-01-19", "19/01/2020"
     rf"(((mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s*)?({_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}"
@@ -89,7 +90,8 @@ _BOILERPLATE = [
         r"( the main story| below)?|supported by|promoted( content| stories)?|paid (content|post)"
         r"|partner content|anzeige|werbung|publicité|publicidad|pubblicità|reklama)\W*",
         # teasers for other stories
-        r"(read more|read next|read also|also read|more from|see also|more on this story)\b.*",
+        r"(read more|read next|read also|also read|see also)\b.*",
+        r"(?-i:More from|MORE FROM|More on this story|More On This Story)\b.*",
         r"(related( coverage| articles| stories| content| links| reading)?|recommended( for you"
         r"| stories)?|most (read|popular|viewed|shared)|trending( now)?|you (might|may) also like"
         r"|around the web|from (around|across) the web|from our partners|popular( now| stories)?"
@@ -115,7 +117,9 @@ _BOILERPLATE = [
         # photo captions and credits
         r"(photo|photos|image|picture|photograph|credit|file photo|illustration)s?"
         r"\s*(:|by\b|credit\b).{0,160}",
-        rf".{{0,200}}[(/|:]\s*{_AGENCY}[^.]{{0,40}}\)?\W*",
+        rf".{{0,200}}[(/|:]\s*{_CREDIT}(\s*(via \w+|/[^.]{{0,30}}))?\)?\W*",
+        # agency names are also words in sentences: only as "EPA/Jo Lu" or "Jo Lu/AFP" credits
+        rf".{{0,200}}(\b{_AGENCY}\s*/\s*[^./]{{1,40}}|/\s*{_AGENCY})\)?\W*",
         rf".{{0,200}}\bvia {_AGENCY}\W*",
         r".{0,200}\b(photograph|photo|image|picture|illustration|composite)\s*:\s*[^.]{2,80}",
         r"credit\s*(\.{2,}|…|:).{0,120}",
@@ -150,7 +154,8 @@ _BOILERPLATE = [
         r".*\b(contact|email|e-mail|write to|reach)\b.*\S+@\S+\.\w+.*",
         r"[^|]{1,60}(\|[^|]{1,60}){2,}",  # "Name | 30 May 2026, 11:20 | Section" (see below)
         # bylines
-        rf"(by|words by|written by|reporting by|story by)\s+{_NAME}(\s*(,|and|&)\s*{_NAME})*\W*",
+        rf"(?-i:By|BY|Words by|Written by|Reporting by|Story by)\s+{_NAME}"
+        rf"(\s*(,|and|&)\s*{_NAME})*\W*",
     )
 ]
 _PIPES = next(p for p in _BOILERPLATE if p.pattern.startswith("[^|]"))
