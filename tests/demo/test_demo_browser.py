@@ -100,7 +100,12 @@ class Demo:
 
 
 @pytest.fixture
-def demo() -> Iterator[Demo]:
+def chromium() -> str:
+    return _chromium()
+
+
+@pytest.fixture
+def demo(chromium: str) -> Iterator[Demo]:
     running = Demo()
     try:
         yield running
@@ -108,14 +113,13 @@ def demo() -> Iterator[Demo]:
         running.stop()
 
 
-async def test_demo_page_in_headless_chromium(demo: Demo) -> None:
+async def test_demo_page_in_headless_chromium(chromium: str, demo: Demo) -> None:
     from playwright.async_api import Page, async_playwright, expect
 
-    executable = _chromium()
     url = demo.wait_ready(timeout=120)
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page: Page = await browser.new_page(viewport={"width": 960, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))

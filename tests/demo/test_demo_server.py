@@ -120,3 +120,18 @@ async def test_release_publishes_the_second_batch(
     assert state["released"] == [1, 2]
     assert state["articles"] == len(server.site.all_articles)
     assert server.release_next() is None
+
+
+def test_browser_test_needs_chromium_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without chromium the browser test fails under CI=true and skips (with the reason)
+    elsewhere."""
+    from tests.demo import test_demo_browser as browser
+
+    monkeypatch.setattr(browser, "CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(browser.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="install Debian's chromium"):
+        browser._chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="install Debian's chromium"):
+        browser._chromium()
