@@ -65,6 +65,7 @@ _BIO = re.compile(
     r"|correspondent|editor|journalist|columnist|contributor|producer|photographer|author"
     r"|fellow)\b"
 )
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 _TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "ref_src"})
 
 # Lines trafilatura sometimes keeps that are site furniture, never article text. Each pattern is
@@ -279,12 +280,19 @@ def is_junk(line: str, *, title: str | None = None, links: set[str] | None = Non
     """True for a line that is site furniture: a boilerplate pattern, the headline again, or a
     line made mostly of one link's text (a teaser for another story)."""
     text = " ".join(line.split())
-    key = text.casefold().lstrip("-•*·> ").strip("“”\"' ")
+    key = _line_key(text)
     if not text or _is_boilerplate(text):
         return True
-    if title and key == " ".join(title.split()).casefold():
+    if title and key == _line_key(title):
         return True
     return bool(links) and _mostly_link(key, links or set())
+
+
+def _line_key(text: str) -> str:
+    """Comparison form of a line: case-folded, spaces collapsed, list marks and quotes trimmed,
+    typographic quotes made plain."""
+    plain = " ".join(text.split()).casefold().translate(_QUOTES)
+    return plain.lstrip("-•*·> ").strip("\"' ")
 
 
 def clean_lines(lines: Iterable[str], *, title: str | None = None,
@@ -296,7 +304,7 @@ def clean_lines(lines: Iterable[str], *, title: str | None = None,
     for raw in lines:
         if is_junk(raw, title=title, links=links):
             continue
-        key = " ".join(raw.split()).casefold().lstrip("-•*·> ").strip("“”\"' ")
+        key = _line_key(raw)
         if _words(key) >= 6 and key in seen:
             continue
         seen.add(key)

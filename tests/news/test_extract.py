@@ -224,6 +224,7 @@ def test_clean_lines_drops_title_repeats_and_link_teasers() -> None:
         "It reopened on Tuesday.",
     ]
     links = {"ferry timetable changes for the winter season announced"}
+    assert clean_lines(["“Storm closes the bridge”"], title='"Storm closes the bridge"') == []
     assert clean_lines(lines, title="Storm closes the bridge", links=links) == [
         "The bridge was closed on Monday after winds reached 120 km/h, the police said.",
         "It reopened on Tuesday.",
