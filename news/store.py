@@ -68,6 +68,7 @@ from news.tables import (
     Base,
     BriefingRow,
     ChatRow,
+    CounterRow,
     FeedEntryRow,
     FeedRow,
     OutboxRow,
@@ -87,6 +88,7 @@ CHUNK = 500  # rows or parameters per statement, well under SQLite's and asyncpg
 _PG_MIGRATION_LOCK = 0x6E657773  # "news": one Store.open migrates at a time per database
 _PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
 _MAX_ERROR = 1000
+SUBSCRIPTIONS_COUNTER = "subscriptions"  # bumped by every change to the active subscriptions
 _ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may commit late
 
 Vector = npt.NDArray[np.float32]
@@ -320,6 +322,7 @@ class Store:
         # One shared connection in memory: reads must not interleave with a write either.
         self._read_lock: asyncio.Lock | _NoLock = lock if memory else _NoLock()
         self._candidates = _CandidateCache()
+        self._subscriptions: tuple[int, list[tuple[Subscription, Vector | None]]] | None = None
         # add_article reads the recent stories, then writes: one at a time, so near-duplicates
         # stored at once still meet (SQLite's write lock does this across processes; on
         # PostgreSQL an advisory lock does).
@@ -885,7 +888,11 @@ class Store:
         )
 
     async def upsert_chat(self, chat_id: int, *, kind: str, title: str | None) -> Chat:
-        """Create or refresh a chat. A chat that writes to us is active again."""
+        """Create or refresh a chat. A chat that writes to us is active again. (Called for
+        every update: an unchanged chat costs one read, no write.)"""
+        known = await self.get_chat(chat_id)
+        if known is not None and (known.kind, known.title, known.active) == (kind, title, True):
+            return known
         stmt = self._insert(ChatRow).values(
             id=chat_id, kind=kind, title=title, active=True, created_at=_utcnow()
         )
@@ -893,9 +900,24 @@ class Store:
             index_elements=["id"], set_={"kind": kind, "title": title, "active": True}
         )
         async with self._write() as conn:
+            was_active = (
+                await conn.execute(select(ChatRow.active).where(ChatRow.id == chat_id))
+            ).scalar_one_or_none()
             await conn.execute(stmt)
+            if was_active is False:  # its remaining subscriptions are visible again
+                await self._bump(conn, SUBSCRIPTIONS_COUNTER)
             row = (await conn.execute(select(*_CHAT_COLUMNS).where(ChatRow.id == chat_id))).one()
         return _chat(row)
+
+    async def _bump(self, conn: AsyncConnection, name: str) -> None:
+        await conn.execute(
+            update(CounterRow).where(CounterRow.name == name).values(value=CounterRow.value + 1)
+        )
+
+    async def _counter(self, conn: AsyncConnection, name: str) -> int | None:
+        return (
+            await conn.execute(select(CounterRow.value).where(CounterRow.name == name))
+        ).scalar_one_or_none()
 
     async def get_chat(self, chat_id: int) -> Chat | None:
         async with self._read() as conn:
@@ -925,6 +947,7 @@ class Store:
         dropped (kept, marked ``dropped``)."""
         async with self._write() as conn:
             await conn.execute(update(ChatRow).where(ChatRow.id == chat_id).values(active=False))
+            await self._bump(conn, SUBSCRIPTIONS_COUNTER)
             await conn.execute(
                 update(SubscriptionRow)
                 .where(SubscriptionRow.chat_id == chat_id)
@@ -1014,6 +1037,7 @@ class Store:
                 created = (
                     await conn.execute(select(*_SUB_COLUMNS).where(SubscriptionRow.id == sub_id))
                 ).one()
+                await self._bump(conn, SUBSCRIPTIONS_COUNTER)
                 return SubscribeResult("created", _subscription(created), count + 1)
         except IntegrityError:
             # The same topic was subscribed concurrently (PostgreSQL); it exists now.
@@ -1074,6 +1098,7 @@ class Store:
                 )
                 .values(dropped=True, last_error="unsubscribed")
             )
+            await self._bump(conn, SUBSCRIPTIONS_COUNTER)
         return True
 
     async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
@@ -1087,15 +1112,30 @@ class Store:
         return [_subscription(row) for row in rows]
 
     async def active_subscriptions(self) -> list[tuple[Subscription, Vector | None]]:
-        """Every active topic of every active chat, with its embedding."""
+        """Every active topic of every active chat, with its embedding (read-only arrays).
+
+        Cached until a subscription changes anywhere (a counter that every change bumps), so
+        matching each new article costs one small query, not a reload of every topic."""
         async with self._read() as conn:
+            version = await self._counter(conn, SUBSCRIPTIONS_COUNTER)
+            cached = self._subscriptions
+            if version is not None and cached is not None and cached[0] == version:
+                return list(cached[1])
             rows = await conn.execute(
                 select(*_SUB_COLUMNS, SubscriptionRow.embedding)
                 .join(ChatRow, ChatRow.id == SubscriptionRow.chat_id)
                 .where(SubscriptionRow.active.is_(True), ChatRow.active.is_(True))
                 .order_by(SubscriptionRow.id)
             )
-        return [(_subscription(row), from_blob(row.embedding)) for row in rows]
+            result: list[tuple[Subscription, Vector | None]] = []
+            for row in rows:
+                vector = from_blob(row.embedding)
+                if vector is not None:
+                    vector.setflags(write=False)  # shared by every caller until the next change
+                result.append((_subscription(row), vector))
+        if version is not None:
+            self._subscriptions = (version, result)
+        return list(result)
 
     # --- alert outbox -------------------------------------------------------------------------
 

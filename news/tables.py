@@ -35,6 +35,7 @@ __all__ = [
     "Base",
     "BriefingRow",
     "ChatRow",
+    "CounterRow",
     "FeedEntryRow",
     "FeedRow",
     "OutboxRow",
@@ -223,3 +224,13 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     dropped: Mapped[bool] = mapped_column(Boolean)
+
+
+class CounterRow(Base):
+    """Change counters: a process keeps a cache (such as the active subscriptions) and reloads
+    it only when the counter moved, which another process bumps with each change."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

@@ -13,10 +13,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from news.dedupe import NEAR_DUPLICATE, signature, similarity
+from news.models import Subscription
 from news.store import Store
 from news.stories import StoryCandidate
 from tests.store.factories import make_article, make_text
@@ -186,3 +188,34 @@ async def test_two_deliverers_claim_disjoint_alerts(store: Store, second: Store)
     back = await store.due_alerts(now + lease)
     assert [i.id for i in back] == [i.id for i in theirs]
     assert {i.attempts for i in back} == {0}
+
+
+async def test_cached_subscriptions_follow_changes_made_elsewhere(
+    store: Store, second: Store
+) -> None:
+    def topics(subs: list[tuple[Subscription, object]]) -> list[tuple[int, str]]:
+        return [(s.chat_id, s.topic) for s, _ in subs]
+
+    for chat in (1, 2):
+        await second.upsert_chat(chat, kind="private", title=None)
+    assert await store.active_subscriptions() == []
+    await second.subscribe(1, "space", embedding=np.ones(3, np.float32), limit=5)
+    cached = await store.active_subscriptions()
+    assert topics(cached) == [(1, "space")]
+    vector = cached[0][1]
+    assert isinstance(vector, np.ndarray)
+    with pytest.raises(ValueError, match="read-only"):
+        vector[0] = 2.0  # shared between callers: nobody may change it
+    assert (await store.active_subscriptions())[0][1] is vector  # unchanged: from the cache
+
+    await second.subscribe(2, "peace", embedding=None, limit=5)
+    assert topics(await store.active_subscriptions()) == [(1, "space"), (2, "peace")]
+    await second.unsubscribe(1, "space")
+    assert topics(await store.active_subscriptions()) == [(2, "peace")]
+    await second.deactivate_chat(2)
+    assert await store.active_subscriptions() == []
+    # a topic added while the chat is inactive shows once the chat is active again
+    await second.subscribe(2, "markets", embedding=None, limit=5)
+    assert await store.active_subscriptions() == []
+    await second.upsert_chat(2, kind="private", title=None)
+    assert topics(await store.active_subscriptions()) == [(2, "markets")]
