@@ -89,6 +89,7 @@ _PG_MIGRATION_LOCK = 0x6E657773  # "news": one Store.open migrates at a time per
 _PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
 _MAX_ERROR = 1000
 SUBSCRIPTIONS_COUNTER = "subscriptions"  # bumped by every change to the active subscriptions
+_VECTOR_CACHE = 20_000  # story embeddings kept in memory (about 30 MB at 384 floats)
 _ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may commit late
 
 Vector = npt.NDArray[np.float32]
@@ -322,6 +323,7 @@ class Store:
         # One shared connection in memory: reads must not interleave with a write either.
         self._read_lock: asyncio.Lock | _NoLock = lock if memory else _NoLock()
         self._candidates = _CandidateCache()
+        self._story_vectors: dict[int, Vector] = {}
         self._subscriptions: tuple[int, list[tuple[Subscription, Vector | None]]] | None = None
         # add_article reads the recent stories, then writes: one at a time, so near-duplicates
         # stored at once still meet (SQLite's write lock does this across processes; on
@@ -827,19 +829,34 @@ class Store:
             return await self._story_views(conn, rows)
 
     async def story_embeddings(self, *, since: datetime) -> list[tuple[int, Vector]]:
-        """(story id, embedding) of stories active since ``since`` that have an embedding."""
+        """(story id, embedding) of stories active since ``since`` that have an embedding, most
+        recently active first. Embeddings never change once set, so they are cached by story
+        (read-only arrays): a call reads the ids and only the embeddings it has not seen."""
+        cache = self._story_vectors
         async with self._read() as conn:
-            rows = await conn.execute(
-                select(StoryRow.id, StoryRow.embedding)
-                .where(StoryRow.last_seen >= since, StoryRow.embedding.is_not(None))
-                .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+            ids = (
+                (
+                    await conn.execute(
+                        select(StoryRow.id)
+                        .where(StoryRow.last_seen >= since, StoryRow.embedding.is_not(None))
+                        .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+                    )
+                )
+                .scalars()
+                .all()
             )
-            out: list[tuple[int, Vector]] = []
-            for story_id, blob in rows:
-                vector = from_blob(blob)
-                if vector is not None:
-                    out.append((story_id, vector))
-        return out
+            for chunk in _chunks([i for i in ids if i not in cache]):
+                rows = await conn.execute(
+                    select(StoryRow.id, StoryRow.embedding).where(StoryRow.id.in_(chunk))
+                )
+                for story_id, blob in rows:
+                    vector = from_blob(blob)
+                    if vector is not None:
+                        vector.setflags(write=False)
+                        cache[story_id] = vector
+        if len(cache) > max(_VECTOR_CACHE, 2 * len(ids)):  # keep what recent calls use
+            self._story_vectors = {i: cache[i] for i in ids if i in cache}
+        return [(i, cache[i]) for i in ids if i in cache]
 
     async def story_text(self, story_id: int) -> StoredArticle | None:
         """The article to summarize for a story: its first one (the story's title source)."""

@@ -243,3 +243,27 @@ async def test_grouping_window_follows_now_both_ways(
         make_article(5, text=text + " Also here.", source="c.org"), now=NOW + timedelta(hours=1)
     )
     assert back.story_id == first.story_id
+
+
+async def test_story_embeddings_are_cached_read_only(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(news.store, "_VECTOR_CACHE", 1)  # prune on every call
+    a = await store.add_article(make_article(1), embedding=unit(1, 0, 0), now=NOW)
+    b = await store.add_article(make_article(2), embedding=unit(0, 1, 0), now=NOW)
+    first = await store.story_embeddings(since=NOW)
+    assert [i for i, _ in first] == [b.story_id, a.story_id]
+    with pytest.raises(ValueError, match="read-only"):
+        first[0][1][0] = 1.0
+    c = await store.add_article(make_article(3), embedding=unit(0, 0, 1), now=NOW)
+    again = await store.story_embeddings(since=NOW)
+    assert [i for i, _ in again] == [c.story_id, b.story_id, a.story_id]
+    assert again[1][1] is first[0][1]  # known embeddings come from the cache
+    np.testing.assert_allclose(again[0][1], unit(0, 0, 1))
+    only_new = await store.story_embeddings(since=NOW + timedelta(seconds=1))
+    assert only_new == []
+    assert [i for i, _ in await store.story_embeddings(since=NOW)] == [
+        c.story_id,
+        b.story_id,
+        a.story_id,
+    ]
