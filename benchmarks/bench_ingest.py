@@ -138,18 +138,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             pages = [(p, html.replace(placeholder, base)) for p, html in pages]
             feed_url = base + "/feed.xml"
             _bare(pages[:5], base)  # warm-up: imports, lxml and trafilatura caches
-            bare = [_bare(pages, base) for _ in range(repeats)]
-            threads = [
-                asyncio.run(_end_to_end(feed_url, Path(tmp), count, None, None))
-                for _ in range(repeats)
-            ]
             workers = max(2, os.cpu_count() or 2)
+            bare: list[float] = []
+            threads: list[float] = []
+            processes: list[float] = []
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
                 list(pool.map(_warm, range(workers)))
-                processes = [
-                    asyncio.run(_end_to_end(feed_url, Path(tmp), count, pool, None))
-                    for _ in range(repeats)
-                ]
+                # Interleaved, so a load change on a shared machine hits every variant alike.
+                for _ in range(repeats):
+                    bare.append(_bare(pages, base))
+                    threads.append(
+                        asyncio.run(_end_to_end(feed_url, Path(tmp), count, None, None))
+                    )
+                    processes.append(
+                        asyncio.run(_end_to_end(feed_url, Path(tmp), count, pool, None))
+                    )
             embed_seconds = None
             if not quick:
                 from summarizer import load_encoder
