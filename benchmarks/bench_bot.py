@@ -15,6 +15,7 @@
 
 Run: ``python -m benchmarks --only bot`` (``--quick``: 20 users, 300 chats), or standalone
 ``python -m benchmarks.bench_bot --target echo`` to check the harness with the echo bot alone.
+``BENCH_BOT_PROFILE=bot.prof`` runs the bot under cProfile (slower; for finding hot spots).
 """
 
 from __future__ import annotations
@@ -399,7 +400,7 @@ def _print_table(result: dict[str, Any]) -> None:
         print(f"error: {note}")
 
 
-async def _main(args: argparse.Namespace) -> dict[str, Any]:
+async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[str, Any]:
     quick = bool(getattr(args, "quick", False))
     target = getattr(args, "target", None) or "newsbrief"
     users = getattr(args, "users", None) or (20 if quick else 100)
@@ -443,12 +444,10 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
                 result["ok"] = load.failed == 0
                 _print_table(result)
                 return result
-            bot = BotProcess(
-                "bot",
-                [sys.executable, "-m", "bot.cli", "run"],
-                env,
-                workdir / "bot.log",
-            )
+            argv = [sys.executable, "-m", "bot.cli", "run"]
+            if profile:  # diagnosis: run the bot under cProfile
+                argv[1:1] = ["-m", "cProfile", "-o", profile]
+            bot = BotProcess("bot", argv, env, workdir / "bot.log")
             try:
                 result["seed"] = await _seed_articles(workdir, env)
                 result["bot_start_s"] = round(await bot.start(standin), 1)
@@ -500,7 +499,8 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Entry point for ``python -m benchmarks``."""
-    return asyncio.run(_main(args))
+    profile = os.environ.get("BENCH_BOT_PROFILE")
+    return asyncio.run(_main(args, str(Path(profile).resolve()) if profile else None))
 
 
 def main(argv: list[str] | None = None) -> int:
