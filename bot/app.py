@@ -12,6 +12,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -29,6 +30,7 @@ from telegram.request import BaseRequest
 from bot import handlers
 from bot.context import BotApplication, context_types
 from bot.delivery import Deliverer, PacedRateLimiter, digest_job, drain_job, poll_job
+from config import ConfigError
 
 if TYPE_CHECKING:
     from config import Settings
@@ -151,7 +153,9 @@ def _add_jobs(app: BotApplication, settings: Settings) -> None:
     queue = app.job_queue
     if queue is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is required")
-    once: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    # A run that finds the previous one still busy returns at once (see bot.delivery), so
+    # overlapping starts are allowed rather than skipped with a warning each time.
+    once: dict[str, Any] = {"max_instances": 3, "coalesce": True, "misfire_grace_time": None}
     queue.run_repeating(
         poll_job, interval=settings.poll_interval, first=0.5, name="poll-feeds", job_kwargs=once
     )
@@ -174,7 +178,14 @@ async def _post_init(app: BotApplication) -> None:
 
         data.services = await open_services(data.config)
         data.owns_services = True
-    data.deliverer = Deliverer(app.bot, data.services)
+    try:
+        zone = ZoneInfo(data.config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"NEWSBRIEF_TIMEZONE is invalid: {data.config.timezone!r} is not a known time zone "
+            "(use an IANA name such as UTC or Europe/Paris)"
+        ) from None
+    data.deliverer = Deliverer(app.bot, data.services, timezone=zone)
     if data.handles_updates:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     logger.info("bot @%s ready", app.bot.username)

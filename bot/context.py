@@ -29,6 +29,7 @@ class BotData:
     owns_services: bool = False  # close them in post_shutdown (we opened them)
     handles_updates: bool = True  # False in `newsbrief worker`: jobs only
     deliverer: Deliverer | None = None  # set in post_init
+    polling_feeds: bool = False  # a feed poll is running (the next one skips its turn)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

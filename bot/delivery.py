@@ -1,7 +1,7 @@
 """Alert delivery you can trust: drain the store's outbox within Telegram's limits.
 
-- A row is marked sent only after Telegram accepted the message, so a crash (even SIGKILL)
-  loses nothing; at most the message in flight is sent again after a restart.
+- A row is marked sent only after Telegram accepted the message, and one message is in flight
+  at a time, so a crash (even SIGKILL) loses nothing and repeats at most that one message.
 - 429: the rate limiter waits ``retry_after`` and retries; if that is not enough, the row is
   retried after ``retry_after``. 5xx, timeouts and dropped connections: the row is retried with
   exponential backoff and the round stops (Telegram is unwell). 403 (the user blocked the bot):
@@ -21,7 +21,7 @@ import random
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from aiolimiter import AsyncLimiter
@@ -48,6 +48,7 @@ __all__ = [
     "digest_job",
     "drain_job",
     "poll_job",
+    "round_robin",
 ]
 
 logger = logging.getLogger(__name__)
@@ -149,16 +150,28 @@ class Deliverer:
         bot: Bot,
         services: NewsServices,
         *,
+        timezone: tzinfo = UTC,
         batch: int = 300,
-        concurrency: int = 64,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.bot = bot
         self.services = services
         self.batch = batch
-        self.concurrency = concurrency
         self.max_attempts = max_attempts
-        self._lock = asyncio.Lock()
+        self.timezone = timezone
+        self._lock = asyncio.Lock()  # one sender at a time: drains and digests take turns
+        self._draining = False
+        self._digesting = False
+
+    @property
+    def draining(self) -> bool:
+        """A drain is running (the drain job skips its turn instead of queueing)."""
+        return self._draining
+
+    @property
+    def digesting(self) -> bool:
+        """A digest round is running (the digest job skips its turn instead of queueing)."""
+        return self._digesting
 
     # --- content ---------------------------------------------------------------------------
 
@@ -239,13 +252,11 @@ class Deliverer:
     async def drain(self) -> DeliveryReport:
         """Send every due instant alert, batch by batch, until none is due (or Telegram fails)."""
         report = DeliveryReport()
-        async with self._lock:
-            while True:
-                items = await self.services.store.due_alerts(_now(), limit=self.batch)
-                if not items:
-                    break
-                if not await self._round(items, report):
-                    break
+        self._draining = True
+        try:
+            await self._drain(report)
+        finally:
+            self._draining = False
         if report.sent or report.retried or report.dropped or report.deactivated:
             logger.info(
                 "alerts: %d sent, %d to retry, %d dropped, %d chats deactivated",
@@ -256,42 +267,48 @@ class Deliverer:
             )
         return report
 
+    async def _drain(self, report: DeliveryReport) -> None:
+        async with self._lock:
+            while True:
+                items = await self.services.store.due_alerts(_now(), limit=self.batch)
+                if not items:
+                    break
+                if not await self._round(items, report):
+                    break
+
     async def _round(self, items: Sequence[OutboxItem], report: DeliveryReport) -> bool:
-        """One batch: chats in parallel (the rate limiter paces them), each chat in order.
-        Returns False when the round was stopped by a Telegram failure."""
+        """One batch, one message in flight at a time (so a crash can repeat at most one),
+        chats taken round-robin so the per-chat pace rarely has to wait. Returns False when
+        the round was stopped by a Telegram failure."""
         content = await self._content([item.story_id for item in items])
-        by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
-        for item in items:
-            by_chat[item.chat_id].append(item)
-        stopped = asyncio.Event()
-        semaphore = asyncio.Semaphore(self.concurrency)
-
-        async def chat_worker(chat_items: list[OutboxItem]) -> None:
-            async with semaphore:
-                for item in chat_items:
-                    if stopped.is_set():
-                        return
-                    try:
-                        outcome = await self._deliver_one(item, content.get(item.story_id), report)
-                    except _StopRound:
-                        stopped.set()
-                        return
-                    if outcome == "deactivated":
-                        return  # the store dropped the chat's other rows
-
-        await asyncio.gather(*(chat_worker(chat_items) for chat_items in by_chat.values()))
-        return not stopped.is_set()
+        gone: set[int] = set()
+        for item in round_robin(items):
+            if item.chat_id in gone:
+                continue  # the store dropped the chat's other rows
+            try:
+                outcome = await self._deliver_one(item, content.get(item.story_id), report)
+            except _StopRound:
+                return False
+            if outcome == "deactivated":
+                gone.add(item.chat_id)
+        return True
 
     async def send_digests(self) -> DeliveryReport:
         """Send the digest of every chat whose digest time has come."""
         report = DeliveryReport()
         store = self.services.store
-        async with self._lock:
-            for chat in await store.digest_chats_due(_now()):
-                try:
-                    await self._send_digest(chat.id, report)
-                except _StopRound:
-                    break
+        self._digesting = True
+        try:
+            async with self._lock:
+                for chat in await store.digest_chats_due(_now(), tz=self.timezone):
+                    try:
+                        await self._send_digest(chat.id, report)
+                    except _StopRound:
+                        break
+        finally:
+            self._digesting = False
+        if report.sent:
+            logger.info("digests: %d messages sent", report.sent)
         return report
 
     async def _send_digest(self, chat_id: int, report: DeliveryReport) -> None:
@@ -325,26 +342,45 @@ class Deliverer:
         await store.mark_digest_sent(chat_id, _now())
 
 
+def round_robin(items: Sequence[OutboxItem]) -> list[OutboxItem]:
+    """Items reordered chat by chat in turns (each chat keeps its own order)."""
+    by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
+    for item in items:
+        by_chat[item.chat_id].append(item)
+    queues = list(by_chat.values())
+    ordered: list[OutboxItem] = []
+    for turn in range(max((len(q) for q in queues), default=0)):
+        ordered.extend(q[turn] for q in queues if turn < len(q))
+    return ordered
+
+
 # --- jobs (JobQueue callbacks) ---------------------------------------------------------------
 
 
 async def drain_job(context: BotContext) -> None:
     """Repeating job: deliver due instant alerts."""
     deliverer = context.bot_data.deliverer
-    if deliverer is not None:
+    if deliverer is not None and not deliverer.draining:
         await deliverer.drain()
 
 
 async def digest_job(context: BotContext) -> None:
     """Repeating job: send digests whose time has come."""
     deliverer = context.bot_data.deliverer
-    if deliverer is not None:
+    if deliverer is not None and not deliverer.digesting:
         await deliverer.send_digests()
 
 
 async def poll_job(context: BotContext) -> None:
     """Repeating job: poll due feeds; new matching articles land in the outbox."""
-    report = await context.bot_data.news.ingestor.poll_feeds()
+    data = context.bot_data
+    if data.polling_feeds:
+        return  # the previous poll is still running
+    data.polling_feeds = True
+    try:
+        report = await data.news.ingestor.poll_feeds()
+    finally:
+        data.polling_feeds = False
     if report.new or report.feeds_failed or report.rejected:
         logger.info(
             "feeds polled: %d checked, %d new, %d duplicate, %d rejected, %d failed",

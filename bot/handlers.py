@@ -27,7 +27,7 @@ from bot.keyboards import parse_callback
 from news.briefings import question_topic
 from news.extract import NotAnArticle
 from news.fetch import FetchError
-from news.topics import TopicError
+from news.topics import MAX_TOPIC_CHARS, TopicError
 
 __all__ = [
     "ADDRESSED_TEXT",
@@ -237,7 +237,10 @@ async def text_message(update: Update, context: BotContext) -> None:
         await _summarize(update, context, url)
         return
     text = _strip_mention(message.text, context.bot.username)[:MAX_QUESTION_CHARS]
-    await _briefing(update, context, question_topic(text))  # None: "what's new?"
+    topic = question_topic(text)  # None: "what's new?"
+    if topic is not None and len(topic) > MAX_TOPIC_CHARS:  # a long question: its first words
+        topic = topic[: MAX_TOPIC_CHARS + 1].rsplit(" ", 1)[0][:MAX_TOPIC_CHARS]
+    await _briefing(update, context, topic)
 
 
 async def subscribe(update: Update, context: BotContext) -> None:

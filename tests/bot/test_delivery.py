@@ -3,12 +3,15 @@ Telegram failure (429, 5xx, dropped connection, 403, 400) handled without losing
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from telegram.ext import CallbackContext
 
 from bot import delivery
 from bot.delivery import Deliverer, backoff
+from news.models import OutboxItem
 from tests.bot.conftest import Harness
 from tests.bot.fakes import Fault
 
@@ -160,7 +163,30 @@ async def test_digest_chats_get_one_message_at_their_time(harness: Harness) -> N
     assert (await deliverer(harness).send_digests()).sent == 0  # once a day
 
 
+async def test_digest_and_drain_jobs_run_together_and_take_turns(harness: Harness) -> None:
+    store = harness.services.store
+    await store.upsert_chat(81, kind="private", title=None)
+    now = datetime.now(UTC)
+    await store.set_digest(81, time(now.hour, now.minute), now=now - timedelta(days=1))
+    await queue_alerts(harness, (81, 82))
+    context = CallbackContext(harness.app)  # type: ignore[arg-type]
+    await asyncio.gather(delivery.drain_job(context), delivery.digest_job(context))
+    assert len(alerts_to(harness, 82)) == 1
+    assert any("Your daily digest" in text for text in harness.telegram.texts(81))
+    assert await pending(harness) == 0
+
+
 def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff(n) for n in range(12)]
     assert delays[1] > delays[0] * 1.5
     assert max(delays) <= delivery.BACKOFF_CAP * 1.1
+
+
+def test_round_robin_takes_chats_in_turns_keeping_each_chats_order() -> None:
+    now = datetime.now(UTC)
+    items = [
+        OutboxItem(n, chat, n, None, 0, now, now)
+        for n, chat in enumerate([1, 1, 1, 2, 3, 3], start=1)
+    ]
+    order = [(item.chat_id, item.id) for item in delivery.round_robin(items)]
+    assert order == [(1, 1), (2, 4), (3, 5), (1, 2), (3, 6), (1, 3)]

@@ -1,8 +1,8 @@
 """End-to-end fixtures: the Bot API stand-in and a local news site in background threads, and the
 REAL ``newsbrief run`` entry point as a subprocess talking to both over HTTP.
 
-One bot process is shared by the tests of a module (module-scoped fixtures) to keep the number of
-subprocess starts, and MiniLM loads, small.
+One bot process is shared by the whole e2e session (session-scoped fixtures) to keep the number
+of subprocess starts, and MiniLM loads, small; the delivery module's last test restarts it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,31 @@ from tests.support.standin import FAKE_TOKEN, bot_env
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
+
+HARBOUR = [
+    "The harbour bridge reopened on Monday after eight months of repairs that cost the city "
+    "more than forty million euros, officials said at a ceremony attended by hundreds.",
+    "Engineers replaced the corroded cables and the deck, and traffic on the harbour bridge is "
+    "expected to return to normal within a week, according to the transport department.",
+    "Shop owners near the harbour, who had complained about lost customers during the closure, "
+    "welcomed the reopening and hoped the summer season would make up for a hard winter.",
+]
+RATES = [
+    "The central bank raised interest rates by a quarter of a point on Thursday, its third "
+    "increase this year, saying inflation was still well above its target of two percent.",
+    "The governor told reporters that the central bank would keep a close eye on wages and "
+    "energy prices before deciding whether further increases in borrowing costs were needed.",
+    "Mortgage lenders said they expected monthly repayments to rise for millions of households "
+    "whose loans track the central bank rate, adding pressure on family budgets.",
+]
+ORCHESTRA = [
+    "The city orchestra announced a free open-air concert season in the old town square, with "
+    "twelve performances planned between June and September for residents and visitors.",
+    "The orchestra's director said the programme would mix classical favourites with new works "
+    "by local composers, and that every concert would also be streamed online for free.",
+    "Organisers expect thousands of people at the opening night, and the council has agreed to "
+    "close the surrounding streets to traffic on concert evenings to make room for the crowds.",
+]
 
 
 @dataclass
@@ -223,7 +248,7 @@ async def wait_for_articles(bot: BotProcess, count: int, limit: float = 60.0) ->
         await store.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def standin() -> Iterator[StandIn]:
     server = StandIn(enforce_limits=True).start_in_thread()
     try:
@@ -232,9 +257,12 @@ def standin() -> Iterator[StandIn]:
         server.stop_thread()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site() -> Iterator[NewsSite]:
     news_site = NewsSite().start()
+    news_site.add("harbour-bridge", "Harbour bridge reopens after repairs", HARBOUR)
+    news_site.add("central-bank", "Central bank raises interest rates again", RATES)
+    news_site.add("orchestra", "Orchestra plans free summer concerts", ORCHESTRA, in_feed=False)
     try:
         yield news_site
     finally:
@@ -263,6 +291,27 @@ def make_bot(
     env.pop("PYTHONWARNINGS", None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return BotProcess(env, directory / "bot.log")
+
+
+@pytest.fixture(scope="session")
+def bot(
+    standin: StandIn, site: NewsSite, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BotProcess]:
+    """One ``newsbrief run`` for the whole e2e session (MiniLM loads once); the delivery module
+    SIGKILLs it and restarts it last. At the end: a clean exit, and no token in its log."""
+    process = make_bot(
+        standin,
+        site,
+        tmp_path_factory.mktemp("bot"),
+        extra={"NEWSBRIEF_MAX_SUBSCRIPTIONS": "5"},
+    ).start()
+    try:
+        yield process
+    finally:
+        code = process.stop()
+        log = process.log()
+        assert_no_token(log)
+        assert code == 0, log[-3000:]
 
 
 def assert_no_token(log: str) -> None:

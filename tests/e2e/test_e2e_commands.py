@@ -3,8 +3,6 @@ talking to the Bot API stand-in over HTTP (one bot process for the module)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from bot.standin import StandIn
@@ -14,61 +12,12 @@ from tests.e2e.conftest import (
     BotProcess,
     Chat,
     NewsSite,
-    assert_no_token,
-    make_bot,
     wait_for_articles,
     wait_until,
 )
 from tests.support.standin import BOT_USERNAME
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-
-HARBOUR = [
-    "The harbour bridge reopened on Monday after eight months of repairs that cost the city "
-    "more than forty million euros, officials said at a ceremony attended by hundreds.",
-    "Engineers replaced the corroded cables and the deck, and traffic on the harbour bridge is "
-    "expected to return to normal within a week, according to the transport department.",
-    "Shop owners near the harbour, who had complained about lost customers during the closure, "
-    "welcomed the reopening and hoped the summer season would make up for a hard winter.",
-]
-RATES = [
-    "The central bank raised interest rates by a quarter of a point on Thursday, its third "
-    "increase this year, saying inflation was still well above its target of two percent.",
-    "The governor told reporters that the central bank would keep a close eye on wages and "
-    "energy prices before deciding whether further increases in borrowing costs were needed.",
-    "Mortgage lenders said they expected monthly repayments to rise for millions of households "
-    "whose loans track the central bank rate, adding pressure on family budgets.",
-]
-ORCHESTRA = [
-    "The city orchestra announced a free open-air concert season in the old town square, with "
-    "twelve performances planned between June and September for residents and visitors.",
-    "The orchestra's director said the programme would mix classical favourites with new works "
-    "by local composers, and that every concert would also be streamed online for free.",
-    "Organisers expect thousands of people at the opening night, and the council has agreed to "
-    "close the surrounding streets to traffic on concert evenings to make room for the crowds.",
-]
-
-
-@pytest.fixture(scope="module")
-def bot(
-    standin: StandIn, site: NewsSite, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[BotProcess]:
-    site.add("harbour-bridge", "Harbour bridge reopens after repairs", HARBOUR)
-    site.add("central-bank", "Central bank raises interest rates again", RATES)
-    site.add("orchestra", "Orchestra plans free summer concerts", ORCHESTRA, in_feed=False)
-    process = make_bot(
-        standin,
-        site,
-        tmp_path_factory.mktemp("commands"),
-        extra={"NEWSBRIEF_MAX_SUBSCRIPTIONS": "5"},
-    ).start()
-    try:
-        yield process
-    finally:
-        code = process.stop()
-        log = process.log()
-        assert_no_token(log)
-        assert code == 0, log[-3000:]
 
 
 async def test_start_help_and_command_menu(standin: StandIn, bot: BotProcess) -> None:
@@ -211,9 +160,11 @@ async def test_bad_input_and_stale_buttons(standin: StandIn, bot: BotProcess) ->
     chat = Chat(standin, 1007)
     long_replies = await chat.answers("harbour " * 1250, 3, wait=40)  # split by the client
     assert all(len(m.plain_text) <= 4096 for m in long_replies)
-    evil = await chat.say("/brief <script>alert(1)</script> **bold** [x](http://y)")
-    assert "&lt;script&gt;" in evil.text
-    assert "<script>alert(1)</script>" in evil.plain_text  # shown literally, not interpreted
+    assert all("Harbour bridge reopens" in m.plain_text for m in long_replies)
+    evil = await chat.say("/brief <script>x</script> tom & jerry <3 **news**")
+    assert "tom &amp; jerry &lt;3 news" in evil.text  # markup dropped, the rest escaped
+    assert "tom & jerry <3 news" in evil.plain_text
+    assert "<script>" not in evil.text
     long_topic = await chat.say("/subscribe " + "a" * 500)
     assert "Subscribed" not in long_topic.plain_text
     assert len(long_topic.plain_text) < 600
@@ -233,14 +184,14 @@ async def test_bad_input_and_stale_buttons(standin: StandIn, bot: BotProcess) ->
 
 async def test_a_thousand_subscriptions_from_one_chat(standin: StandIn, bot: BotProcess) -> None:
     """Last: 1,000 /subscribe messages at once. The cap holds (5 here), the bot answers them in
-    order within Telegram's per-chat pace, and does not crash; we watch the first dozen."""
+    order within Telegram's per-chat pace, and does not crash; we watch the first answers."""
     after = standin.last_id
     for n in range(1000):
         await standin.inject_message(1008, f"/subscribe topic number {n}")
-    await wait_until(lambda: len(standin.sent(1008, after)) >= 12, 40, what="12 answers")
+    await wait_until(lambda: len(standin.sent(1008, after)) >= 8, 40, what="8 answers")
     answers = [m.plain_text for m in standin.sent(1008, after)]
     assert all("Subscribed to" in a for a in answers[:5])
-    assert all("limit of 5 topics" in a for a in answers[5:12])
+    assert all("limit of 5 topics" in a for a in answers[5:8])
     store = await Store.open(bot.env["NEWSBRIEF_DATABASE_URL"])
     try:
         assert len(await store.list_subscriptions(1008)) == 5
