@@ -1279,11 +1279,11 @@ class Store:
                 )
 
     async def retry_later(self, item_id: int, at: datetime, error: str) -> None:
-        """A send failed: count the attempt and try again at ``at``."""
+        """A send failed: count the attempt and try again at ``at`` (a sent alert stays sent)."""
         async with self._write() as conn:
             await conn.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id == item_id)
+                .where(OutboxRow.id == item_id, OutboxRow.sent_at.is_(None))
                 .values(
                     attempts=OutboxRow.attempts + 1,
                     next_attempt_at=at,

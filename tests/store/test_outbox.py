@@ -89,6 +89,7 @@ async def test_mark_sent_retry_later_and_drop(store: Store) -> None:
 
     await store.mark_sent([second.id], NOW + timedelta(seconds=61))
     await store.mark_sent([second.id], NOW + timedelta(days=1))  # a second mark keeps the first
+    await store.retry_later(second.id, NOW, "late error")  # and a sent alert stays sent
     assert await store.pending_alerts(1) == []
     assert await store.due_alerts(NOW + timedelta(days=2)) == []
     async with store.engine.connect() as conn:
