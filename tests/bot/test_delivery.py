@@ -169,7 +169,7 @@ async def test_digest_and_drain_jobs_run_together_and_take_turns(harness: Harnes
     now = datetime.now(UTC)
     await store.set_digest(81, time(now.hour, now.minute), now=now - timedelta(days=1))
     await queue_alerts(harness, (81, 82))
-    context = CallbackContext(harness.app)  # type: ignore[arg-type]
+    context = CallbackContext(harness.app)
     await asyncio.gather(delivery.drain_job(context), delivery.digest_job(context))
     assert len(alerts_to(harness, 82)) == 1
     assert any("Your daily digest" in text for text in harness.telegram.texts(81))
