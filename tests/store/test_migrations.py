@@ -4,8 +4,12 @@ from the previous revision (keeping data), and head matches the models exactly."
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +22,8 @@ from sqlalchemy.engine import Connection
 from news.store import SchemaError, Store, _alembic_config
 from news.tables import Base
 from tests.store.factories import make_article
+
+ROOT = Path(__file__).resolve().parents[2]
 
 FreshUrl = Callable[[str], Awaitable[str]]
 
@@ -173,3 +179,27 @@ async def test_in_memory_sqlite_store_works_under_concurrency() -> None:
         assert counts == [10] * 5
     finally:
         await store.close()
+
+
+@pytest.mark.slow
+def test_maintainer_command_line(tmp_path: Path) -> None:
+    """``python -m news.migrations`` (Alembic's CLI, env.py without Store) upgrades a database
+    and finds nothing the models have that the migrations lack."""
+    env = {**os.environ, "NEWSBRIEF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "news.migrations", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout + done.stderr
+
+    assert "Running upgrade" in run("upgrade", "head")
+    assert f"{_script().get_current_head()} (head)" in run("current")
+    assert "No new upgrade operations detected" in run("check")
