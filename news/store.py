@@ -9,7 +9,13 @@ are timezone-aware UTC.
 SQLite is opened for sharing between the bot and a worker process: WAL journal, foreign keys on,
 a busy timeout, and write transactions that start with ``BEGIN IMMEDIATE`` so two processes never
 deadlock upgrading a read lock. Writes within one process are serialized by an asyncio lock, so
-they wait on the event loop rather than in SQLite's busy handler.
+they wait on the event loop rather than in SQLite's busy handler. ``add_article`` groups one
+article at a time per database (on PostgreSQL through an advisory lock), so near-duplicates
+stored at once by two processes still share a story.
+
+Caches hold only data that never changes once written (MinHash signatures, story embeddings) or
+that a change counter in the database invalidates (active subscriptions), so several processes
+on one database always see each other's writes.
 """
 
 from __future__ import annotations
