@@ -69,6 +69,7 @@ class SummaryService:
         self.store = store
         self.summarizer = summarizer
         self._model_id: str | None = None
+        self._inflight: dict[tuple[int, str], asyncio.Future[str | None]] = {}
 
     async def model_id(self) -> str:
         """The summarizer's model id (read off the loop: a lazy summarizer loads on access)."""
@@ -88,28 +89,76 @@ class SummaryService:
     ) -> dict[int, str]:
         """Summaries of many articles: cached ones read, missing ones made in one batch.
 
-        Unknown article ids are left out of the result.
+        A summary another request is computing right now is awaited, not computed again (a
+        hundred people asking for the same briefing cost one summarizer call). Unknown
+        article ids are left out of the result.
         """
         key = cache_key(await self.model_id(), length)
         result: dict[int, str] = {}
+        waiting: list[tuple[int, asyncio.Future[str | None]]] = []
+        mine: dict[int, asyncio.Future[str | None]] = {}
         missing: list[tuple[int, str]] = []
-        for article_id in dict.fromkeys(article_ids):
-            cached = await self.store.get_summary(article_id, key)
-            if cached is not None:
-                result[article_id] = cached
+        loop = asyncio.get_running_loop()
+        try:
+            for article_id in dict.fromkeys(article_ids):
+                flight = self._inflight.get((article_id, key))
+                if flight is None:
+                    cached = await self.store.get_summary(article_id, key)
+                    if cached is not None:
+                        result[article_id] = cached
+                        continue
+                    flight = self._inflight.get((article_id, key))  # started meanwhile?
+                if flight is not None:
+                    waiting.append((article_id, flight))
+                    continue
+                mine[article_id] = self._inflight[(article_id, key)] = loop.create_future()
+                article = await self.store.get_article(article_id)
+                if article is None:
+                    mine.pop(article_id).set_result(None)
+                    self._inflight.pop((article_id, key), None)
+                else:
+                    missing.append((article_id, article.text))
+            if missing:
+                result.update(await self._summarize(missing, key, length))
+            for article_id, future in mine.items():
+                if not future.done():
+                    future.set_result(result.get(article_id))
+        finally:
+            for article_id, future in mine.items():
+                self._inflight.pop((article_id, key), None)
+                if not future.done():  # we failed: the requests waiting on us compute it
+                    future.set_result(None)
+        retry: list[tuple[int, str]] = []
+        for article_id, future in waiting:
+            text = await asyncio.shield(future)
+            if text is not None:
+                result[article_id] = text
                 continue
+            # The other request failed or the article is unknown: look for ourselves.
             article = await self.store.get_article(article_id)
             if article is not None:
-                missing.append((article_id, article.text))
-        if missing:
-            max_sentences, max_words = length
-            texts = [text for _, text in missing]
-            summaries = await asyncio.to_thread(
-                self.summarizer.summarize, texts, max_sentences=max_sentences, max_words=max_words
-            )
-            for (article_id, text), summary in zip(missing, summaries, strict=True):
-                summary_text = summary.text.strip() or _fallback(text, max_words)
-                await self.store.put_summary(article_id, key, summary_text)
-                result[article_id] = summary_text
-            logger.debug("summarized %d article(s) with %s", len(missing), key)
+                cached = await self.store.get_summary(article_id, key)
+                if cached is not None:
+                    result[article_id] = cached
+                else:
+                    retry.append((article_id, article.text))
+        if retry:
+            result.update(await self._summarize(retry, key, length))
         return result
+
+    async def _summarize(
+        self, missing: list[tuple[int, str]], key: str, length: SummaryLength
+    ) -> dict[int, str]:
+        """One summarizer call for all ``missing`` (article id, text); stored under ``key``."""
+        max_sentences, max_words = length
+        texts = [text for _, text in missing]
+        summaries = await asyncio.to_thread(
+            self.summarizer.summarize, texts, max_sentences=max_sentences, max_words=max_words
+        )
+        made: dict[int, str] = {}
+        for (article_id, text), summary in zip(missing, summaries, strict=True):
+            summary_text = summary.text.strip() or _fallback(text, max_words)
+            await self.store.put_summary(article_id, key, summary_text)
+            made[article_id] = summary_text
+        logger.debug("summarized %d article(s) with %s", len(missing), key)
+        return made

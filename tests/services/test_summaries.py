@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+
 import pytest
 
 from news.store import Store
 from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
-from tests.services.conftest import FakeSummarizer, make_article
+from tests.services.conftest import FakeSummarizer, FakeSummary, make_article
 
 TEXT = (
     "The city council approved a new cycling plan on Tuesday. It adds forty kilometres of "
@@ -82,3 +85,38 @@ async def test_unknown_article(store: Store) -> None:
     assert await service.summaries_for([12345]) == {}
     with pytest.raises(LookupError):
         await service.summary_for(12345)
+
+
+async def test_concurrent_requests_share_one_computation(store: Store) -> None:
+    summarizer = FakeSummarizer()
+    service = SummaryService(store, summarizer)
+    ids = await _articles(store, 4)
+    results = await asyncio.gather(
+        *(service.summaries_for(ids[:3]) for _ in range(10)), service.summaries_for(ids)
+    )
+    assert all(r == results[0] for r in results[:10])
+    assert set(results[10]) == set(ids)
+    computed = [article for call in summarizer.calls for article in call[0]]
+    assert len(computed) == 4  # each article summarized exactly once
+
+
+async def test_a_failed_computation_is_retried_by_the_waiters(store: Store) -> None:
+    class Flaky(FakeSummarizer):
+        def summarize(
+            self, texts: Sequence[str], *, max_sentences: int = 3, max_words: int = 120
+        ) -> list[FakeSummary]:
+            if not self.calls:
+                self.calls.append((list(texts), max_sentences, max_words))
+                raise RuntimeError("out of memory")
+            return super().summarize(texts, max_sentences=max_sentences, max_words=max_words)
+
+    summarizer = Flaky()
+    service = SummaryService(store, summarizer)
+    ids = await _articles(store, 2)
+    first, second = await asyncio.gather(
+        service.summaries_for(ids), service.summaries_for(ids), return_exceptions=True
+    )
+    assert isinstance(first, RuntimeError)
+    assert isinstance(second, dict)
+    assert set(second) == set(ids)
+    assert await service.summaries_for(ids) == second
