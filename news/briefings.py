@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -61,6 +62,7 @@ HALF_LIFE_HOURS = 24.0  # recency weight halves every day (towards a floor of 0.
 BRIEF_MEANING_THRESHOLD = 0.30
 TEXT_HIT_MIN_SIMILARITY = 0.2  # a word found only deep in the text also needs some meaning
 CANDIDATES = 30
+TOPIC_VECTOR_CACHE = 512
 MAX_QUERY_WORDS = 8  # words of a topic used for the word search
 
 # Words of a request that are not its topic: question words, filler, "news" itself.
@@ -138,6 +140,7 @@ class BriefingService:
         self.encoder = encoder
         self.settings = settings
         self.ingestor = ingestor
+        self._topic_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     async def brief(
         self,
@@ -172,7 +175,8 @@ class BriefingService:
         # was not shown yet are news to it even if they came in before its last briefing.
         since = now - NEWS_WINDOW if last is None else min(last, now - NEWS_WINDOW)
         briefed = await self.store.briefed_story_ids(chat_id, since=now - FALLBACK_WINDOW)
-        recent = await self.store.recent_stories(since=since, limit=CANDIDATES * 4)
+        wanted = min(CANDIDATES * 4, len(briefed) + CANDIDATES)  # enough left once briefed go
+        recent = await self.store.recent_stories(since=since, limit=wanted)
         fresh = [story for story in recent if story.id not in briefed]
         if not fresh:  # nothing new: the newest stories anyway, rather than an empty reply
             fresh = await self.store.recent_stories(since=now - FALLBACK_WINDOW, limit=limit)
@@ -236,13 +240,27 @@ class BriefingService:
         stored = await self.store.story_embeddings(since=since)
         if not stored:
             return {}
-        query = await asyncio.to_thread(self.encoder.encode, [topic])
+        query = await self._topic_vector(topic)
         matrix = np.stack([vector for _, vector in stored]).astype(np.float32)
-        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query[0]))
-        scores = matrix @ query[0] / np.where(norms == 0, 1.0, norms)
+        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query))
+        scores = matrix @ query / np.where(norms == 0, 1.0, norms)
         return {
             story_id: float(score) for (story_id, _), score in zip(stored, scores, strict=True)
         }
+
+    async def _topic_vector(self, topic: str) -> np.ndarray:
+        """The topic's embedding, remembered for the next few hundred distinct topics (many
+        people ask about the same things; the encoder runs one request at a time)."""
+        assert self.encoder is not None
+        vector = self._topic_vectors.get(topic)
+        if vector is None:
+            vector = (await asyncio.to_thread(self.encoder.encode, [topic]))[0]
+            self._topic_vectors[topic] = vector
+            while len(self._topic_vectors) > TOPIC_VECTOR_CACHE:
+                self._topic_vectors.popitem(last=False)
+        else:
+            self._topic_vectors.move_to_end(topic)
+        return vector
 
     async def _summarize(self, stories: Sequence[StoryView]) -> list[BriefingItem]:
         """One batched summary call for all the stories' lead articles."""

@@ -94,6 +94,10 @@ async def test_topic_briefing_shows_only_relevant_stories(
     assert [item.story.id for item in briefing.items] == [ids["Peace talks resume in Geneva"]]
     assert briefing.items[0].summary.startswith("Negotiators met in Geneva")
     assert len(summarizer.calls) == 1
+    encoded = len(encoder.calls)
+    again = await service.brief(2, "Peace Talks", now=now)
+    assert [item.story.id for item in again.items] == [ids["Peace talks resume in Geneva"]]
+    assert len(encoder.calls) == encoded  # the topic's embedding was remembered
     rates = await service.brief(1, "what's new on interest rates?", now=now)
     assert [i.story.id for i in rates.items] == [ids["Central bank raises interest rates"]]
 
@@ -166,6 +170,7 @@ async def test_word_only_in_the_text_needs_some_meaning(
     encoder.overrides["stadium"] = encoder.vector(article_lead(*cup)) + 0.5 * encoder.vector(
         "stadium"
     )
+    service, _ = _service(store, encoder, settings)  # a new service: topic vectors are cached
     briefing = await service.brief(1, "stadium", now=now)
     assert [i.story.id for i in briefing.items] == [ids["United win the cup final"]]
 
