@@ -189,7 +189,7 @@ class BriefingService:
         hits = (
             await self.store.search_stories(words, since=since, limit=CANDIDATES) if words else []
         )
-        similarity = await self._similarities(topic, since)
+        similarity = await self._similarities(question_topic(topic) or topic, since)
         threshold = min(self.settings.topic_threshold, BRIEF_MEANING_THRESHOLD)
         relevance: dict[int, float] = {}
         views: dict[int, StoryView] = {}
