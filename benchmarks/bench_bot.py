@@ -71,6 +71,7 @@ class LoadResult:
     cpu_s: float = 0.0
     latencies: list[float] = field(default_factory=list)
     messages: int = 0
+    chat_actions: int = 0
     idle_cpu_per_s: float = 0.0  # background jobs, measured before the load
     kinds: Counter[str] = field(default_factory=Counter)
 
@@ -95,6 +96,9 @@ class LoadResult:
             else None,
             "idle_cpu_ms_per_s": round(self.idle_cpu_per_s * 1000, 2),
             "messages_per_request": round(self.messages / self.replied, 2) if self.replied else 0,
+            "chat_actions_per_request": round(self.chat_actions / self.replied, 2)
+            if self.replied
+            else 0,
             "wall_s": round(self.wall_s, 2),
             "request_kinds": dict(self.kinds),
         }
@@ -233,6 +237,9 @@ async def drive_load(
     chats = range(first_chat, first_chat + users)
     result.messages = sum(
         1 for m in standin.sent(after_id=mark_all) if not m.edited and m.chat_id in chats
+    )
+    result.chat_actions = sum(
+        1 for e in standin.events(mark_all, "sendChatAction") if e.ok and e.chat_id in chats
     )
     return result
 
