@@ -5,8 +5,8 @@
 - 429: the rate limiter waits ``retry_after`` and retries; if that is not enough, the row is
   retried after ``retry_after``. 5xx, timeouts and dropped connections: the row is retried with
   exponential backoff and the round stops (Telegram is unwell). 403 (the user blocked the bot):
-  the chat is deactivated. 400 for one row: retried a few times, then dropped with the error,
-  so one poison row never blocks the queue.
+  the chat is deactivated. 400 (or any other refusal, or a bug rendering one row): retried a
+  few times, then dropped with the error, so one poison row never blocks the queue.
 - Pace: ``PacedRateLimiter`` keeps the whole bot under ~30 messages/s overall, 20/min per group
   and 1/s per private chat, each with a short burst as Telegram tolerates.
 - Digests: at each digest chat's time, its pending alerts go out as one message (split at 4096
@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import AIORateLimiter
 
 from bot import render
@@ -207,6 +214,26 @@ class Deliverer:
         await self.services.store.retry_later(item.id, _now() + timedelta(seconds=delay), error)
         report.retried += 1
 
+    async def _refused(self, item: OutboxItem, error: str, report: DeliveryReport) -> str:
+        """Telegram (or our own code) refused this row: retry with backoff, then drop it."""
+        if item.attempts + 1 >= self.max_attempts:
+            await self._drop(item, error, report)
+            return "dropped"
+        await self._retry(item, backoff(item.attempts), error, report)
+        return "retry"
+
+    async def _deliver_guarded(
+        self, item: OutboxItem, content: tuple[StoryView, str] | None, report: DeliveryReport
+    ) -> str:
+        """``_deliver_one``, with a bug in rendering or sending confined to its own row."""
+        try:
+            return await self._deliver_one(item, content, report)
+        except (_StopRound, InvalidToken, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            logger.exception("alert %s to chat %s failed", item.id, item.chat_id)
+            return await self._refused(item, f"error: {type(exc).__name__}", report)
+
     async def _deliver_one(
         self, item: OutboxItem, content: tuple[StoryView, str] | None, report: DeliveryReport
     ) -> str:
@@ -233,16 +260,14 @@ class Deliverer:
             report.errors.append(f"403 {exc.message}")
             return "deactivated"
         except BadRequest as exc:
-            if item.attempts + 1 >= self.max_attempts:
-                await self._drop(item, f"400 {exc.message}", report)
-                return "dropped"
-            await self._retry(item, backoff(item.attempts), f"400 {exc.message}", report)
-            return "retry"
+            return await self._refused(item, f"400 {exc.message}", report)
         except InvalidToken:
             raise
         except NetworkError as exc:  # 5xx, timeouts, dropped connections
             await self._retry(item, backoff(item.attempts), f"network: {exc.message}", report)
             raise _StopRound from exc
+        except TelegramError as exc:  # e.g. ChatMigrated: this row cannot go out as it is
+            return await self._refused(item, f"{type(exc).__name__}: {exc.message}", report)
         await store.mark_sent([item.id], _now())
         report.sent += 1
         return "sent"
@@ -286,7 +311,7 @@ class Deliverer:
             if item.chat_id in gone:
                 continue  # the store dropped the chat's other rows
             try:
-                outcome = await self._deliver_one(item, content.get(item.story_id), report)
+                outcome = await self._deliver_guarded(item, content.get(item.story_id), report)
             except _StopRound:
                 return False
             if outcome == "deactivated":

@@ -18,7 +18,7 @@ from datetime import time
 
 from telegram import Chat, Message, MessageEntity, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import filters
 
 from bot import render
@@ -378,12 +378,25 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     )
 
 
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
 async def error_handler(update: object, context: BotContext) -> None:
-    """The one error handler: log (the log filter redacts secrets) and apologize to the user."""
+    """The one error handler: log (the log filter redacts secrets) and apologize to the user.
+
+    A user who blocked the bot (403) gets nothing; their chat is deactivated instead.
+    """
+    if not isinstance(update, Update):
+        logger.error("error in a background job", exc_info=context.error)
+        return
+    chat = update.effective_chat
+    if isinstance(context.error, Forbidden) and chat is not None:
+        logger.info("chat %s blocked the bot; deactivating it", chat.id)
+        await context.bot_data.news.store.deactivate_chat(chat.id)
+        return
     logger.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
-        with contextlib.suppress(TelegramError):
-            await context.bot.send_message(
-                update.effective_chat.id,
-                "Sorry, something went wrong on my side. Please try again in a moment.",
-            )
+    with contextlib.suppress(TelegramError):
+        if update.callback_query is not None:
+            await update.callback_query.answer(SORRY[:200])
+        elif chat is not None:
+            await context.bot.send_message(chat.id, SORRY)

@@ -77,6 +77,7 @@ class Harness:
             for call in self.telegram.calls[before:]
             if call.method in ("sendMessage", "editMessageText")
             and call.params.get("chat_id") == chat.id
+            and "_failed" not in call.params
         ]
 
     async def press(self, data: str, chat: Chat | None = None) -> list[tuple[str, dict[str, Any]]]:

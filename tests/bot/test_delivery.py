@@ -176,6 +176,32 @@ async def test_digest_and_drain_jobs_run_together_and_take_turns(harness: Harnes
     assert await pending(harness) == 0
 
 
+async def test_a_bug_rendering_one_row_is_confined_to_it(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    story_id = await queue_alerts(harness, ())
+    store = harness.services.store
+    for chat_id in (91, 92):
+        await store.upsert_chat(chat_id, kind="private", title=None)
+    await store.enqueue_alerts([(91, story_id, "boom"), (92, story_id, "storm")])
+    real = delivery.render.render_alert
+
+    def render_alert(story: object, summary: str, topic: str | None) -> object:
+        if topic == "boom":
+            raise ValueError("a rendering bug")
+        return real(story, summary, topic)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(delivery.render, "render_alert", render_alert)
+    report = await deliverer(harness).drain()
+    assert report.sent == 1
+    assert report.retried == 1
+    assert len(alerts_to(harness, 92)) == 1
+    for hop in range(1, delivery.MAX_ATTEMPTS + 1):
+        travel(monkeypatch, 3600 * hop)
+        await deliverer(harness).drain()
+    assert await pending(harness) == 0  # dropped after MAX_ATTEMPTS, not retried forever
+
+
 def test_backoff_grows_and_is_capped() -> None:
     delays = [backoff(n) for n in range(12)]
     assert delays[1] > delays[0] * 1.5

@@ -14,7 +14,7 @@ import pytest
 from bot.render import MAX_MESSAGE, telegram_length
 from news.fetch import FetchError
 from tests.bot.conftest import TOKEN, Harness
-from tests.bot.fakes import BOT_USERNAME, Chat
+from tests.bot.fakes import BOT_USERNAME, Chat, Fault
 from tests.support.http_server import LocalHTTPServer, Route
 
 GROUP = Chat(id=-500, type="supergroup", title="Newsroom", user_id=8, first_name="Bo")
@@ -276,3 +276,25 @@ async def test_errors_are_logged_without_the_token_and_the_user_is_told(
     assert "exploded" not in text
     assert "error while handling an update" in caplog.text
     assert TOKEN not in caplog.text
+
+
+async def test_a_user_who_blocked_the_bot_is_deactivated(harness: Harness) -> None:
+    await harness.services.topics.subscribe(100, "football")
+    harness.telegram.fail("sendMessage", Fault(403, "Forbidden: bot was blocked by the user"))
+    assert await harness.send("/help") == []
+    chat = await harness.services.store.get_chat(100)
+    assert chat is not None
+    assert not chat.active
+    assert await harness.services.topics.list(100) == []
+
+
+async def test_a_failing_button_is_answered(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(story_id: int) -> None:
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(harness.services.store, "get_story", broken)
+    calls = await harness.press("v1:full:1")
+    answers = [params for method, params in calls if method == "answerCallbackQuery"]
+    assert answers[-1]["text"].startswith("Sorry, something went wrong")
