@@ -88,15 +88,15 @@ async def test_echo_button_and_group_command(standin: StandIn) -> None:
 
 
 async def test_rate_limiter_honours_retry_after(standin: StandIn) -> None:
-    standin.set_limits(chat_burst=1)
+    standin.set_limits(chat_burst=1, chat_per_s=0.5)
     app = _app(standin, rate_limiter=AIORateLimiter(max_retries=2))
     async with app:
         started = time.perf_counter()
         await app.bot.send_message(77, "one")
-        await app.bot.send_message(77, "two")  # 429 retry after 1 -> waits, then succeeds
+        await app.bot.send_message(77, "two")  # 429 retry after 2 -> waits, then succeeds
         elapsed = time.perf_counter() - started
     assert [m.plain_text for m in standin.sent(77)] == ["one", "two"]
-    assert 0.9 < elapsed < 5
+    assert 1.5 < elapsed < 8
     assert standin.stats()["responses_429"] == 1
     refused = [e for e in standin.events(method="sendMessage") if not e.ok]
     assert [e.error_code for e in refused] == [429]
