@@ -16,7 +16,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from datetime import time
 
-from telegram import Chat, Message, MessageEntity, Update
+from telegram import Chat, Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import filters
@@ -94,13 +94,15 @@ def _first_url(message: Message) -> str | None:
     """The first link in a message: a bare URL or a text link."""
     entities = message.parse_entities([MessageEntity.URL, MessageEntity.TEXT_LINK])
     for entity, text in entities.items():
-        url = entity.url if entity.type == MessageEntity.TEXT_LINK else text
-        if url:
-            return url if "://" in url else "http://" + url
+        url = (entity.url if entity.type == MessageEntity.TEXT_LINK else text) or ""
+        if "://" not in url:
+            url = "http://" + url
+        if url.lower().startswith(("http://", "https://")):
+            return url
     return None
 
 
-def parse_digest_time(text: str) -> time | None:
+def parse_digest_time(text: str) -> time:
     """``HH:MM`` (also ``H:MM``, ``HH.MM``, ``HHhMM``) -> time; ValueError if it is not one."""
     match = _DIGEST_TIME.fullmatch(text.strip())
     if match is None:
@@ -114,7 +116,13 @@ async def _reply(update: Update, rendered: render.Rendered | str) -> None:
         return
     if isinstance(rendered, str):
         rendered = render.Rendered(rendered)
-    await message.reply_html(rendered.text, reply_markup=rendered.keyboard, do_quote=False)
+    # In groups the answer quotes its question, so people see what it answers.
+    quote = None
+    if message.chat.type != ChatType.PRIVATE:
+        quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+    await message.reply_html(
+        rendered.text, reply_markup=rendered.keyboard, do_quote=False, reply_parameters=quote
+    )
 
 
 async def _reply_all(update: Update, messages: Sequence[render.Rendered]) -> None:

@@ -206,7 +206,7 @@ class FakeSummarizer:
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1000)
 _ENTITY_PATTERNS = (
-    ("url", re.compile(r"https?://\S+")),
+    ("url", re.compile(r"(?:https?|ftp)://\S+")),
     ("mention", re.compile(r"@\w+")),
 )
 

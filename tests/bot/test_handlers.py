@@ -63,6 +63,7 @@ async def test_start_and_help(harness: Harness) -> None:
     assert "/brief" in help_text
     assert "setMyCommands" in harness.telegram.methods()
     sent = harness.telegram.sent()[0]
+    assert "reply_parameters" not in sent  # private chats: plain answers
     assert sent["parse_mode"] == "HTML"
     assert sent["link_preview_options"] == {"is_disabled": True}
 
@@ -113,6 +114,9 @@ async def test_groups_answer_only_when_addressed(harness: Harness) -> None:
     assert "Central bank" in replied
     [command] = await harness.send(f"/help@{BOT_USERNAME}", GROUP)
     assert "/brief" in command
+    quoted = harness.telegram.sent(GROUP.id)[-1]["reply_parameters"]
+    assert quoted["allow_sending_without_reply"] is True
+    assert isinstance(quoted["message_id"], int)
     assert await harness.send("/help@some_other_bot", GROUP) == []
     assert await harness.send("/frobnicate@some_other_bot", GROUP) == []
     [unknown] = await harness.send(f"/frobnicate@{BOT_USERNAME}", GROUP)
@@ -150,6 +154,8 @@ async def test_link_errors_have_clear_reasons(harness: Harness, site: LocalHTTPS
     assert not_html.startswith("I could not summarize that link")
     [missing] = await harness.send(site.url("/nope"))
     assert missing.startswith("I could not summarize that link")
+    [ftp] = await harness.send("<a>ftp://example.com/file</a> what about ftp")
+    assert not ftp.startswith("I could not summarize")  # not a web link: a question
     [usage] = await harness.send("/summary")
     assert "/summary followed by a link" in usage
 
