@@ -57,7 +57,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_TOPIC_CHARS = 64
-LEAD_WORDS = 80  # the "lead" used for word matching and embeddings: the opening of the text
+LEAD_WORDS = 64  # the "lead" used for word matching and embeddings: the opening of the text
 
 
 def wordset(text: str) -> frozenset[str]:
