@@ -488,6 +488,11 @@ class StandIn:
         return self._flood.limits
 
     @property
+    def polling(self) -> bool:
+        """Whether a getUpdates long poll is waiting right now (a bot is connected)."""
+        return self._poller is not None
+
+    @property
     def last_id(self) -> int:
         """The newest event/sent-message id so far (a baseline for ``after_id``)."""
         return self._last_event_id
@@ -666,7 +671,16 @@ class StandIn:
         loop = asyncio.get_running_loop()
         mine: asyncio.Future[None] = loop.create_future()
         self._poller = mine
-        deadline = loop.time() + timeout
+        try:
+            return await self._long_poll(mine, limit, loop.time() + timeout)
+        finally:
+            if self._poller is mine:
+                self._poller = None
+
+    async def _long_poll(
+        self, mine: asyncio.Future[None], limit: int, deadline: float
+    ) -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
         assert self._updates_signal is not None
         while True:
             generation = self._updates_signal.generation()

@@ -247,11 +247,15 @@ async def test_a_second_poller_ends_the_first_with_409(
     standin: StandIn, client: httpx.AsyncClient
 ) -> None:
     first = asyncio.create_task(call(client, standin, "getUpdates", timeout=5))
-    await asyncio.sleep(0.2)
+    for _ in range(500):  # until the first is waiting
+        if standin.polling:
+            break
+        await asyncio.sleep(0.01)
     second = asyncio.create_task(call(client, standin, "getUpdates", timeout=5))
     assert (await first).status_code == 409
     await standin.inject_message(13, "hi")
     assert len((await second).json()["result"]) == 1
+    assert standin.polling is False
 
 
 async def test_group_commands_and_mentions(standin: StandIn, client: httpx.AsyncClient) -> None:
