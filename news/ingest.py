@@ -214,7 +214,21 @@ class _Run:
         self.settled = 0
         self.queue: asyncio.Queue[_Item | None] = asyncio.Queue()
         self.page_slots = asyncio.Semaphore(max(4, ingestor.settings.feed_concurrency))
+        self.pages: dict[str, asyncio.Future[Article]] = {}
         self.writer = asyncio.create_task(self._write_loop(), name="ingest-writer")
+
+    def page(self, url: str) -> asyncio.Future[Article]:
+        """The article at ``url``, fetched and extracted once per run (feeds share links)."""
+        future = self.pages.get(url)
+        if future is None:
+            future = self.pages[url] = asyncio.ensure_future(self._page(url))
+        return future
+
+    async def _page(self, url: str) -> Article:
+        async with self.page_slots:
+            page = await self.ingestor.fetcher.fetch_page(url, user_supplied=False)
+        article = await self.ingestor.extract(page.text, page.url)
+        return article if article.url else replace(article, url=page.url)
 
     def expect(self, count: int) -> None:
         self.total += count
@@ -231,6 +245,8 @@ class _Run:
         return self.report
 
     async def cancel(self) -> None:
+        for future in self.pages.values():
+            future.cancel()
         self.writer.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.writer
@@ -551,11 +567,7 @@ class Ingestor:
         try:
             if not entry.link:
                 raise NotAnArticle("The feed entry has no link.")
-            async with run.page_slots:
-                page = await self.fetcher.fetch_page(entry.link, user_supplied=False)
-            article = await self.extract(page.text, page.url)
-            if not article.url:
-                article = replace(article, url=page.url)
+            article = await run.page(entry.link)
             if article.published is None and entry.published is not None:
                 article = replace(article, published=entry.published)
             item.article = article

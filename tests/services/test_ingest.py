@@ -161,6 +161,7 @@ async def test_same_article_in_two_feeds_is_stored_once_and_atom_works(
     assert report.new == 8
     assert report.duplicate == 2  # articles 3 and 4 are in both feeds
     assert await store.count_articles() == 8
+    assert all(len(server.requests_to(a.path)) == 1 for a in articles)  # each fetched once
     atom = next(f for f in await store.list_feeds() if f.url.endswith("atom.xml"))
     assert atom.title == "The Atom Example"
     assert atom.error_count == 0
