@@ -342,21 +342,33 @@ async def _wait_bot_ready(
     raise RuntimeError("the bot did not start polling the stand-in in time")
 
 
-async def _wait_ingested(
-    site: SampleSite, bot: asyncio.subprocess.Process, deadline: float
-) -> None:
-    """Until every released sample page has been fetched (by the bot's first feed poll)."""
-    wanted = {a.path for a in site.articles()}
-    while time.monotonic() < deadline:
-        if bot.returncode is not None:
-            raise RuntimeError(f"the bot exited early with status {bot.returncode}")
-        if wanted <= site.fetched:
-            await asyncio.sleep(2.0)  # the last pages' extraction and storage
-            return
-        await asyncio.sleep(0.3)
-    logger.warning(
-        "the bot fetched %d of %d sample pages", len(site.fetched & wanted), len(wanted)
-    )
+async def _wait_stored(
+    site: SampleSite, database_url: str, bot: asyncio.subprocess.Process, deadline: float
+) -> int:
+    """Until the bot's first feed poll has stored the released sample articles: all of them,
+    or the poll finished (a page the extractor rejects must not hang the demo). Returns the
+    number of stored articles."""
+    from news.store import Store
+
+    wanted = len(site.articles())
+    store = await Store.open(database_url)  # the bot has created the schema by now
+    try:
+        count = 0
+        while time.monotonic() < deadline:
+            if bot.returncode is not None:
+                raise RuntimeError(f"the bot exited early with status {bot.returncode}")
+            count = await store.count_articles()
+            feeds = await store.list_feeds()
+            polled = [f for f in feeds if f.last_checked_at is not None]
+            if count >= wanted or (polled and count > 0):
+                return count
+            errors = [f.last_error for f in polled if f.last_error]
+            if errors:
+                raise RuntimeError(f"the bot could not read the sample feed: {errors[0]}")
+            await asyncio.sleep(0.5)
+        raise RuntimeError(f"the bot stored {count} of {wanted} sample articles in time")
+    finally:
+        await store.close()
 
 
 async def _warm_up(standin: StandIn, deadline: float) -> None:
@@ -367,18 +379,6 @@ async def _warm_up(standin: StandIn, deadline: float) -> None:
         await standin.wait_for(WARMUP_CHAT_ID, timeout=max(1.0, deadline - time.monotonic()))
     except TimeoutError as exc:
         logger.warning("the warm-up briefing did not come back: %s", exc)
-
-
-async def _ingest(env: Mapping[str, str], feed_url: str) -> int:
-    """``newsbrief ingest FEED`` in a subprocess: adds the feed and stores the first batch."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "ingest", feed_url, env=dict(env)
-    )
-    try:
-        return await proc.wait()
-    except asyncio.CancelledError:
-        await asyncio.shield(_stop_process(proc, grace=5.0))
-        raise
 
 
 async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> bool:
@@ -455,28 +455,25 @@ async def run_demo(options: DemoOptions, stop: asyncio.Event | None = None) -> i
             stack.push_async_callback(server.stop)
             _say(f"starting at {server.url} (sample news, Bot API stand-in, the bot)…")
 
+            database_url = f"sqlite+aiosqlite:///{database}"
             env = bot_environment(
                 os.environ,
                 api_url=standin.base_url,
-                database_url=f"sqlite+aiosqlite:///{database}",
+                database_url=database_url,
                 feed_url=site.feed_url,
                 options=options,
             )
             procs: list[asyncio.subprocess.Process] = []
 
             async def start_up() -> None:
-                _say("ingesting the first batch of sample news…")
-                rc = await _ingest(env, site.feed_url)
-                if rc != 0:
-                    _say(f"`newsbrief ingest` failed (status {rc}); the bot will poll the feed")
+                _say("starting the bot; its feed poller ingests the first batch of sample news…")
                 bot = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "bot.cli", "run", env=env
                 )
                 procs.append(bot)
                 await _wait_bot_ready(standin, bot, deadline)
-                if rc != 0:
-                    await _wait_ingested(site, bot, deadline)
-                _say("loading the summarizer in the bot (a first briefing)…")
+                stored = await _wait_stored(site, database_url, bot, deadline)
+                _say(f"{stored} sample articles stored; a first briefing warms the summarizer up…")
                 await _warm_up(standin, deadline)
 
             try:
