@@ -213,6 +213,21 @@ async def test_demo_page_in_headless_chromium(chromium: str, demo: Demo) -> None
         await page.wait_for_timeout(800)  # the pressed button's fade
         SCREENSHOT.parent.mkdir(exist_ok=True)
         await page.screenshot(path=str(SCREENSHOT))
+
+        # /topics: pressing "Unsubscribe" answers the callback (a toast) and edits the message.
+        before = await bot_messages.count()
+        await page.fill("#input", "/topics")
+        await page.press("#input", "Enter")
+        topics_id = await _new_message(
+            page, before, lambda text, links: "Unsubscribe" in text, within=30
+        )
+        topics = page.locator(f'.msg.in[data-message-id="{topics_id}"]')
+        await topics.locator(".keyboard button", has_text="Unsubscribe").first.click()
+        await expect(page.locator("#toast")).to_contain_text("Unsubscribed", timeout=15_000)
+        await expect(topics).to_have_class(re.compile(r"\bedited\b"), timeout=15_000)
+        await expect(topics.locator(".meta")).to_contain_text("edited")
+        assert await topics.locator(".keyboard button", has_text="Unsubscribe").count() == 0
+        assert errors == []
         await browser.close()
 
     assert demo.stop() == 0
