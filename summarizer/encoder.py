@@ -50,8 +50,8 @@ class Encoder:
         *,
         device: str = "cpu",
         max_length: int = 256,
-        batch_tokens: int = 8192,
-        max_batch: int = 128,
+        batch_tokens: int = 2048,
+        max_batch: int = 64,
     ) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer

@@ -252,7 +252,7 @@ def select(
         available[best] = False
         if picked and redundancy[best] >= duplicate_threshold:
             continue
-        if picked and words + word_counts[best] > max_words:
+        if words + word_counts[best] > max_words:
             continue
         picked.append(best)
         words += word_counts[best]
@@ -311,8 +311,10 @@ class ExtractiveSummarizer:
                     kept.append(i)
                     total += counts[i]
             chosen = kept
+            best = 0
         else:
             scores = self.weights.score(sentence_features(texts, embeddings))
+            best = int(np.argmax(scores))
             chosen = select(
                 scores,
                 embeddings,
@@ -324,9 +326,9 @@ class ExtractiveSummarizer:
             )
         picked = [texts[i] for i in chosen]
         if not picked and texts and max_sentences > 0:
-            # even the best sentence is over the word budget: cut it
-            first = _truncate(texts[0], max_words)
-            picked = [first] if first else []
+            # every sentence is over the word budget: cut the best one
+            cut = _truncate(texts[best], max_words)
+            picked = [cut] if cut else []
         return picked
 
     def summarize(

@@ -23,11 +23,6 @@ LONG = " ".join(
 )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    summarizer.clear_cache()
-
-
 def _load(folder: Path) -> AbstractiveSummarizer:
     settings = Settings(
         summarizer="abstractive", summarizer_model=str(folder), summarizer_device="cpu"
