@@ -53,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 300  # a briefing query longer than this is cut (a 10,000-char paste)
 TYPING_EVERY = 4.0  # Telegram shows "typing…" for about 5 s per chat action
+TYPING_AFTER = 0.4  # briefings: most come from cached summaries at once, without "typing…"
 _DIGEST_TIME = re.compile(r"([01]?\d|2[0-3])[:.h]([0-5]\d)")
 
 
@@ -140,11 +141,13 @@ async def _remember_chat(update: Update, context: BotContext) -> Chat | None:
 
 @contextlib.asynccontextmanager
 async def typing(
-    context: BotContext, chat_id: int, every: float = TYPING_EVERY
+    context: BotContext, chat_id: int, *, after: float = 0.0, every: float = TYPING_EVERY
 ) -> AsyncIterator[None]:
-    """Show "typing…" in the chat while the body runs, re-sent every ``every`` seconds."""
+    """Show "typing…" in the chat while the body runs, re-sent every ``every`` seconds;
+    ``after`` > 0: only once the body has run that long (a quick answer needs no indicator)."""
 
     async def keep_typing() -> None:
+        await asyncio.sleep(after)
         while True:
             try:
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
@@ -179,11 +182,11 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 
 async def _briefing(update: Update, context: BotContext, topic: str | None) -> None:
-    chat = await _remember_chat(update, context)
+    chat = update.effective_chat  # the store records the chat with the briefing
     if chat is None:
         return
     settings = context.bot_data.config
-    async with typing(context, chat.id):
+    async with typing(context, chat.id, after=TYPING_AFTER):
         try:
             result = await context.bot_data.news.briefings.brief(
                 chat.id, topic, limit=settings.briefing_stories

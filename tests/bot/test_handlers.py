@@ -6,8 +6,10 @@ ones on a temporary SQLite file; links are served by a local HTTP server.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -78,7 +80,24 @@ async def test_brief_shows_stories_with_buttons_and_typing(harness: Harness) -> 
     buttons = [row[0]["callback_data"] for row in message["reply_markup"]["inline_keyboard"]]
     assert all(b.startswith("v1:full:") for b in buttons)
     assert len(buttons) == 3
-    assert "sendChatAction" in harness.telegram.methods()
+    assert "sendChatAction" not in harness.telegram.methods()  # it was quick
+
+
+async def test_a_slow_briefing_shows_typing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed(harness)
+    real = harness.services.briefings.brief
+
+    async def slow(*args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.6)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(harness.services.briefings, "brief", slow)
+    [text] = await harness.send("/brief")
+    assert "Top stories" in text
+    actions = [c for c in harness.telegram.calls if c.method == "sendChatAction"]
+    assert [c.params["action"] for c in actions] == ["typing"]
 
 
 async def test_brief_on_a_topic_and_nothing_found(harness: Harness) -> None:
