@@ -46,5 +46,12 @@ def configure_logging(level: str, *, secrets: Iterable[SecretStr | str | None] =
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.ExtBot", "transformers"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "telegram.ext.ExtBot",
+        "transformers",
+        "alembic",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
