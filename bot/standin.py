@@ -8,6 +8,25 @@ callback data) and flood control answering 429 with ``retry_after``. A control A
 the demo and the benchmarks play the users: inject messages and button presses, read what the
 bot sent, queue failures, and tune the limits.
 
+Control API (JSON):
+
+- ``POST /control/message`` {chat_id, text, user_id?, chat_type?, chat_title?, first_name?,
+  username?, reply_to_message_id?} -> {update_id, message_id, update_ids, message_ids, delivered}
+- ``POST /control/callback`` {chat_id, message_id, data, user_id?} -> {update_id,
+  callback_query_id}
+- ``GET /control/sent?chat_id=&after_id=&limit=`` -> {messages, last_id, has_more}
+- ``GET /control/wait?chat_id=&after_id=&timeout=`` -> {messages, last_id, timed_out}
+- ``GET /control/events?after_id=&method=&limit=`` -> {events, last_id, has_more}
+- ``POST /control/faults`` {method, status, count?, retry_after?, description?, drop?, after?,
+  chat_id?}; ``GET /control/faults``
+- ``POST /control/limits`` {enforce?, flood?, global_per_s?, global_burst?, chat_per_s?,
+  chat_burst?, group_per_min?, group_burst?}; ``GET /control/limits``
+- ``POST /control/block`` {chat_id, blocked?}; ``GET /control/stats``; ``GET /control/config``;
+  ``POST /control/reset``
+
+Deliberate simplifications: any chat id is accepted (no "chat not found" for users who never
+wrote to the bot), no media, no inline mode, and updates are kept until confirmed.
+
 All state lives on the event loop that started the server; the Python methods may be awaited
 from another loop or thread (they hop onto the server's loop), and HTTP clients in other
 processes are the normal case (``newsbrief standin`` runs it on its own).
