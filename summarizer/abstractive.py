@@ -50,7 +50,8 @@ class AbstractiveSummarizer:
         loaded.eval()
         self._model: Any = loaded.to(self.device)
         self._torch = torch
-        self._lock = threading.Lock()
+        # fast tokenizers are not safe to share between threads (padding/truncation state)
+        self._lock = threading.RLock()
         config = self._model.config
         params = (getattr(config, "task_specific_params", None) or {}).get("summarization", {})
         self.prefix: str = str(params.get("prefix") or "")
@@ -82,7 +83,8 @@ class AbstractiveSummarizer:
 
     # -- pipeline ---------------------------------------------------------------------------
     def _count(self, texts: Sequence[str]) -> list[int]:
-        encoded = self._tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        with self._lock:
+            encoded = self._tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def _pack(self, sentences: Sequence[str]) -> list[str]:
@@ -194,7 +196,10 @@ class AbstractiveSummarizer:
                     pending[i] = []
                 else:
                     # several chunks: fuse their summaries by summarizing them together again
-                    pending[i] = self._pack(split_sentences(" ".join(parts)) or parts)
+                    joined = " ".join(p for p in parts if p)
+                    pending[i] = self._pack(split_sentences(joined)) if joined else []
+                    if not pending[i]:
+                        finals[i] = ""
         each = (time.perf_counter() - started) / max(len(texts), 1)
         summaries = []
         for final in finals:

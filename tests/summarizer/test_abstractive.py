@@ -101,3 +101,26 @@ def test_missing_model_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="NEWSBRIEF_SUMMARIZER_MODEL"):
         summarizer.load(Settings(summarizer="abstractive"))
+
+
+def test_threads_share_one_model(tiny_model: Callable[[str], Path]) -> None:
+    import threading
+
+    model = _load(tiny_model("bart"))
+    expected = model.summarize([SHORT, LONG], max_words=15)
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            results.append([s.text for s in model.summarize([SHORT, LONG], max_words=15)])
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert results == [[s.text for s in expected]] * 3  # greedy decoding is deterministic
