@@ -59,6 +59,18 @@ export NEWSBRIEF_DATABASE_URL="sqlite+aiosqlite:///$work/data/newsbrief.db"
 unset NEWSBRIEF_TELEGRAM_TOKEN NEWSBRIEF_CONFIG || true
 cd "$work"  # not the checkout: imports must come from the installed package
 newsbrief --help >/dev/null || fail "newsbrief --help"
+# Every module imports with only the declared dependencies (the dev extra is not installed here).
+python - <<'PY' || fail "the installed package cannot import its dependencies (see above)"
+import importlib
+import pkgutil
+
+for package in ("config", "summarizer", "news", "bot"):
+    module = importlib.import_module(package)
+    for info in pkgutil.walk_packages(module.__path__, package + "."):
+        if ".migrations" not in info.name:
+            importlib.import_module(info.name)
+print("every module imports")
+PY
 python - <<'PY' || fail "installed package contents"
 import importlib.resources as r
 import torch
@@ -73,7 +85,7 @@ for name in ("index.html", "app.js", "style.css"):
 import asyncpg  # the postgres extra  # noqa: F401
 print("torch", torch.__version__, "| samples and demo page packaged | asyncpg present")
 PY
-newsbrief db upgrade || fail "newsbrief db upgrade (migrations packaged?)"
+newsbrief db upgrade || fail "newsbrief db upgrade (are the Alembic migrations packaged?)"
 set +e
 out=$(newsbrief run 2>&1)
 rc=$?
