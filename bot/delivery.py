@@ -406,6 +406,8 @@ async def poll_job(context: BotContext) -> None:
         report = await data.news.ingestor.poll_feeds()
     finally:
         data.polling_feeds = False
+    if report.new and context.job_queue is not None:
+        context.job_queue.run_once(drain_job, 0, name="deliver-now")  # alerts go out at once
     if report.new or report.feeds_failed or report.rejected:
         logger.info(
             "feeds polled: %d checked, %d new, %d duplicate, %d rejected, %d failed",

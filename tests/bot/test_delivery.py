@@ -11,6 +11,7 @@ from telegram.ext import CallbackContext
 
 from bot import delivery
 from bot.delivery import Deliverer, backoff
+from news.ingest import IngestReport
 from news.models import OutboxItem
 from tests.bot.conftest import Harness
 from tests.bot.fakes import Fault
@@ -216,3 +217,16 @@ def test_round_robin_takes_chats_in_turns_keeping_each_chats_order() -> None:
     ]
     order = [(item.chat_id, item.id) for item in delivery.round_robin(items)]
     assert order == [(1, 1), (2, 4), (3, 5), (1, 2), (3, 6), (1, 3)]
+
+
+async def test_new_articles_from_a_poll_are_delivered_without_waiting(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def poll_feeds() -> IngestReport:
+        return IngestReport(new=1, feeds_checked=1)
+
+    monkeypatch.setattr(harness.services.ingestor, "poll_feeds", poll_feeds)
+    await delivery.poll_job(CallbackContext(harness.app))
+    assert harness.app.job_queue is not None
+    assert [job.name for job in harness.app.job_queue.jobs()] == ["deliver-now"]
+    assert harness.app.bot_data.polling_feeds is False
