@@ -73,3 +73,15 @@ def test_build_application_wiring(settings: Settings) -> None:
 def test_missing_token_fails_with_a_clear_message() -> None:
     with pytest.raises(ConfigError, match="NEWSBRIEF_TELEGRAM_TOKEN"):
         build_application(Settings())
+
+
+def test_run_and_worker_commands_are_registered() -> None:
+    from bot import runner
+    from bot.cli import build_parser
+
+    parser = build_parser()
+    run = parser.parse_args(["run", "--no-jobs"])
+    assert run.func is runner.run_bot
+    assert run.no_jobs is True
+    assert parser.parse_args(["run"]).no_jobs is False
+    assert parser.parse_args(["worker"]).func is runner.run_worker

@@ -3,6 +3,8 @@ talking to the Bot API stand-in over HTTP (one bot process for the module)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.standin import StandIn
@@ -177,6 +179,38 @@ async def test_bad_input_and_stale_buttons(standin: StandIn, bot: BotProcess) ->
     for data, text in expected.items():
         answer = await chat.press(unknown, data)
         assert answer.params.get("text") == text
+    assert bot.alive
+
+
+async def test_replies_survive_telegram_errors(standin: StandIn, bot: BotProcess) -> None:
+    chat = Chat(standin, 1009)
+    await chat.say("/start")
+    standin.add_fault("sendMessage", 429, retry_after=1, chat_id=1009)
+    waited = await chat.say("/help")  # the rate limiter waits retry_after and sends again
+    assert "/subscribe" in waited.plain_text
+    for fault in ({"status": 500}, {"status": 502}, {"status": 500, "drop": True}):
+        standin.add_fault("sendMessage", chat_id=1009, **fault)  # type: ignore[arg-type]
+        sorry = await chat.say("/help")
+        assert sorry.plain_text.startswith("Sorry, something went wrong"), fault
+    blocked = Chat(standin, 1010)
+    await blocked.say("/subscribe harbour")
+    standin.block(1010)
+    after = standin.last_id
+    await standin.inject_message(1010, "/topics")
+    await standin.wait_for_event("sendMessage", after_id=after, predicate=lambda e: not e.ok)
+    store = await Store.open(bot.env["NEWSBRIEF_DATABASE_URL"])
+    try:
+        for _ in range(50):
+            chat_row = await store.get_chat(1010)
+            if chat_row is not None and not chat_row.active:
+                break
+            await asyncio.sleep(0.1)
+        assert chat_row is not None
+        assert not chat_row.active
+        assert await store.list_subscriptions(1010) == []
+    finally:
+        await store.close()
+    standin.block(1010, False)
     assert bot.alive
 
 
