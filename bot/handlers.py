@@ -18,7 +18,7 @@ from datetime import time
 
 from telegram import Chat, Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import filters
 
 from bot import render
@@ -405,7 +405,12 @@ async def error_handler(update: object, context: BotContext) -> None:
         logger.info("chat %s blocked the bot; deactivating it", chat.id)
         await context.bot_data.news.store.deactivate_chat(chat.id)
         return
-    logger.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    if isinstance(error, RetryAfter | NetworkError) and not isinstance(error, BadRequest):
+        # Telegram itself is failing (5xx, flood, dropped connection): no traceback needed.
+        logger.warning("Telegram error while answering: %s", error)
+    else:
+        logger.error("error while handling an update", exc_info=error)
     with contextlib.suppress(TelegramError):
         if update.callback_query is not None:
             await update.callback_query.answer(SORRY[:200])

@@ -323,3 +323,15 @@ async def test_a_failing_button_is_answered(
     calls = await harness.press("v1:full:1")
     answers = [params for method, params in calls if method == "answerCallbackQuery"]
     assert answers[-1]["text"].startswith("Sorry, something went wrong")
+
+
+async def test_telegram_failures_are_warnings_and_the_user_is_told(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.telegram.fail("sendMessage", Fault(500, "Internal Server Error"))
+    with caplog.at_level(logging.WARNING):
+        [sorry] = await harness.send("/help")
+    assert sorry.startswith("Sorry, something went wrong")
+    [record] = [r for r in caplog.records if r.name == "bot.handlers"]
+    assert record.levelno == logging.WARNING
+    assert record.exc_info is None
