@@ -178,14 +178,7 @@ async def _post_init(app: BotApplication) -> None:
 
         data.services = await open_services(data.config)
         data.owns_services = True
-    try:
-        zone = ZoneInfo(data.config.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"NEWSBRIEF_TIMEZONE is invalid: {data.config.timezone!r} is not a known time zone "
-            "(use an IANA name such as UTC or Europe/Paris)"
-        ) from None
-    data.deliverer = Deliverer(app.bot, data.services, timezone=zone)
+    data.deliverer = Deliverer(app.bot, data.services, timezone=data.timezone)
     if data.handles_updates:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     logger.info("bot @%s ready", app.bot.username)
@@ -211,6 +204,13 @@ def build_application(
     (``jobs``). ``services`` given: used and left open; otherwise opened in ``post_init`` and
     closed in ``post_shutdown``. ``request``: a custom Bot API transport (tests)."""
     token = settings.require_token()
+    try:
+        zone = ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"NEWSBRIEF_TIMEZONE is invalid: {settings.timezone!r} is not a known time zone "
+            "(use an IANA name such as UTC or Europe/Paris)"
+        ) from None
     processor = PerChatUpdateProcessor()
     builder = (
         ApplicationBuilder()
@@ -238,6 +238,7 @@ def build_application(
     app: BotApplication = builder.build()
     processor.stopping = lambda: not app.running
     app.bot_data.settings = settings
+    app.bot_data.timezone = zone
     app.bot_data.services = services
     app.bot_data.handles_updates = handle_updates
     if handle_updates:

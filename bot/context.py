@@ -7,6 +7,7 @@ opened at import time: ``post_init`` fills ``services`` and ``post_shutdown`` cl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
@@ -25,6 +26,7 @@ class BotData:
     sets ``settings`` and ``post_init`` sets ``services``."""
 
     settings: Settings | None = None
+    timezone: tzinfo = UTC  # settings.timezone, for digest times
     services: NewsServices | None = None
     owns_services: bool = False  # close them in post_shutdown (we opened them)
     handles_updates: bool = True  # False in `newsbrief worker`: jobs only

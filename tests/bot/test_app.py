@@ -85,3 +85,8 @@ def test_run_and_worker_commands_are_registered() -> None:
     assert run.no_jobs is True
     assert parser.parse_args(["run"]).no_jobs is False
     assert parser.parse_args(["worker"]).func is runner.run_worker
+
+
+def test_an_unknown_timezone_fails_at_start_up(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="NEWSBRIEF_TIMEZONE"):
+        build_application(settings.model_copy(update={"timezone": "Mars/Olympus"}))
