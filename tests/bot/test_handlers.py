@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from telegram.ext import CallbackContext
 
 from bot.render import MAX_MESSAGE, telegram_length
 from news.fetch import FetchError
@@ -335,3 +336,15 @@ async def test_telegram_failures_are_warnings_and_the_user_is_told(
     [record] = [r for r in caplog.records if r.name == "bot.handlers"]
     assert record.levelno == logging.WARNING
     assert record.exc_info is None
+
+
+async def test_typing_is_kept_alive_while_working_and_stops_after(harness: Harness) -> None:
+    from bot.handlers import typing
+
+    context = CallbackContext(harness.app)
+    async with typing(context, 100, every=0.05):
+        await asyncio.sleep(0.28)
+    count = harness.telegram.methods().count("sendChatAction")
+    assert count >= 4
+    await asyncio.sleep(0.15)
+    assert harness.telegram.methods().count("sendChatAction") == count
