@@ -17,7 +17,7 @@ from typing import Protocol
 from telegram import InlineKeyboardMarkup
 
 from bot.keyboards import stories_keyboard, story_keyboard, topics_keyboard
-from news.models import StoryView, SubscribeResult, Subscription
+from news.models import StoredArticle, StoryView, SubscribeResult, Subscription
 
 __all__ = [
     "MAX_MESSAGE",
@@ -69,6 +69,8 @@ class BriefingLike(Protocol):
 class LinkSummaryLike(Protocol):
     """What render needs of ``news.briefings.LinkSummary``."""
 
+    @property
+    def article(self) -> StoredArticle: ...
     @property
     def story(self) -> StoryView: ...
     @property
@@ -237,15 +239,15 @@ def render_briefing(briefing: BriefingLike, *, limit: int = MAX_MESSAGE) -> list
 
 
 def render_link_summary(link: LinkSummaryLike) -> Rendered:
-    """The summary of a link the user sent, with the link and a "Full article" button."""
-    story = link.story
-    primary = story.sources[0] if story.sources else None
-    title = primary.title if primary and primary.title else story.title
-    lines = [f"<b>{_esc(_clip(title, _TITLE_CHARS))}</b>"]
+    """The summary of a link the user sent (its own title, source and canonical URL, even when
+    it joined a story first reported elsewhere), with the story's "Full article" button."""
+    article, story = link.article, link.story
+    lines = [f"<b>{_esc(_clip(article.title or story.title, _TITLE_CHARS))}</b>"]
     summary = _clip(link.summary, _LINK_SUMMARY_CHARS)
     lines.append(_esc(summary) if summary else "<i>No summary could be made of this page.</i>")
-    if primary is not None:
-        lines.append(_link(primary.url, _clip(primary.source or primary.url, 60)))
+    lines.append(_link(article.url, _clip(article.source or article.url, 60)))
+    if len({source.source for source in story.sources}) > 1:
+        lines.append(f"{len(story.sources)} sources carry this story: /link {story.id}")
     return Rendered("\n\n".join(lines), story_keyboard(story), (story.id,))
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from bot import render
 from bot.render import MAX_MESSAGE, telegram_length
-from news.models import StorySource, StoryView, SubscribeResult, Subscription
+from news.models import StoredArticle, StorySource, StoryView, SubscribeResult, Subscription
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ALLOWED_TAGS = {"b", "i", "a"}
@@ -31,8 +31,17 @@ class Briefing:
 
 @dataclass(frozen=True)
 class Link:
+    article: StoredArticle
     story: StoryView
     summary: str
+
+
+def stored(story: StoryView, n: int) -> StoredArticle:
+    source = story.sources[n]
+    return StoredArticle(
+        source.article_id, source.url, source.title, "Text.", source.source, NOW, None, None,
+        "hash", story.id, None, NOW,
+    )  # fmt: skip
 
 
 def story(
@@ -155,12 +164,22 @@ def test_empty_briefing_suggests_subscribing() -> None:
 
 
 def test_link_summary_has_title_summary_link_and_button() -> None:
-    message = render.render_link_summary(Link(story(5), "It happened. Then more."))
+    shown = story(5)
+    message = render.render_link_summary(Link(stored(shown, 0), shown, "It happened. Then more."))
     assert message.text.startswith("<b>Peace talks resume (0)</b>")
     assert "It happened. Then more." in message.text
     assert '<a href="https://outlet0.example/5">Outlet 0</a>' in message.text
+    assert "/link" not in message.text
     assert message.keyboard is not None
     assert message.keyboard.inline_keyboard[0][0].callback_data == "v1:full:5"
+
+
+def test_link_summary_names_the_users_article_in_a_shared_story() -> None:
+    shared = story(6, sources=3)
+    message = render.render_link_summary(Link(stored(shared, 2), shared, "Summary."))
+    assert message.text.startswith("<b>Peace talks resume (2)</b>")
+    assert '<a href="https://outlet2.example/6">Outlet 2</a>' in message.text
+    assert "3 sources carry this story: /link 6" in message.text
 
 
 def test_story_links_list_canonical_url_and_other_sources() -> None:
