@@ -38,7 +38,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Bump when the ranking changes so summaries cached under the old id are recomputed.
-MODEL_VERSION = "v1"
+MODEL_VERSION = "v2"
 
 FEATURES = (
     "centrality",  # cosine to the centroid of the article's candidate sentences
@@ -76,6 +76,9 @@ class ScorerWeights:
     intercept: float
     mmr_lambda: float = 0.7
     duplicate_threshold: float = 0.85
+    # only the first max(lead_window, 2 * max_sentences) candidates may be picked (0: all);
+    # news puts its point up front, and a window makes the ranking far more robust
+    lead_window: int = 6
     meta: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -113,6 +116,7 @@ class ScorerWeights:
             intercept=float(data["intercept"]),
             mmr_lambda=float(data.get("mmr_lambda", 0.7)),
             duplicate_threshold=float(data.get("duplicate_threshold", 0.85)),
+            lead_window=int(data.get("lead_window", 0)),
             meta=dict(data.get("meta", {})),
         )
 
@@ -125,6 +129,7 @@ class ScorerWeights:
             "intercept": round(self.intercept, 6),
             "mmr_lambda": self.mmr_lambda,
             "duplicate_threshold": self.duplicate_threshold,
+            "lead_window": self.lead_window,
             "meta": self.meta,
         }
 
@@ -314,11 +319,14 @@ class ExtractiveSummarizer:
             best = 0
         else:
             scores = self.weights.score(sentence_features(texts, embeddings))
-            best = int(np.argmax(scores))
+            window = len(texts)
+            if self.weights.lead_window > 0:
+                window = min(window, max(self.weights.lead_window, 2 * max_sentences))
+            best = int(np.argmax(scores[:window]))
             chosen = select(
-                scores,
-                embeddings,
-                counts,
+                scores[:window],
+                embeddings[:window],
+                counts[:window],
                 max_sentences=max_sentences,
                 max_words=max_words,
                 mmr_lambda=self.weights.mmr_lambda,
