@@ -1,33 +1,45 @@
-# Each target sets up .venv when it is missing (or when pyproject.toml changed).
+# Each target sets up .venv when it is missing (or when pyproject.toml changed): `demo` installs
+# only what the bot needs, the others add the development tools.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+BASE   := $(VENV)/.installed-base
+DEV    := $(VENV)/.installed-dev
 
-.PHONY: demo test bench lint format clean
+.PHONY: demo test bench lint format docker-check clean
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	@touch $(STAMP)
 
-demo: $(STAMP)
+$(BASE): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	@touch $(BASE)
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(BASE) $(DEV)
+
+demo: $(BASE)
 	HF_HUB_OFFLINE=1 $(BIN)/newsbrief demo
 
-test: $(STAMP)
+test: $(DEV)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
+bench: $(DEV)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m benchmarks $(BENCH_ARGS)
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
-format: $(STAMP)
+# The Dockerfile's install steps in a clean venv (there is no Docker engine on CI machines).
+docker-check: $(DEV)
+	scripts/check-docker-steps.sh
+
+format: $(DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
