@@ -184,11 +184,8 @@ class Deliverer:
 
     async def _content(self, story_ids: Sequence[int]) -> dict[int, tuple[StoryView, str]]:
         """Stories and their summaries, once per story for a whole round."""
-        stories: dict[int, StoryView] = {}
-        for story_id in dict.fromkeys(story_ids):
-            story = await self.services.store.get_story(story_id)
-            if story is not None and story.sources:
-                stories[story_id] = story
+        found = await self.services.store.get_stories(list(dict.fromkeys(story_ids)))
+        stories = {story.id: story for story in found if story.sources}
         article_ids = [story.sources[0].article_id for story in stories.values()]
         summaries: dict[int, str] = {}
         if article_ids:
