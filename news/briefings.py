@@ -13,33 +13,34 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from news.models import StoredArticle, StoryView
+from news.models import StoredArticle, StorySource, StoryView
 from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
 from news.topics import (
     STOP_WORDS,
     TextEncoder,
     normalize_topic,
+    stem,
     tokenize,
     topic_words,
     url_words,
-    words_match,
     wordset,
 )
 
 if TYPE_CHECKING:
     from config import Settings
     from news.ingest import Ingestor
-    from news.store import Store
+    from news.store import Store, StorySnapshot
 
 __all__ = [
     "Briefing",
@@ -50,6 +51,8 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 TOPIC_WINDOW = timedelta(days=7)  # how far back a topic briefing looks
 NEWS_WINDOW = timedelta(days=2)  # "what's new" for a chat that never had a briefing
@@ -63,6 +66,7 @@ BRIEF_MEANING_THRESHOLD = 0.30
 TEXT_HIT_MIN_SIMILARITY = 0.2  # a word found only deep in the text also needs some meaning
 CANDIDATES = 30
 TOPIC_VECTOR_CACHE = 512
+SEARCH_CACHE = 256  # word searches and topic similarities remembered per story snapshot
 MAX_QUERY_WORDS = 8  # words of a topic used for the word search
 
 # Words of a request that are not its topic: question words, filler, "news" itself.
@@ -123,8 +127,122 @@ def _coverage(story: StoryView) -> float:
     return 1.0 + 0.35 * math.log2(max(1, len(story.sources)))
 
 
+class _Index:
+    """What briefings derive from one ``StorySnapshot``: per-story word sets and the embedding
+    matrix, made on first use and shared by every request until the snapshot changes. Word
+    sets of immutable things (an article's text and URL, a story's title) carry over to the
+    next snapshot."""
+
+    def __init__(self, snapshot: StorySnapshot, previous: _Index | None) -> None:
+        self.snapshot = snapshot
+        self.views = {story.id: story for story in snapshot.stories}
+        self.position = {story.id: n for n, story in enumerate(snapshot.stories)}
+        embedded = [s.id for s in snapshot.stories if s.id in snapshot.embeddings]
+        self.embedded_ids = embedded
+        self.embedded_row = {story_id: row for row, story_id in enumerate(embedded)}
+        self.embedded_pos = [self.position[story_id] for story_id in embedded]
+        self.matrix: np.ndarray | None = None
+        self.norms: np.ndarray | None = None
+        self.searches: OrderedDict[tuple[str, ...], list[int]] = OrderedDict()
+        self.similarities: OrderedDict[str, np.ndarray] = OrderedDict()
+        articles = {a.id for story in snapshot.articles.values() for a in story}
+        old = previous
+        # article id -> casefolded "title\ntext" (word search), stems of "title\ntext", URL words
+        self.folded: dict[int, str] = _carry(old.folded if old else {}, articles)
+        self.text_stems: dict[int, frozenset[str]] = _carry(
+            old.text_stems if old else {}, articles
+        )
+        self.url_stems: dict[int, frozenset[str]] = _carry(old.url_stems if old else {}, articles)
+        # story id -> stems of its title (a story's title never changes)
+        self.title_stems: dict[int, frozenset[str]] = _carry(
+            old.title_stems if old else {}, set(self.views)
+        )
+
+    def window(self, since: datetime) -> int:
+        """How many of the snapshot's stories (newest first) were active since ``since``."""
+        return self.snapshot.count_since(since)
+
+    def search(self, words: tuple[str, ...]) -> list[int]:
+        """Story ids of ``Store.search_stories(words)`` over the whole snapshot, in its order:
+        most words found (as a case-insensitive substring of one article's title or text)
+        first, then most recently active."""
+        found = self.searches.get(words)
+        if found is not None:
+            self.searches.move_to_end(words)
+            return found
+        terms = [w.strip().casefold() for w in words if w.strip()]
+        scored: list[tuple[int, int]] = []
+        for story in self.snapshot.stories:
+            best = 0
+            for article in self.snapshot.articles.get(story.id, ()):
+                folded = self.folded.get(article.id)
+                if folded is None:
+                    folded = self.folded[article.id] = (
+                        f"{article.title}\n{article.text}".casefold()
+                    )
+                best = max(best, sum(1 for term in terms if term in folded))
+            if best:
+                scored.append((-best, self.position[story.id]))
+        scored.sort()
+        found = [self.snapshot.stories[pos].id for _, pos in scored]
+        self.searches[words] = found
+        while len(self.searches) > SEARCH_CACHE:
+            self.searches.popitem(last=False)
+        return found
+
+    def similarity(self, topic: str, query: np.ndarray) -> np.ndarray:
+        """Cosine of ``query`` to each embedded story (``embedded_ids`` order), per topic."""
+        scores = self.similarities.get(topic)
+        if scores is not None:
+            self.similarities.move_to_end(topic)
+            return scores
+        if self.matrix is None or self.norms is None:
+            vectors = [self.snapshot.embeddings[story_id] for story_id in self.embedded_ids]
+            self.matrix = np.stack(vectors).astype(np.float32)
+            self.norms = np.linalg.norm(self.matrix, axis=1)
+        norms = self.norms * float(np.linalg.norm(query))
+        scores = self.matrix @ query / np.where(norms == 0, 1.0, norms)
+        self.similarities[topic] = scores
+        while len(self.similarities) > SEARCH_CACHE:
+            self.similarities.popitem(last=False)
+        return scores
+
+    def title_words(self, story: StoryView) -> frozenset[str]:
+        stems = self.title_stems.get(story.id)
+        if stems is None:
+            stems = self.title_stems[story.id] = frozenset(stem(w) for w in tokenize(story.title))
+        return stems
+
+    def text_words(self, article: StoredArticle) -> frozenset[str]:
+        stems = self.text_stems.get(article.id)
+        if stems is None:
+            text = f"{article.title}\n{article.text}"
+            stems = self.text_stems[article.id] = frozenset(stem(w) for w in tokenize(text))
+        return stems
+
+    def url_words(self, source: StorySource) -> frozenset[str]:
+        stems = self.url_stems.get(source.article_id)
+        if stems is None:
+            stems = self.url_stems[source.article_id] = frozenset(url_words(source.url))
+        return stems
+
+
+def _carry(old: dict[int, T], keep: set[int]) -> dict[int, T]:
+    return {key: value for key, value in old.items() if key in keep}
+
+
+def _all_in(words: Sequence[str], present: frozenset[str]) -> bool:
+    """``words_match`` on a precomputed word set."""
+    return bool(words) and all(word in present for word in words)
+
+
 class BriefingService:
-    """Chooses and summarizes briefing stories; also summarizes links people send."""
+    """Chooses and summarizes briefing stories; also summarizes links people send.
+
+    Stories are ranked in memory over the store's ``StorySnapshot`` (cached per process and
+    checked against the database with one small query per request), so a briefing costs that
+    query, one read of the chat's history (no topic), the cached summaries and one write.
+    """
 
     def __init__(
         self,
@@ -141,6 +259,7 @@ class BriefingService:
         self.settings = settings
         self.ingestor = ingestor
         self._topic_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._index: _Index | None = None
 
     async def brief(
         self,
@@ -158,95 +277,108 @@ class BriefingService:
         limit = max(1, min(limit, self.settings.briefing_stories))
         # Markup stripped, case folded, length capped: TopicError (user-facing) when unusable.
         topic = normalize_topic(topic) if topic and topic.strip() else None
+        index = await self._current_index(now)
         if topic:
-            stories = await self._topic_stories(topic, limit, now)
+            stories = await self._topic_stories(index, topic, limit, now)
         else:
-            stories = await self._new_stories(chat_id, limit, now)
-        items = await self._summarize(stories)
+            stories = await self._new_stories(index, chat_id, limit, now)
+        items = await self._summarize(index, stories)
         if items:
             await self.store.record_briefing(chat_id, [item.story.id for item in items], now)
         logger.info("briefing chat=%s topic=%r: %d stories", chat_id, topic, len(items))
         return Briefing(topic=topic, items=items)
 
-    async def _new_stories(self, chat_id: int, limit: int, now: datetime) -> list[StoryView]:
-        chat = await self.store.get_chat(chat_id)
-        last = chat.last_briefing_at if chat is not None else None
+    async def _current_index(self, now: datetime) -> _Index:
+        """The index of the store's current snapshot (rebuilt only when the snapshot changed)."""
+        snapshot = await self.store.story_snapshot(since=now - FALLBACK_WINDOW)
+        index = self._index
+        if index is None or index.snapshot is not snapshot:
+            index = self._index = _Index(snapshot, index)
+        return index
+
+    async def _new_stories(
+        self, index: _Index, chat_id: int, limit: int, now: datetime
+    ) -> list[StoryView]:
+        last, briefed = await self.store.briefing_history(chat_id, since=now - FALLBACK_WINDOW)
         # Everything since the last briefing, and at least NEWS_WINDOW back: stories the chat
         # was not shown yet are news to it even if they came in before its last briefing.
         since = now - NEWS_WINDOW if last is None else min(last, now - NEWS_WINDOW)
-        briefed = await self.store.briefed_story_ids(chat_id, since=now - FALLBACK_WINDOW)
         wanted = min(CANDIDATES * 4, len(briefed) + CANDIDATES)  # enough left once briefed go
-        recent = await self.store.recent_stories(since=since, limit=wanted)
+        if since >= index.snapshot.since:
+            recent = index.snapshot.recent(since=since, limit=wanted)
+        else:  # a chat back after a long time: further back than the snapshot goes
+            recent = await self.store.recent_stories(since=since, limit=wanted)
         fresh = [story for story in recent if story.id not in briefed]
         if not fresh:  # nothing new: the newest stories anyway, rather than an empty reply
-            fresh = await self.store.recent_stories(since=now - FALLBACK_WINDOW, limit=limit)
+            fresh = index.snapshot.recent(since=now - FALLBACK_WINDOW, limit=limit)
         fresh.sort(key=lambda s: _coverage(s) * _recency(s, now), reverse=True)
         return fresh[:limit]
 
-    async def _topic_stories(self, topic: str, limit: int, now: datetime) -> list[StoryView]:
+    async def _topic_stories(
+        self, index: _Index, topic: str, limit: int, now: datetime
+    ) -> list[StoryView]:
         since = now - TOPIC_WINDOW
+        window = index.window(since)
         words = topic_words(topic, extra_stop_words=QUESTION_WORDS)[:MAX_QUERY_WORDS]
-        hits = (
-            await self.store.search_stories(words, since=since, limit=CANDIDATES) if words else []
-        )
-        similarity = await self._similarities(question_topic(topic) or topic, since)
+        # The store's word search, over the snapshot: loose (any word, as a substring).
+        hits = [sid for sid in index.search(tuple(words)) if index.position[sid] < window]
+        scores, rows = await self._similarities(index, question_topic(topic) or topic, window)
+
+        def similarity(story_id: int) -> float | None:
+            row = index.embedded_row.get(story_id)
+            return None if row is None or row >= rows else float(scores[row])
+
         threshold = min(self.settings.topic_threshold, BRIEF_MEANING_THRESHOLD)
         relevance: dict[int, float] = {}
-        views: dict[int, StoryView] = {}
-        for story in hits[:CANDIDATES]:
-            # The store's search is loose (any word, as a substring): keep stories carrying
-            # every topic word, in the title (strong) or the text (weaker, and it also needs
-            # a little meaning, so a passing mention does not make a story relevant).
-            sim = similarity.get(story.id)
-            if words_match(words, story.title):
+        for story_id in hits[:CANDIDATES]:
+            # Keep stories carrying every topic word, in the title (strong) or the text
+            # (weaker, and it also needs a little meaning, so a passing mention does not make
+            # a story relevant).
+            story = index.views[story_id]
+            sim = similarity(story_id)
+            if _all_in(words, index.title_words(story)):
                 weight = 1.0
             else:
-                article = await self.store.story_text(story.id)
-                text = f"{article.title}\n{article.text}" if article is not None else story.title
-                if not words_match(words, text):
+                article = index.snapshot.lead(story_id)
+                present = (
+                    index.text_words(article) if article is not None else index.title_words(story)
+                )
+                if not _all_in(words, present):
                     continue
                 if sim is not None and sim < TEXT_HIT_MIN_SIMILARITY:
                     continue
                 weight = 0.6
-            relevance[story.id] = weight + max(sim or 0.0, 0.0)
-            views[story.id] = story
+            relevance[story_id] = weight + max(sim or 0.0, 0.0)
         if words:  # stories filed under the topic's section (a URL path like /football/…)
-            for story in await self.store.recent_stories(since=since, limit=CANDIDATES * 4):
+            wanted = set(words)
+            for story in index.snapshot.stories[: min(window, CANDIDATES * 4)]:
                 if story.id in relevance:
                     continue
-                if any(set(words) <= url_words(source.url) for source in story.sources):
-                    relevance[story.id] = 0.8 + max(similarity.get(story.id, 0.0), 0.0)
-                    views[story.id] = story
-        for story_id, sim in similarity.items():
-            if story_id not in relevance and sim >= threshold:
-                relevance[story_id] = sim
+                if any(wanted <= index.url_words(source) for source in story.sources):
+                    relevance[story.id] = 0.8 + max(similarity(story.id) or 0.0, 0.0)
+        for row in np.flatnonzero(scores[:rows] >= threshold):
+            story_id = index.embedded_ids[row]
+            if story_id not in relevance:
+                relevance[story_id] = float(scores[row])
         best = sorted(relevance, key=relevance.__getitem__, reverse=True)[: limit * 3]
-        for story_id in best:
-            if story_id not in views:
-                view = await self.store.get_story(story_id)
-                if view is not None:
-                    views[story_id] = view
         ranked = sorted(
-            (views[sid] for sid in best if sid in views),
+            (index.views[sid] for sid in best),
             key=lambda s: relevance[s.id] * _recency(s, now),
             reverse=True,
         )
         return ranked[:limit]
 
-    async def _similarities(self, topic: str, since: datetime) -> dict[int, float]:
-        """Cosine of the topic to each recent story's embedding (empty without an encoder)."""
-        if self.encoder is None:
-            return {}
-        stored = await self.store.story_embeddings(since=since)
-        if not stored:
-            return {}
+    async def _similarities(
+        self, index: _Index, topic: str, window: int
+    ) -> tuple[np.ndarray, int]:
+        """Cosine of the topic to each embedded story of the snapshot (``index.embedded_ids``
+        order), and how many of those rows are within the first ``window`` stories (none
+        without an encoder)."""
+        rows = bisect.bisect_left(index.embedded_pos, window)
+        if self.encoder is None or rows == 0:
+            return np.zeros(0, dtype=np.float32), 0
         query = await self._topic_vector(topic)
-        matrix = np.stack([vector for _, vector in stored]).astype(np.float32)
-        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(query))
-        scores = matrix @ query / np.where(norms == 0, 1.0, norms)
-        return {
-            story_id: float(score) for (story_id, _), score in zip(stored, scores, strict=True)
-        }
+        return index.similarity(topic, query), rows
 
     async def _topic_vector(self, topic: str) -> np.ndarray:
         """The topic's embedding, remembered for the next few hundred distinct topics (many
@@ -262,11 +394,11 @@ class BriefingService:
             self._topic_vectors.move_to_end(topic)
         return vector
 
-    async def _summarize(self, stories: Sequence[StoryView]) -> list[BriefingItem]:
+    async def _summarize(self, index: _Index, stories: Sequence[StoryView]) -> list[BriefingItem]:
         """One batched summary call for all the stories' lead articles."""
         articles: dict[int, StoredArticle] = {}
         for story in stories:
-            article = await self.store.story_text(story.id)
+            article = index.snapshot.lead(story.id) or await self.store.story_text(story.id)
             if article is not None:
                 articles[story.id] = article
         summaries = await self.summaries.summaries_for(

@@ -21,11 +21,12 @@ on one database always see each other's writes.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import dataclasses
 import functools
 import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
@@ -83,7 +84,14 @@ from news.tables import (
     SummaryRow,
 )
 
-__all__ = ["DEFAULT_URL", "SchemaError", "Store", "normalize_topic_key", "upgrade_schema"]
+__all__ = [
+    "DEFAULT_URL",
+    "SchemaError",
+    "Store",
+    "StorySnapshot",
+    "normalize_topic_key",
+    "upgrade_schema",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +105,7 @@ _MAX_ERROR = 1000
 SUBSCRIPTIONS_COUNTER = "subscriptions"  # bumped by every change to the active subscriptions
 _VECTOR_CACHE = 20_000  # story embeddings kept in memory (about 30 MB at 384 floats)
 _ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may commit late
+_SNAPSHOT_SLACK = timedelta(days=1)  # a story snapshot serves windows starting this much later
 
 Vector = npt.NDArray[np.float32]
 T = TypeVar("T")
@@ -315,6 +324,90 @@ def _last_occurrence(now: datetime, at: time, zone: tzinfo) -> datetime:
     return occurrence
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(value: datetime) -> int:
+    """Exact integer microseconds since the epoch (floats lose the last digits)."""
+    return (_aware(value) - _EPOCH) // _MICROSECOND
+
+
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
+class StorySnapshot:
+    """The stories active since ``since``, with their articles and embeddings, as one immutable
+    picture (``Store.story_snapshot``): what a briefing ranks, read once per database change
+    instead of once per request. Never mutate it or its members; callers share them."""
+
+    since: datetime
+    stories: tuple[StoryView, ...]  # most recently active first (last_seen desc, id desc)
+    articles: Mapping[int, tuple[StoredArticle, ...]]  # story id -> its articles, oldest first
+    embeddings: Mapping[int, Vector]  # story id -> embedding (read-only), where one is set
+    max_article_id: int  # every article up to this id is reflected
+    _keys: tuple[int, ...] = dataclasses.field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        # Ascending keys (stories are newest first) for bisecting "active since".
+        object.__setattr__(self, "_keys", tuple(-_micros(s.last_seen) for s in self.stories))
+
+    def count_since(self, since: datetime) -> int:
+        """How many stories were seen since ``since``: ``stories[:n]`` are those."""
+        return bisect.bisect_right(self._keys, -_micros(since))
+
+    def recent(self, *, since: datetime, limit: int | None = None) -> list[StoryView]:
+        """Like ``Store.recent_stories``: the stories seen since ``since`` (and since the
+        snapshot's own ``since``), most recently active first, at most ``limit``."""
+        end = self.count_since(since)
+        return list(self.stories[: end if limit is None else min(end, max(limit, 0))])
+
+    def lead(self, story_id: int) -> StoredArticle | None:
+        """Like ``Store.story_text``: the story's first article."""
+        articles = self.articles.get(story_id)
+        return articles[0] if articles else None
+
+
+def _build_snapshot(
+    since: datetime,
+    story_rows: Sequence[AnyRow],
+    articles: Mapping[int, Sequence[StoredArticle]],
+    newest: int,
+    *,
+    base: StorySnapshot | None,
+) -> StorySnapshot:
+    """A snapshot of ``story_rows`` (story columns and embedding) with their ``articles``,
+    replacing those stories in ``base`` (None: these are all the stories)."""
+    stories: dict[int, StoryView] = {}
+    story_articles: dict[int, tuple[StoredArticle, ...]] = {}
+    embeddings: dict[int, Vector] = {}
+    if base is not None:
+        changed = {row.id for row in story_rows}
+        stories = {s.id: s for s in base.stories if s.id not in changed}
+        story_articles = {i: a for i, a in base.articles.items() if i not in changed}
+        embeddings = {i: v for i, v in base.embeddings.items() if i not in changed}
+    for row in story_rows:
+        mine = tuple(articles.get(row.id, ()))
+        stories[row.id] = StoryView(
+            id=row.id,
+            title=row.title,
+            first_seen=row.first_seen,
+            last_seen=row.last_seen,
+            sources=tuple(StorySource(a.id, a.source, a.url, a.title, a.published) for a in mine),
+        )
+        story_articles[row.id] = mine
+        vector = from_blob(row.embedding)
+        if vector is not None:
+            vector.setflags(write=False)
+            embeddings[row.id] = vector
+    ordered = sorted(stories.values(), key=lambda s: (s.last_seen, s.id), reverse=True)
+    return StorySnapshot(
+        since=since,
+        stories=tuple(ordered),
+        articles=story_articles,
+        embeddings=embeddings,
+        max_article_id=newest,
+    )
+
+
 class Store:
     """Async access to the newsbrief database. Create with ``await Store.open(url)``."""
 
@@ -330,6 +423,8 @@ class Store:
         self._read_lock: asyncio.Lock | _NoLock = lock if memory else _NoLock()
         self._candidates = _CandidateCache()
         self._story_vectors: dict[int, Vector] = {}
+        self._snapshot: StorySnapshot | None = None
+        self._snapshot_lock = asyncio.Lock()
         self._subscriptions: tuple[int, list[tuple[Subscription, Vector | None]]] | None = None
         # add_article reads the recent stories, then writes: one at a time, so near-duplicates
         # stored at once still meet (SQLite's write lock does this across processes; on
@@ -877,6 +972,120 @@ class Store:
             ).one_or_none()
         return None if row is None else _article(row)
 
+    async def story_snapshot(self, *, since: datetime) -> StorySnapshot:
+        """The stories active since ``since`` with all their articles and embeddings, as one
+        immutable ``StorySnapshot`` (what briefings rank), cached per process.
+
+        Stories and articles change only when an article is stored (articles are never
+        rewritten), so one small query (the newest article id, and how many stories are active
+        since the cached snapshot's start) tells whether the cached snapshot is current; when it
+        is not, only the new articles and their stories are read. Another process's writes are
+        seen at the next call. The snapshot may start up to a day before ``since``: use
+        ``StorySnapshot.recent`` to cut it.
+        """
+        since = _aware(since)
+        cached = self._snapshot
+        if cached is not None and cached.since <= since < cached.since + _SNAPSHOT_SLACK:
+            async with self._read() as conn:
+                version = await self._snapshot_version(conn, cached.since)
+            if version == (cached.max_article_id, len(cached.stories)):
+                return cached
+        async with self._snapshot_lock:  # one refresh at a time; the others reuse it
+            base = self._snapshot
+            async with self._read() as conn:
+                if base is not None and base.since <= since < base.since + _SNAPSHOT_SLACK:
+                    version = await self._snapshot_version(conn, base.since)
+                    if version == (base.max_article_id, len(base.stories)):
+                        return base
+                    snapshot = await self._snapshot_update(conn, base, version)
+                else:
+                    snapshot = None
+                if snapshot is None:
+                    snapshot = await self._snapshot_load(conn, since)
+            self._snapshot = snapshot
+            return snapshot
+
+    async def _snapshot_version(self, conn: AsyncConnection, since: datetime) -> tuple[int, int]:
+        """(newest article id, number of stories active since ``since``)."""
+        newest = select(func.max(ArticleRow.id)).scalar_subquery()
+        active = (
+            select(func.count()).select_from(StoryRow).where(StoryRow.last_seen >= since)
+        ).scalar_subquery()
+        row = (await conn.execute(select(newest, active))).one()
+        return int(row[0] or 0), int(row[1])
+
+    async def _snapshot_load(self, conn: AsyncConnection, since: datetime) -> StorySnapshot:
+        """Read a snapshot from scratch."""
+        newest, _ = await self._snapshot_version(conn, since)  # first: later ids get re-read
+        story_rows = (
+            await conn.execute(
+                select(*_STORY_COLUMNS, StoryRow.embedding)
+                .where(StoryRow.last_seen >= since)
+                .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+            )
+        ).all()
+        articles: dict[int, list[StoredArticle]] = {row.id: [] for row in story_rows}
+        rows = await conn.execute(
+            select(*_ARTICLE_COLUMNS)
+            .join(StoryRow, StoryRow.id == ArticleRow.story_id)
+            .where(StoryRow.last_seen >= since)
+            .order_by(ArticleRow.id)
+        )
+        for row in rows:
+            article = _article(row)
+            if article.story_id in articles:  # not a story that became active meanwhile
+                articles[article.story_id].append(article)
+        snapshot = _build_snapshot(since, story_rows, articles, newest, base=None)
+        logger.debug("story snapshot loaded: %d stories", len(snapshot.stories))
+        return snapshot
+
+    async def _snapshot_update(
+        self, conn: AsyncConnection, base: StorySnapshot, version: tuple[int, int]
+    ) -> StorySnapshot | None:
+        """``base`` brought up to date by reading only the articles added since it was made
+        (and their stories); None when that does not explain ``version`` (then reload)."""
+        newest, count = version
+        rows = await conn.execute(
+            select(*_ARTICLE_COLUMNS)
+            .where(ArticleRow.id > base.max_article_id - _ID_OVERLAP)
+            .order_by(ArticleRow.id)
+        )
+        added: dict[int, list[StoredArticle]] = {}
+        for row in rows:
+            article = _article(row)
+            added.setdefault(article.story_id, []).append(article)
+        if not added:
+            return None
+        story_rows: list[AnyRow] = []
+        for chunk in _chunks(list(added)):
+            story_rows.extend(
+                await conn.execute(
+                    select(*_STORY_COLUMNS, StoryRow.embedding).where(
+                        StoryRow.id.in_(chunk), StoryRow.last_seen >= base.since
+                    )
+                )
+            )
+        articles: dict[int, list[StoredArticle]] = {}
+        unknown = [row.id for row in story_rows if row.id not in base.articles]
+        for chunk in _chunks(unknown):  # new stories, or old ones active again: all articles
+            for row in await conn.execute(
+                select(*_ARTICLE_COLUMNS)
+                .where(ArticleRow.story_id.in_(chunk))
+                .order_by(ArticleRow.id)
+            ):
+                articles.setdefault(row.story_id, []).append(_article(row))
+        for row in story_rows:
+            merged = {a.id: a for a in (*base.articles.get(row.id, ()), *added[row.id])}
+            merged.update((a.id, a) for a in articles.get(row.id, ()))
+            articles[row.id] = sorted(merged.values(), key=lambda a: a.id)
+        snapshot = _build_snapshot(
+            base.since, story_rows, articles, max(newest, base.max_article_id), base=base
+        )
+        if len(snapshot.stories) != count:  # something else changed (or raced): reload
+            return None
+        logger.debug("story snapshot updated: %d stories changed", len(story_rows))
+        return snapshot
+
     # --- summaries ----------------------------------------------------------------------------
 
     async def get_summary(self, article_id: int, model_id: str) -> str | None:
@@ -888,6 +1097,20 @@ class Store:
                     )
                 )
             ).scalar_one_or_none()
+
+    async def get_summaries(self, article_ids: Sequence[int], model_id: str) -> dict[int, str]:
+        """Cached summaries of several articles for one model; articles without one are left
+        out."""
+        found: dict[int, str] = {}
+        async with self._read() as conn:
+            for chunk in _chunks(list(dict.fromkeys(article_ids))):
+                rows = await conn.execute(
+                    select(SummaryRow.article_id, SummaryRow.text).where(
+                        SummaryRow.article_id.in_(chunk), SummaryRow.model_id == model_id
+                    )
+                )
+                found.update((article_id, text) for article_id, text in rows)
+        return found
 
     async def put_summary(self, article_id: int, model_id: str, text: str) -> None:
         """Cache a summary; a second put for the same article and model replaces the text."""
@@ -989,17 +1212,23 @@ class Store:
     async def record_briefing(self, chat_id: int, story_ids: Sequence[int], at: datetime) -> None:
         """Remember the stories a chat was shown, and when it last had a briefing."""
         unique = list(dict.fromkeys(story_ids))
+        chat = self._insert(ChatRow).values(
+            id=chat_id,
+            kind="private",
+            title=None,
+            active=True,
+            created_at=_utcnow(),
+            last_briefing_at=at,
+        )
+        # One statement makes a chat unknown so far, or sets its last briefing.
+        chat = chat.on_conflict_do_update(index_elements=["id"], set_={"last_briefing_at": at})
         async with self._write() as conn:
-            await self._ensure_chat(conn, chat_id)
-            for chunk in _chunks(unique):
+            await conn.execute(chat)
+            if unique:  # executemany: one cached statement, whatever the number of stories
                 await conn.execute(
-                    self._insert(BriefingRow).values(
-                        [{"chat_id": chat_id, "story_id": s, "at": at} for s in chunk]
-                    )
+                    self._insert(BriefingRow),
+                    [{"chat_id": chat_id, "story_id": s, "at": at} for s in unique],
                 )
-            await conn.execute(
-                update(ChatRow).where(ChatRow.id == chat_id).values(last_briefing_at=at)
-            )
 
     async def briefed_story_ids(self, chat_id: int, *, since: datetime) -> set[int]:
         async with self._read() as conn:
@@ -1009,6 +1238,22 @@ class Store:
                 .distinct()
             )
             return set(result.scalars())
+
+    async def briefing_history(
+        self, chat_id: int, *, since: datetime
+    ) -> tuple[datetime | None, set[int]]:
+        """The chat's last briefing time (None: never, or an unknown chat) and the stories it
+        was shown since ``since``: ``get_chat`` and ``briefed_story_ids`` in one read."""
+        async with self._read() as conn:
+            last = (
+                await conn.execute(select(ChatRow.last_briefing_at).where(ChatRow.id == chat_id))
+            ).scalar_one_or_none()
+            shown = await conn.execute(
+                select(BriefingRow.story_id)
+                .where(BriefingRow.chat_id == chat_id, BriefingRow.at >= since)
+                .distinct()
+            )
+            return last, set(shown.scalars())
 
     # --- subscriptions ------------------------------------------------------------------------
 

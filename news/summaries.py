@@ -1,13 +1,17 @@
 """Article summaries, computed once per (article, summarizer model, length) and kept in the store.
 
 Missing summaries are computed in ONE batched summarizer call off the event loop, so a briefing
-of five stories costs one forward pass, and a second request costs none.
+of five stories costs one forward pass, and a second request costs none. Cached summaries are read
+in one query, and the most recently used ones are also kept in memory: a summary never changes
+once made for an (article, model, length), so the memory copy needs no invalidation (a second
+process that computes the same summary concurrently stores the same text).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +32,7 @@ logger = logging.getLogger(__name__)
 SummaryLength = tuple[int, int]  # (max_sentences, max_words)
 BRIEF_LENGTH: SummaryLength = (2, 60)  # one or two sentences per briefing item
 LINK_LENGTH: SummaryLength = (3, 90)  # a link someone sent deserves a little more
+MEMORY_CACHE = 4096  # summaries kept in memory (a few MB), most recently used
 
 
 class SummaryLike(Protocol):
@@ -70,6 +75,13 @@ class SummaryService:
         self.summarizer = summarizer
         self._model_id: str | None = None
         self._inflight: dict[tuple[int, str], asyncio.Future[str | None]] = {}
+        self._memory: OrderedDict[tuple[int, str], str] = OrderedDict()
+
+    def _remember(self, article_id: int, key: str, text: str) -> None:
+        self._memory[(article_id, key)] = text
+        self._memory.move_to_end((article_id, key))
+        while len(self._memory) > MEMORY_CACHE:
+            self._memory.popitem(last=False)
 
     async def model_id(self) -> str:
         """The summarizer's model id (read off the loop: a lazy summarizer loads on access)."""
@@ -98,16 +110,28 @@ class SummaryService:
         waiting: list[tuple[int, asyncio.Future[str | None]]] = []
         mine: dict[int, asyncio.Future[str | None]] = {}
         missing: list[tuple[int, str]] = []
+        todo: list[int] = []
+        for article_id in dict.fromkeys(article_ids):
+            known = self._memory.get((article_id, key))
+            if known is None:
+                todo.append(article_id)
+            else:
+                self._memory.move_to_end((article_id, key))
+                result[article_id] = known
+        if not todo:
+            return result
+        unread = [i for i in todo if (i, key) not in self._inflight]
+        stored = await self.store.get_summaries(unread, key) if unread else {}
         loop = asyncio.get_running_loop()
         try:
-            for article_id in dict.fromkeys(article_ids):
-                flight = self._inflight.get((article_id, key))
-                if flight is None:
-                    cached = await self.store.get_summary(article_id, key)
-                    if cached is not None:
-                        result[article_id] = cached
-                        continue
-                    flight = self._inflight.get((article_id, key))  # started meanwhile?
+            for article_id in todo:
+                # (In memory: a computation that was in flight before the read finished.)
+                cached = stored.get(article_id) or self._memory.get((article_id, key))
+                if cached is not None:
+                    result[article_id] = cached
+                    self._remember(article_id, key, cached)
+                    continue
+                flight = self._inflight.get((article_id, key))  # maybe started meanwhile
                 if flight is not None:
                     waiting.append((article_id, flight))
                     continue
@@ -160,5 +184,6 @@ class SummaryService:
             summary_text = summary.text.strip() or _fallback(text, max_words)
             await self.store.put_summary(article_id, key, summary_text)
             made[article_id] = summary_text
+            self._remember(article_id, key, summary_text)
         logger.debug("summarized %d article(s) with %s", len(missing), key)
         return made
