@@ -42,6 +42,7 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
+    bindparam,
     case,
     delete,
     event,
@@ -55,6 +56,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import Executable
 
 from news.dedupe import content_hash, signature
 from news.models import (
@@ -206,7 +208,8 @@ def _sqlite_engine(url: str) -> tuple[AsyncEngine, bool]:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: one statement, atomic on its own (Store._read_one)
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine, memory
 
@@ -284,6 +287,24 @@ _OUTBOX_COLUMNS = (
     OutboxRow.next_attempt_at,
 )
 _STORY_COLUMNS = (StoryRow.id, StoryRow.title, StoryRow.first_seen, StoryRow.last_seen)
+
+# Statements of the briefing hot path, built once (building one costs more than running it).
+_SNAPSHOT_VERSION = select(
+    select(func.max(ArticleRow.id)).scalar_subquery(),
+    select(func.count())
+    .select_from(StoryRow)
+    .where(StoryRow.last_seen >= bindparam("since"))
+    .scalar_subquery(),
+)
+# A chat's last briefing: on one row per story shown since :since, or on one row with NULL.
+_BRIEFING_HISTORY = (
+    select(ChatRow.last_briefing_at, BriefingRow.story_id)
+    .outerjoin(
+        BriefingRow,
+        and_(BriefingRow.chat_id == ChatRow.id, BriefingRow.at >= bindparam("since")),
+    )
+    .where(ChatRow.id == bindparam("chat_id"))
+)
 
 
 def _article(row: AnyRow) -> StoredArticle:
@@ -417,6 +438,8 @@ class Store:
         is_sqlite = self._dialect == "sqlite"
         # BEGIN IMMEDIATE for writes on SQLite (see module docstring); a no-op elsewhere.
         self._writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite else engine
+        # A read of one statement needs no BEGIN on SQLite (it saves a round trip per call).
+        self._single = engine.execution_options(sqlite_begin=None) if is_sqlite else engine
         lock = asyncio.Lock()
         self._write_lock: asyncio.Lock | _NoLock = lock if is_sqlite else _NoLock()
         # One shared connection in memory: reads must not interleave with a write either.
@@ -425,6 +448,8 @@ class Store:
         self._story_vectors: dict[int, Vector] = {}
         self._snapshot: StorySnapshot | None = None
         self._snapshot_lock = asyncio.Lock()
+        # record_briefing's statements, built on first use (the dialect's INSERTs)
+        self._record: tuple[Executable, Executable] | None = None
         self._subscriptions: tuple[int, list[tuple[Subscription, Vector | None]]] | None = None
         # add_article reads the recent stories, then writes: one at a time, so near-duplicates
         # stored at once still meet (SQLite's write lock does this across processes; on
@@ -473,6 +498,12 @@ class Store:
     @contextlib.asynccontextmanager
     async def _read(self) -> AsyncIterator[AsyncConnection]:
         async with self._read_lock, self._engine.connect() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def _read_one(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for ONE read statement (no transaction needed to be consistent)."""
+        async with self._read_lock, self._single.connect() as conn:
             yield conn
 
     @contextlib.asynccontextmanager
@@ -986,7 +1017,7 @@ class Store:
         since = _aware(since)
         cached = self._snapshot
         if cached is not None and cached.since <= since < cached.since + _SNAPSHOT_SLACK:
-            async with self._read() as conn:
+            async with self._read_one() as conn:
                 version = await self._snapshot_version(conn, cached.since)
             if version == (cached.max_article_id, len(cached.stories)):
                 return cached
@@ -1007,11 +1038,7 @@ class Store:
 
     async def _snapshot_version(self, conn: AsyncConnection, since: datetime) -> tuple[int, int]:
         """(newest article id, number of stories active since ``since``)."""
-        newest = select(func.max(ArticleRow.id)).scalar_subquery()
-        active = (
-            select(func.count()).select_from(StoryRow).where(StoryRow.last_seen >= since)
-        ).scalar_subquery()
-        row = (await conn.execute(select(newest, active))).one()
+        row = (await conn.execute(_SNAPSHOT_VERSION, {"since": since})).one()
         return int(row[0] or 0), int(row[1])
 
     async def _snapshot_load(self, conn: AsyncConnection, since: datetime) -> StorySnapshot:
@@ -1212,22 +1239,27 @@ class Store:
     async def record_briefing(self, chat_id: int, story_ids: Sequence[int], at: datetime) -> None:
         """Remember the stories a chat was shown, and when it last had a briefing."""
         unique = list(dict.fromkeys(story_ids))
-        chat = self._insert(ChatRow).values(
-            id=chat_id,
-            kind="private",
-            title=None,
-            active=True,
-            created_at=_utcnow(),
-            last_briefing_at=at,
-        )
-        # One statement makes a chat unknown so far, or sets its last briefing.
-        chat = chat.on_conflict_do_update(index_elements=["id"], set_={"last_briefing_at": at})
+        if self._record is None:
+            # One statement makes a chat unknown so far, or sets its last briefing.
+            stmt = self._insert(ChatRow).values(
+                id=bindparam("chat_id"),
+                kind="private",
+                title=None,
+                active=True,
+                created_at=bindparam("created_at"),
+                last_briefing_at=bindparam("at"),
+            )
+            chat = stmt.on_conflict_do_update(
+                index_elements=["id"], set_={"last_briefing_at": stmt.excluded.last_briefing_at}
+            )
+            self._record = (chat, self._insert(BriefingRow))
+        upsert_chat, add_rows = self._record
+        values = {"chat_id": chat_id, "created_at": _utcnow(), "at": at}
         async with self._write() as conn:
-            await conn.execute(chat)
-            if unique:  # executemany: one cached statement, whatever the number of stories
+            await conn.execute(upsert_chat, values)
+            if unique:  # executemany: one statement, whatever the number of stories
                 await conn.execute(
-                    self._insert(BriefingRow),
-                    [{"chat_id": chat_id, "story_id": s, "at": at} for s in unique],
+                    add_rows, [{"chat_id": chat_id, "story_id": s, "at": at} for s in unique]
                 )
 
     async def briefed_story_ids(self, chat_id: int, *, since: datetime) -> set[int]:
@@ -1243,17 +1275,13 @@ class Store:
         self, chat_id: int, *, since: datetime
     ) -> tuple[datetime | None, set[int]]:
         """The chat's last briefing time (None: never, or an unknown chat) and the stories it
-        was shown since ``since``: ``get_chat`` and ``briefed_story_ids`` in one read."""
-        async with self._read() as conn:
-            last = (
-                await conn.execute(select(ChatRow.last_briefing_at).where(ChatRow.id == chat_id))
-            ).scalar_one_or_none()
-            shown = await conn.execute(
-                select(BriefingRow.story_id)
-                .where(BriefingRow.chat_id == chat_id, BriefingRow.at >= since)
-                .distinct()
-            )
-            return last, set(shown.scalars())
+        was shown since ``since``: ``get_chat`` and ``briefed_story_ids`` in one query."""
+        async with self._read_one() as conn:
+            rows = (
+                await conn.execute(_BRIEFING_HISTORY, {"chat_id": chat_id, "since": since})
+            ).all()
+        last = rows[0].last_briefing_at if rows else None
+        return last, {row.story_id for row in rows if row.story_id is not None}
 
     # --- subscriptions ------------------------------------------------------------------------
 
