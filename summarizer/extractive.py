@@ -5,8 +5,11 @@ every article in the batch) -> postprocess (score, MMR pick, document order, lim
 
 A sentence's score is a logistic scorer over a few robust features: centrality (cosine to the
 article's centroid), similarity to the lead, position, length, quotation and digits. Its weights
-(``scorer_weights.json``, a few hundred bytes) come from ``benchmarks/train_scorer.py``, trained on
-the shared dev data; without the file, hand-set weights with the same shape are used.
+(``scorer_weights.json``, about 1.5 KB) come from ``benchmarks/train_scorer.py``, trained on the
+shared dev data; without the file, hand-set weights with the same shape are used. The weights file
+also carries the picking knobs chosen in the same cross-validation: the MMR trade-off, the lead
+window, and the cosine above which two sentences count as one (0.8 since v3: scraped pages often
+glue a photo caption that restates the lead onto the next sentence, at 0.80-0.85 cosine).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Bump when the ranking changes so summaries cached under the old id are recomputed.
-MODEL_VERSION = "v2"
+MODEL_VERSION = "v3"
 
 FEATURES = (
     "centrality",  # cosine to the centroid of the article's candidate sentences
@@ -76,7 +79,7 @@ class ScorerWeights:
     intercept: float
     mmr_lambda: float = 0.7
     duplicate_threshold: float = 0.85
-    # only the first max(lead_window, 2 * max_sentences) candidates may be picked (0: all);
+    # only the first max(lead_window, max_sentences + 2) candidates may be picked (0: all);
     # news puts its point up front, and a window makes the ranking far more robust
     lead_window: int = 6
     meta: dict[str, Any] = field(default_factory=dict)
@@ -321,7 +324,7 @@ class ExtractiveSummarizer:
             scores = self.weights.score(sentence_features(texts, embeddings))
             window = len(texts)
             if self.weights.lead_window > 0:
-                window = min(window, max(self.weights.lead_window, 2 * max_sentences))
+                window = min(window, max(self.weights.lead_window, max_sentences + 2))
             best = int(np.argmax(scores[:window]))
             chosen = select(
                 scores[:window],
