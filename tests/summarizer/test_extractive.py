@@ -4,6 +4,7 @@ and the loader's caching."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -166,3 +167,39 @@ def test_load_is_cached_per_configuration(encoder: Encoder) -> None:
     assert first.encoder is encoder  # one MiniLM per process, shared with topic matching
     assert summarizer.load_encoder() is encoder
     assert isinstance(first, summarizer.Summarizer)
+
+
+def test_caption_restating_the_lead_is_not_picked_beside_it(encoder: Encoder) -> None:
+    # scraped pages glue a photo caption that restates the lead onto the next sentence; MiniLM
+    # puts the two at about 0.84 cosine, so the shipped duplicate threshold must keep only one,
+    # even under a scorer that wants the first three sentences
+    shipped = ScorerWeights.packaged()
+    lead_only = np.array([3.0 if name == "inverse_position" else 0.0 for name in FEATURES])
+    weights = replace(
+        shipped, mean=np.zeros(len(FEATURES)), scale=np.ones(len(FEATURES)), coef=lead_only
+    )
+    lead = "Flooding forced thousands of people from their homes in northern Italy on Tuesday."
+    glued = lead[:-1] + " Rescue teams in boats reached elderly residents in Bologna."
+    text = f"{glued}\n{ARTICLE}"
+    (summary,) = ExtractiveSummarizer(encoder, weights).summarize(
+        [text], max_sentences=3, max_words=200
+    )
+    assert len(summary.sentences) == 3
+    assert not (glued in summary.sentences and lead in summary.sentences)
+
+
+def test_lead_window_bounds_the_picks(encoder: Encoder) -> None:
+    weights = replace(ScorerWeights.packaged(), lead_window=5)
+    model = ExtractiveSummarizer(encoder, weights)
+    candidates = prepare(ARTICLE).candidate_texts
+    for max_sentences in (1, 2, 3):
+        (summary,) = model.summarize([ARTICLE], max_sentences=max_sentences, max_words=500)
+        window = max(5, max_sentences + 2)
+        assert all(candidates.index(s) < window for s in summary.sentences)
+        assert len(summary.sentences) == max_sentences
+
+
+def test_shipped_weights_are_for_this_model_version() -> None:
+    # retraining for a new ranking must come with a MODEL_VERSION bump (cached summaries)
+    meta = ScorerWeights.packaged().meta
+    assert meta["trained_for"] == MODEL_VERSION
