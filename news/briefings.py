@@ -128,10 +128,11 @@ def _coverage(story: StoryView) -> float:
 
 
 class _Index:
-    """What briefings derive from one ``StorySnapshot``: per-story word sets and the embedding
-    matrix, made on first use and shared by every request until the snapshot changes. Word
-    sets of immutable things (an article's text and URL, a story's title) carry over to the
-    next snapshot."""
+    """What briefings derive from one ``StorySnapshot``: per-story word sets, word searches and
+    the embedding matrix, made on first use and shared by every request until the snapshot
+    changes. What depends only on immutable things (an article's text and URL, a story's title,
+    the search scores of a story whose articles did not change) carries over to the next
+    snapshot, so a new article costs work for its story only."""
 
     def __init__(self, snapshot: StorySnapshot, previous: _Index | None) -> None:
         self.snapshot = snapshot
@@ -143,10 +144,21 @@ class _Index:
         self.embedded_pos = [self.position[story_id] for story_id in embedded]
         self.matrix: np.ndarray | None = None
         self.norms: np.ndarray | None = None
-        self.searches: OrderedDict[tuple[str, ...], list[int]] = OrderedDict()
+        # words -> (story id -> its score where not 0, story ids ranked)
+        self.searches: OrderedDict[tuple[str, ...], tuple[dict[int, int], list[int]]] = (
+            OrderedDict()
+        )
         self.similarities: OrderedDict[str, np.ndarray] = OrderedDict()
         articles = {a.id for story in snapshot.articles.values() for a in story}
         old = previous
+        # Searches of the previous snapshot, valid for the stories whose articles are the same.
+        self.previous_searches = old.searches if old else None
+        old_articles = old.snapshot.articles if old else {}
+        self.changed = {
+            story_id
+            for story_id, mine in snapshot.articles.items()
+            if old_articles.get(story_id) is not mine
+        }
         # article id -> casefolded "title\ntext" (word search), stems of "title\ntext", URL words
         self.folded: dict[int, str] = _carry(old.folded if old else {}, articles)
         self.text_stems: dict[int, frozenset[str]] = _carry(
@@ -169,26 +181,28 @@ class _Index:
         found = self.searches.get(words)
         if found is not None:
             self.searches.move_to_end(words)
-            return found
+            return found[1]
         terms = [w.strip().casefold() for w in words if w.strip()]
-        scored: list[tuple[int, int]] = []
+        before = self.previous_searches.get(words) if self.previous_searches else None
+        scores: dict[int, int] = {}
         for story in self.snapshot.stories:
-            best = 0
-            for article in self.snapshot.articles.get(story.id, ()):
-                folded = self.folded.get(article.id)
-                if folded is None:
-                    folded = self.folded[article.id] = (
-                        f"{article.title}\n{article.text}".casefold()
-                    )
-                best = max(best, sum(1 for term in terms if term in folded))
+            if before is not None and story.id not in self.changed:
+                best = before[0].get(story.id, 0)
+            else:
+                best = 0
+                for article in self.snapshot.articles.get(story.id, ()):
+                    folded = self.folded.get(article.id)
+                    if folded is None:
+                        text = f"{article.title}\n{article.text}"
+                        folded = self.folded[article.id] = text.casefold()
+                    best = max(best, sum(1 for term in terms if term in folded))
             if best:
-                scored.append((-best, self.position[story.id]))
-        scored.sort()
-        found = [self.snapshot.stories[pos].id for _, pos in scored]
-        self.searches[words] = found
+                scores[story.id] = best
+        ranked = sorted(scores, key=lambda story_id: (-scores[story_id], self.position[story_id]))
+        self.searches[words] = (scores, ranked)
         while len(self.searches) > SEARCH_CACHE:
             self.searches.popitem(last=False)
-        return found
+        return ranked
 
     def similarity(self, topic: str, query: np.ndarray) -> np.ndarray:
         """Cosine of ``query`` to each embedded story (``embedded_ids`` order), per topic."""

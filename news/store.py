@@ -1105,6 +1105,21 @@ class Store:
             merged = {a.id: a for a in (*base.articles.get(row.id, ()), *added[row.id])}
             merged.update((a.id, a) for a in articles.get(row.id, ()))
             articles[row.id] = sorted(merged.values(), key=lambda a: a.id)
+        # Stories re-read only for the overlap stay as they were (the same objects).
+        views = {story.id: story for story in base.stories}
+
+        def same(row: AnyRow) -> bool:
+            view, before = views.get(row.id), base.articles.get(row.id)
+            return (
+                view is not None
+                and before is not None
+                and (view.title, view.first_seen, view.last_seen)
+                == (row.title, row.first_seen, row.last_seen)
+                and [a.id for a in before] == [a.id for a in articles[row.id]]
+                and (row.id in base.embeddings) == (row.embedding is not None)
+            )
+
+        story_rows = [row for row in story_rows if not same(row)]
         snapshot = _build_snapshot(
             base.since, story_rows, articles, max(newest, base.max_article_id), base=base
         )

@@ -96,20 +96,12 @@ async def test_word_search_over_the_snapshot_equals_the_store_search(
 ) -> None:
     encoder = FakeEncoder()
     await _seed(store, encoder, now)
-    await store.add_article(  # one more source of the markets story, with other words
-        make_article(
-            "https://s.example/markets", STORIES[1][0], STORIES[1][1] + " Peace in Europe."
-        ),
-        now=now,
-    )
     await store.add_article(
         make_article("https://s.example/old", "Talks on rates", "Old talks."),
         now=now - timedelta(days=9),  # outside the topic window
     )
     service = _service(store, encoder, settings)
-    index = await service._current_index(now)  # the briefing's view of the snapshot
     since = now - timedelta(days=7)
-    window = index.window(since)
     queries: Sequence[tuple[str, ...]] = [
         ("peace",),
         ("peace", "talk"),
@@ -118,11 +110,35 @@ async def test_word_search_over_the_snapshot_equals_the_store_search(
         ("volcano",),
         ("the",),
     ]
-    for words in queries:
-        expected = [s.id for s in await store.search_stories(words, since=since)]
-        found = [sid for sid in index.search(words) if index.position[sid] < window]
-        assert found == expected, words
-        assert index.search(words) is index.search(words)  # remembered for this snapshot
+
+    async def check() -> None:
+        index = await service._current_index(now)  # the briefing's view of the snapshot
+        window = index.window(since)
+        for words in queries:
+            expected = [s.id for s in await store.search_stories(words, since=since)]
+            found = [sid for sid in index.search(words) if index.position[sid] < window]
+            assert found == expected, words
+            assert index.search(words) is index.search(words)  # remembered for this snapshot
+
+    await check()
+    first = await service._current_index(now)
+    # New articles: a second source of the markets story (with other words) and a new story.
+    joined = await store.add_article(
+        make_article(
+            "https://s.example/markets", STORIES[1][0], "Peace in Europe lifts the markets."
+        ),
+        embedding=encoder.encode([article_lead(*STORIES[1])])[0],
+        now=now,
+    )
+    await store.add_article(
+        make_article("https://s.example/volcano", "Volcano erupts", "Talks were moved."),
+        now=now,
+    )
+    second = await service._current_index(now)
+    assert second is not first
+    assert joined.story_id in second.changed
+    assert len(second.changed) == 2  # the other stories' search scores carry over
+    await check()
 
 
 async def test_a_chat_back_after_a_long_time_sees_older_stories(

@@ -103,6 +103,8 @@ async def test_another_process_writes_are_seen(store: Store, db_url: str) -> Non
     assert after.stories[0].id == joined.story_id  # story 1 moved up: a new source today
     assert [s.url for s in after.stories[0].sources] == [make_article(1).url, repost.url]
     assert _actual(after, NOW - WINDOW) == await _expected(store, NOW - WINDOW)
+    untouched = next(s for s in before.stories if s.title == "Story number 2")
+    assert next(s for s in after.stories if s.title == "Story number 2") is untouched
     # The updated snapshot equals one read from scratch by a new store.
     fresh = await Store.open(db_url)
     try:
