@@ -8,6 +8,12 @@
 - Without a topic: the newest, most-covered stories since the chat's last briefing (and at least
   the last two days) that it has not been shown yet; when there is nothing new, the newest
   stories anyway.
+
+Cost per request (the bot answers many): the candidates come from the store's cached
+``StorySnapshot`` of the last month's stories (one small query checks it is current; another
+process's new articles are read at the next request), word searches and topic similarities are
+computed once per snapshot and topic, summaries come from memory, and the briefing is recorded
+in one write. Nothing lives only in memory except these caches.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ they wait on the event loop rather than in SQLite's busy handler. ``add_article`
 article at a time per database (on PostgreSQL through an advisory lock), so near-duplicates
 stored at once by two processes still share a story.
 
-Caches hold only data that never changes once written (MinHash signatures, story embeddings) or
-that a change counter in the database invalidates (active subscriptions), so several processes
-on one database always see each other's writes.
+Caches hold only data that never changes once written (MinHash signatures, story embeddings),
+that a change counter in the database invalidates (active subscriptions), or that one query
+checks on every use (the story snapshot briefings rank: the newest article id and the number of
+active stories), so several processes on one database always see each other's writes.
 """
 
 from __future__ import annotations
