@@ -21,6 +21,8 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from config import Settings
+
 TARGET_RATIO = 0.7
 
 
@@ -185,9 +187,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     if embed_seconds is not None:
         result["end_to_end_threads_with_embeddings_pages_per_s"] = round(count / embed_seconds, 1)
-    # The default ingestor (what `newsbrief run` and `newsbrief ingest` use) runs extraction in
-    # threads; the target applies to it.
-    result["ok"] = result["ratio_threads"] >= TARGET_RATIO
+    # The default ingestor (what `newsbrief run` and `newsbrief ingest` use) extracts in worker
+    # processes on a machine with several cores (NEWSBRIEF_EXTRACT_WORKERS); the target applies
+    # to that default. Threads (NEWSBRIEF_EXTRACT_WORKERS=0) are reported beside it.
+    default = "processes" if Settings().extraction_processes() > 0 else "threads"
+    result["default_pipeline"] = default
+    result["ok"] = result[f"ratio_{default}"] >= TARGET_RATIO
     _print(result)
     return result
 
@@ -222,4 +227,5 @@ def _print(result: dict[str, Any]) -> None:
     for name, rate, ratio in rows:
         print(f"{name:<36} {rate:>9.1f} {ratio:>7.2f}")
     verdict = "ok" if result["ok"] else "BELOW TARGET"
-    print(f"target: end to end (threads) >= {TARGET_RATIO} x bare -> {verdict}")
+    default = result["default_pipeline"]
+    print(f"target: end to end (default: {default}) >= {TARGET_RATIO} x bare -> {verdict}")

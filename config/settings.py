@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     allow_loopback: bool = Field(
         default=False, description="Let user-supplied URLs reach 127.0.0.1 (tests and the demo)."
     )
+    extract_workers: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="Processes that extract article text; 0: threads in the bot's process; "
+        "unset: one per CPU core, up to 4 (threads on a single core).",
+    )
     user_agent: str = "newsbrief/0.1 (+https://github.com/newsbrief/newsbrief)"
 
     # Summarizer
@@ -142,6 +149,13 @@ class Settings(BaseSettings):
                 "@BotFather> (or telegram_token in the NEWSBRIEF_CONFIG TOML file)"
             )
         return self.telegram_token.get_secret_value().strip()
+
+    def extraction_processes(self) -> int:
+        """How many worker processes extract HTML (0: threads), per ``extract_workers``."""
+        if self.extract_workers is not None:
+            return self.extract_workers
+        cores = os.cpu_count() or 1
+        return 0 if cores < 2 else min(cores, 4)
 
 
 def load_settings(**overrides: Any) -> Settings:

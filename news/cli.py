@@ -39,9 +39,10 @@ def register(subparsers: Any) -> None:  # argparse._SubParsersAction
     ingest.add_argument(
         "--workers",
         type=int,
-        default=0,
+        default=None,
         metavar="N",
-        help="extract in N worker processes (bulk ingestion on several cores; default: threads)",
+        help="extract in N worker processes; 0: threads (default: NEWSBRIEF_EXTRACT_WORKERS, "
+        "else one process per core, up to 4)",
     )
     ingest.set_defaults(func=_run_ingest)
 
@@ -115,7 +116,9 @@ async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
     from news.services import open_services
 
     services = await open_services(
-        settings, sync_feeds=False, extract_workers=max(0, args.workers)
+        settings,
+        sync_feeds=False,
+        extract_workers=None if args.workers is None else max(0, args.workers),
     )
     bar = _Bar(enabled=not args.no_progress)
     report = IngestReport()

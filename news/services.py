@@ -140,13 +140,14 @@ async def open_services(
     summarizer: SummarizerLike | None = None,
     client: httpx.AsyncClient | None = None,
     sync_feeds: bool = True,
-    extract_workers: int = 0,
+    extract_workers: int | None = None,
 ) -> NewsServices:
     """Open the store, the fetcher and the services; models load lazily unless given.
 
     ``sync_feeds``: add the feeds named in ``settings.feeds`` (NEWSBRIEF_FEEDS) to the store.
-    ``extract_workers``: extract pages in that many worker processes (bulk ingestion uses
-    every core); 0 extracts in threads, which starts nothing and suits the bot's trickle.
+    ``extract_workers``: extract pages in that many worker processes (started on first use),
+    so parsing HTML uses every core and never holds the bot's event loop; 0 extracts in
+    threads. None follows ``settings.extract_workers`` (default: one process per core, max 4).
     """
     store = await Store.open(settings.database_url)
     try:
@@ -164,6 +165,8 @@ async def open_services(
     summaries = SummaryService(store, the_summarizer)
     topics = TopicService(store, the_encoder, settings)
     pool = None
+    if extract_workers is None:
+        extract_workers = settings.extraction_processes()
     if extract_workers > 0:
         pool = ProcessPoolExecutor(
             extract_workers, mp_context=multiprocessing.get_context("spawn")

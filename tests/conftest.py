@@ -17,3 +17,7 @@ def _clean_newsbrief_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("NEWSBRIEF_") and name != "NEWSBRIEF_TEST_POSTGRES_URL":
             monkeypatch.delenv(name, raising=False)
+    # Extraction in threads: worker processes cost a second or two to start in every test that
+    # opens the services. The process path (the default on multi-core machines) has its own
+    # tests, which set this explicitly.
+    monkeypatch.setenv("NEWSBRIEF_EXTRACT_WORKERS", "0")

@@ -70,3 +70,15 @@ def test_redacting_filter_hides_the_token(caplog: pytest.LogCaptureFixture) -> N
     )
     RedactingFilter([]).filter(shaped)
     assert "987654321" not in shaped.getMessage()
+
+
+def test_extraction_runs_in_processes_on_several_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NEWSBRIEF_EXTRACT_WORKERS")
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert Settings().extraction_processes() == 2
+    monkeypatch.setattr("os.cpu_count", lambda: 32)
+    assert Settings().extraction_processes() == 4
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert Settings().extraction_processes() == 0
+    monkeypatch.setenv("NEWSBRIEF_EXTRACT_WORKERS", "0")
+    assert Settings().extraction_processes() == 0
