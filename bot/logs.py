@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterable
@@ -38,6 +39,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class _DropShutdownCancellations(logging.Filter):
+    """APScheduler logs a job cancelled by the bot's own shutdown as an error; it is not one.
+
+    python-telegram-bot hands job exceptions to the application's error handler itself, so
+    what reaches APScheduler's executor logger is only this cancellation."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
 def configure_logging(level: str, *, secrets: Iterable[SecretStr | str | None] = ()) -> None:
     plain = [s.get_secret_value() if isinstance(s, SecretStr) else s for s in secrets if s]
     handler = logging.StreamHandler()
@@ -55,3 +66,6 @@ def configure_logging(level: str, *, secrets: Iterable[SecretStr | str | None] =
         "alembic",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    scheduler = logging.getLogger("apscheduler.executors.default")
+    if not any(isinstance(f, _DropShutdownCancellations) for f in scheduler.filters):
+        scheduler.addFilter(_DropShutdownCancellations())

@@ -82,3 +82,28 @@ def test_extraction_runs_in_processes_on_several_cores(monkeypatch: pytest.Monke
     assert Settings().extraction_processes() == 0
     monkeypatch.setenv("NEWSBRIEF_EXTRACT_WORKERS", "0")
     assert Settings().extraction_processes() == 0
+
+
+def test_a_job_cancelled_at_shutdown_is_not_logged_as_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import asyncio
+    import logging
+
+    from bot.logs import configure_logging
+
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    configure_logging("INFO")
+    logger = logging.getLogger("apscheduler.executors.default")
+    logger.addHandler(caplog.handler)
+    try:
+        for exc in (asyncio.CancelledError(), RuntimeError("job broke")):
+            try:
+                raise exc
+            except BaseException:
+                logger.exception('Job "deliver" raised an exception')
+    finally:
+        logger.removeHandler(caplog.handler)
+        root.handlers[:], root.level = saved
+    assert [r.exc_info[1].__class__ for r in caplog.records if r.exc_info] == [RuntimeError]
