@@ -135,7 +135,7 @@ async def _remember_chat(update: Update, context: BotContext) -> Chat | None:
     """Record the chat (kind, title) so subscriptions, digests and briefings can refer to it."""
     chat = update.effective_chat
     if chat is not None:
-        await context.bot_data.news.store.upsert_chat(chat.id, kind=chat.type, title=chat.title)
+        await context.bot_data.news.store.touch_chat(chat.id, kind=chat.type, title=chat.title)
     return chat
 
 

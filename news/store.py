@@ -27,9 +27,11 @@ import contextlib
 import dataclasses
 import functools
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from time import monotonic
 from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
@@ -106,6 +108,8 @@ _PG_MIGRATION_LOCK = 0x6E657773  # "news": one Store.open migrates at a time per
 _PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
 _MAX_ERROR = 1000
 SUBSCRIPTIONS_COUNTER = "subscriptions"  # bumped by every change to the active subscriptions
+CHAT_TOUCH_TTL = 60.0  # seconds touch_chat trusts this process's last sighting of a chat
+CHAT_TOUCH_MAX = 50_000  # chats it remembers (least recently seen forgotten first)
 _VECTOR_CACHE = 20_000  # story embeddings kept in memory (about 30 MB at 384 floats)
 _ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may commit late
 _SNAPSHOT_SLACK = timedelta(days=1)  # a story snapshot serves windows starting this much later
@@ -456,6 +460,8 @@ class Store:
         # stored at once still meet (SQLite's write lock does this across processes; on
         # PostgreSQL an advisory lock does).
         self._grouping = asyncio.Lock()
+        # touch_chat: chat id -> ((kind, title), monotonic time this process last saw it active)
+        self._touched: OrderedDict[int, tuple[tuple[str, str | None], float]] = OrderedDict()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -1198,6 +1204,22 @@ class Store:
             row = (await conn.execute(select(*_CHAT_COLUMNS).where(ChatRow.id == chat_id))).one()
         return _chat(row)
 
+    async def touch_chat(self, chat_id: int, *, kind: str, title: str | None) -> None:
+        """``upsert_chat`` for every incoming update, without a database round trip when this
+        process saw the chat, unchanged and active, within ``CHAT_TOUCH_TTL`` seconds. A chat
+        deactivated here is forgotten at once; one deactivated by another process (a worker
+        meeting a 403) is reactivated by its first message after that window."""
+        key = (kind, title)
+        seen = self._touched.get(chat_id)
+        now = monotonic()
+        if seen is not None and seen[0] == key and now - seen[1] < CHAT_TOUCH_TTL:
+            return
+        await self.upsert_chat(chat_id, kind=kind, title=title)
+        self._touched[chat_id] = (key, now)
+        self._touched.move_to_end(chat_id)
+        while len(self._touched) > CHAT_TOUCH_MAX:
+            self._touched.popitem(last=False)
+
     async def _bump(self, conn: AsyncConnection, name: str) -> None:
         await conn.execute(
             update(CounterRow).where(CounterRow.name == name).values(value=CounterRow.value + 1)
@@ -1234,6 +1256,7 @@ class Store:
     async def deactivate_chat(self, chat_id: int, *, reason: str = "chat deactivated") -> None:
         """The chat blocked us (or is gone): chat and its subscriptions off, pending alerts
         dropped (kept, marked ``dropped``)."""
+        self._touched.pop(chat_id, None)
         async with self._write() as conn:
             await conn.execute(update(ChatRow).where(ChatRow.id == chat_id).values(active=False))
             await self._bump(conn, SUBSCRIPTIONS_COUNTER)

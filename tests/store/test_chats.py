@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta, timezone
 
 import numpy as np
+import pytest
 
+from news.models import Chat
 from news.store import Store
 from tests.store.factories import make_article
 
@@ -22,6 +24,44 @@ async def test_upsert_and_get_chat(store: Store) -> None:
     again = await store.upsert_chat(BIG_GROUP, kind="supergroup", title="Renamed")
     assert (again.kind, again.title) == ("supergroup", "Renamed")
     assert await store.get_chat(BIG_GROUP) == again
+
+
+async def test_touch_chat_skips_the_database_for_a_chat_seen_lately(
+    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    upsert = store.upsert_chat
+
+    async def counted(chat_id: int, *, kind: str, title: str | None) -> Chat:
+        calls.append(chat_id)
+        return await upsert(chat_id, kind=kind, title=title)
+
+    monkeypatch.setattr(store, "upsert_chat", counted)
+    await store.touch_chat(5, kind="group", title="Desk")
+    await store.touch_chat(5, kind="group", title="Desk")
+    assert calls == [5]  # the second sighting cost no round trip
+    await store.touch_chat(5, kind="group", title="Desk, renamed")
+    assert calls == [5, 5]  # a changed title is written
+    chat = await store.get_chat(5)
+    assert chat is not None
+    assert chat.title == "Desk, renamed"
+
+    await store.deactivate_chat(5)  # this process forgets the chat at once...
+    await store.touch_chat(5, kind="group", title="Desk, renamed")
+    chat = await store.get_chat(5)
+    assert chat is not None
+    assert chat.active  # ...so its next message reactivates it
+
+    other = await Store.open(db_url)  # another process (a worker) deactivates it
+    try:
+        await other.deactivate_chat(5)
+    finally:
+        await other.close()
+    monkeypatch.setattr("news.store.monotonic", lambda: 10**9)  # CHAT_TOUCH_TTL later
+    await store.touch_chat(5, kind="group", title="Desk, renamed")
+    chat = await store.get_chat(5)
+    assert chat is not None
+    assert chat.active
 
 
 async def test_subscribe_exists_limit_and_unsubscribe(store: Store) -> None:
