@@ -27,6 +27,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import time as pytime
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -108,6 +109,7 @@ _PG_MIGRATION_LOCK = 0x6E657773  # "news": one Store.open migrates at a time per
 _PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
 _MAX_ERROR = 1000
 SUBSCRIPTIONS_COUNTER = "subscriptions"  # bumped by every change to the active subscriptions
+SNAPSHOT_FRESH_S = 1.0  # seconds a checked story snapshot is trusted without asking again
 CHAT_TOUCH_TTL = 60.0  # seconds touch_chat trusts this process's last sighting of a chat
 CHAT_TOUCH_MAX = 50_000  # chats it remembers (least recently seen forgotten first)
 _VECTOR_CACHE = 20_000  # story embeddings kept in memory (about 30 MB at 384 floats)
@@ -198,6 +200,21 @@ def _sqlite_engine(url: str) -> tuple[AsyncEngine, bool]:
         parsed = parsed.set(database=str(path))
     engine = create_async_engine(parsed, **kwargs)
 
+    def _use_wal(cursor: Any) -> None:
+        """WAL is a property of the file, set once. Switching to it ignores the busy timeout,
+        so two processes opening a brand-new file at once can get "database is locked": the
+        loser waits a little and finds WAL set by the winner."""
+        for attempt in range(50):
+            try:
+                cursor.execute("PRAGMA journal_mode")
+                if str(cursor.fetchone()[0]).lower() != "wal":
+                    cursor.execute("PRAGMA journal_mode = WAL")
+                return
+            except Exception as exc:  # the driver adapter's OperationalError
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                pytime.sleep(0.02 * (attempt + 1))  # only ever at a new file's creation
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us emit BEGIN ourselves (pysqlite's implicit transactions defer too much).
@@ -206,7 +223,7 @@ def _sqlite_engine(url: str) -> tuple[AsyncEngine, bool]:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if not memory:
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
@@ -453,6 +470,7 @@ class Store:
         self._story_vectors: dict[int, Vector] = {}
         self._snapshot: StorySnapshot | None = None
         self._snapshot_lock = asyncio.Lock()
+        self._snapshot_checked = float("-inf")  # monotonic time the snapshot was last current
         # record_briefing's statements, built on first use (the dialect's INSERTs)
         self._record: tuple[Executable, Executable] | None = None
         self._subscriptions: tuple[int, list[tuple[Subscription, Vector | None]]] | None = None
@@ -742,6 +760,7 @@ class Store:
             if existing is None:
                 raise
             return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
+        self._snapshot_checked = float("-inf")  # this process's briefings see it at once
         stored = dataclasses.replace(stored, id=article_id)
         return AddResult("new", stored, story_id, story_is_new=match is None)
 
@@ -1017,16 +1036,21 @@ class Store:
         Stories and articles change only when an article is stored (articles are never
         rewritten), so one small query (the newest article id, and how many stories are active
         since the cached snapshot's start) tells whether the cached snapshot is current; when it
-        is not, only the new articles and their stories are read. Another process's writes are
-        seen at the next call. The snapshot may start up to a day before ``since``: use
-        ``StorySnapshot.recent`` to cut it.
+        is not, only the new articles and their stories are read. That query runs at most every
+        ``SNAPSHOT_FRESH_S`` seconds under load: this process's own new articles are seen at
+        once, another process's within that time. The snapshot may start up to a day before
+        ``since``: use ``StorySnapshot.recent`` to cut it.
         """
         since = _aware(since)
         cached = self._snapshot
         if cached is not None and cached.since <= since < cached.since + _SNAPSHOT_SLACK:
+            checked = monotonic()
+            if checked - self._snapshot_checked < SNAPSHOT_FRESH_S:
+                return cached
             async with self._read_one() as conn:
                 version = await self._snapshot_version(conn, cached.since)
             if version == (cached.max_article_id, len(cached.stories)):
+                self._snapshot_checked = checked
                 return cached
         async with self._snapshot_lock:  # one refresh at a time; the others reuse it
             base = self._snapshot
@@ -1041,6 +1065,7 @@ class Store:
                 if snapshot is None:
                     snapshot = await self._snapshot_load(conn, since)
             self._snapshot = snapshot
+            self._snapshot_checked = monotonic()
             return snapshot
 
     async def _snapshot_version(self, conn: AsyncConnection, since: datetime) -> tuple[int, int]:

@@ -9,9 +9,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from config import Settings
+from news import store as store_module
 from news.briefings import BriefingService
 from news.store import Store
 from news.summaries import SummaryService
@@ -59,7 +61,7 @@ def _statements(store: Store) -> Iterator[list[str]]:
 
 
 async def test_briefings_see_what_another_process_stored(
-    store: Store, settings: Settings, now: datetime
+    store: Store, settings: Settings, now: datetime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     encoder = FakeEncoder()
     ids = await _seed(store, encoder, now)
@@ -83,6 +85,8 @@ async def test_briefings_see_what_another_process_stored(
     finally:
         await other.close()
     assert (repost.status, repost.story_id) == ("new", ids[0])
+    start = store_module.monotonic()  # past the snapshot's freshness window (SNAPSHOT_FRESH_S)
+    monkeypatch.setattr("news.store.monotonic", lambda: start + store_module.SNAPSHOT_FRESH_S + 1)
     later = await service.brief(2, "peace talks", now=now + timedelta(minutes=3))
     stories = {item.story.id: item.story for item in later.items}
     assert set(stories) == {ids[0], fresh.story_id}

@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 
+import news.store
 from news.store import Store, StorySnapshot
 from tests.store.factories import make_article, make_text
 
@@ -84,7 +86,40 @@ async def test_unchanged_database_gives_the_same_snapshot(store: Store) -> None:
     assert [s.title for s in first.stories] == ["Story number 1"]  # old snapshots never change
 
 
-async def test_another_process_writes_are_seen(store: Store, db_url: str) -> None:
+def _seconds_later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Move the store's monotonic clock on (past SNAPSHOT_FRESH_S, say)."""
+    start = news.store.monotonic()
+    monkeypatch.setattr("news.store.monotonic", lambda: start + seconds)
+
+
+async def test_a_checked_snapshot_is_trusted_briefly(
+    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load the version query runs at most every SNAPSHOT_FRESH_S; this process's own
+    articles are seen at once, another process's once that time has passed."""
+    await store.add_article(make_article(1), now=NOW)
+    before = await store.story_snapshot(since=NOW - WINDOW)
+    other = await Store.open(db_url)
+    try:
+        await other.add_article(make_article(2), now=NOW)
+    finally:
+        await other.close()
+    assert await store.story_snapshot(since=NOW - WINDOW) is before  # within the window
+    await store.add_article(make_article(3), now=NOW)  # our own write: seen at once
+    own = await store.story_snapshot(since=NOW - WINDOW)
+    assert len(own.stories) == 3
+    other = await Store.open(db_url)
+    try:
+        await other.add_article(make_article(4), now=NOW)
+    finally:
+        await other.close()
+    _seconds_later(monkeypatch, news.store.SNAPSHOT_FRESH_S + 0.1)
+    assert len((await store.story_snapshot(since=NOW - WINDOW)).stories) == 4
+
+
+async def test_another_process_writes_are_seen(
+    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     await store.add_article(make_article(1), embedding=_unit(1), now=NOW - timedelta(days=2))
     await store.add_article(make_article(2), now=NOW - timedelta(days=1))
     before = await store.story_snapshot(since=NOW - WINDOW)
@@ -97,6 +132,7 @@ async def test_another_process_writes_are_seen(store: Store, db_url: str) -> Non
         )
     finally:
         await other.close()
+    _seconds_later(monkeypatch, news.store.SNAPSHOT_FRESH_S + 0.1)
     after = await store.story_snapshot(since=NOW - WINDOW)
     assert after is not before
     assert len(after.stories) == 3
