@@ -725,78 +725,72 @@ STRESS: list[Callable[[dict[str, str], str, list[dict[str, str]]], str]] = [
 ]
 
 
+Template = Callable[[dict[str, str], str, list[dict[str, str]]], str]
+
+# (split, file-name prefix, templates, URL pattern, rotation step and modulus of "related" links)
+SPLITS: list[tuple[str, str, list[Template], str, int, int]] = [
+    ("tune", "", TEMPLATES, "https://www.{host}/{section}/2026/{slug}", 1, 7),
+    ("holdout", "h", HOLDOUT, "https://{host}/story/{slug}-{n100}", 3, 11),
+    ("stress", "s", STRESS, "https://{host}/{n200}/{slug}.html", 5, 13),
+]
+CORRECTION = (
+    "\n\nCorrection: An earlier version of this article misstated the date of the "
+    "next meeting. It is on Tuesday, not Monday."
+)
+
+
+def _write_page(
+    pages: Path,
+    split: str,
+    prefix: str,
+    templates: list[Template],
+    url_pattern: str,
+    step: int,
+    modulus: int,
+    index: int,
+    article: dict[str, str],
+) -> None:
+    """Render one article with its split's template and write the page and its truth file."""
+    template = templates[index % len(templates)]
+    host = re.sub(r"[^a-z]", "", article["site"].lower()) + ".example"
+    url = url_pattern.format(
+        host=host,
+        section=article["section"].lower(),
+        slug=article["slug"],
+        n100=index + 100,
+        n200=index + 200,
+    )
+    others = [o for o in ARTICLES if o is not article]
+    turn = (index * step) % modulus
+    others = others[turn:] + others[:turn]
+    page = template(article, url, others)
+    name = f"{prefix}{index + 1:02d}-{article['slug']}"
+    body = article["body"] + (CORRECTION if template is t_bio_correction else "")
+    (pages / f"{name}.html").write_text(page, encoding="utf-8")
+    truth = {
+        "url": url,
+        "template": template.__name__.removeprefix("t_"),
+        "split": split,
+        "title": article["title"],
+        "author": article["author"],
+        "date": datetime.fromisoformat(article["date"]).astimezone(UTC).isoformat(),
+        "sitename": article["site"],
+        "articleBody": expected_text(body),
+    }
+    (pages / f"{name}.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     pages = HERE / "pages"
     pages.mkdir(exist_ok=True)
     for old in pages.glob("*"):
         old.unlink()
-    for index, article in enumerate(ARTICLES):
-        template = TEMPLATES[index % len(TEMPLATES)]
-        host = re.sub(r"[^a-z]", "", article["site"].lower()) + ".example"
-        url = f"https://www.{host}/{article['section'].lower()}/2026/{article['slug']}"
-        others = [o for o in ARTICLES if o is not article]
-        others = others[index % 7 :] + others[: index % 7]
-        page = template(article, url, others)
-        name = f"{index + 1:02d}-{article['slug']}"
-        (pages / f"{name}.html").write_text(page, encoding="utf-8")
-        truth = {
-            "url": url,
-            "template": template.__name__.removeprefix("t_"),
-            "split": "tune",
-            "title": article["title"],
-            "author": article["author"],
-            "date": datetime.fromisoformat(article["date"]).astimezone(UTC).isoformat(),
-            "sitename": article["site"],
-            "articleBody": expected_text(article["body"]),
-        }
-        (pages / f"{name}.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
-    for index, article in enumerate(ARTICLES):
-        template = HOLDOUT[index % len(HOLDOUT)]
-        host = re.sub(r"[^a-z]", "", article["site"].lower()) + ".example"
-        url = f"https://{host}/story/{article['slug']}-{index + 100}"
-        others = [o for o in ARTICLES if o is not article]
-        others = others[(index * 3) % 11 :] + others[: (index * 3) % 11]
-        page = template(article, url, others)
-        name = f"h{index + 1:02d}-{article['slug']}"
-        (pages / f"{name}.html").write_text(page, encoding="utf-8")
-        truth = {
-            "url": url,
-            "template": template.__name__.removeprefix("t_"),
-            "split": "holdout",
-            "title": article["title"],
-            "author": article["author"],
-            "date": datetime.fromisoformat(article["date"]).astimezone(UTC).isoformat(),
-            "sitename": article["site"],
-            "articleBody": expected_text(article["body"]),
-        }
-        (pages / f"{name}.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
-    for index, article in enumerate(ARTICLES):
-        template = STRESS[index % len(STRESS)]
-        host = re.sub(r"[^a-z]", "", article["site"].lower()) + ".example"
-        url = f"https://{host}/{index + 200}/{article['slug']}.html"
-        others = [o for o in ARTICLES if o is not article]
-        others = others[(index * 5) % 13 :] + others[: (index * 5) % 13]
-        page = template(article, url, others)
-        name = f"s{index + 1:02d}-{article['slug']}"
-        body = article["body"]
-        if template is t_bio_correction:
-            body += (
-                "\n\nCorrection: An earlier version of this article misstated the date of the "
-                "next meeting. It is on Tuesday, not Monday."
+    for split, prefix, templates, url_pattern, step, modulus in SPLITS:
+        for index, article in enumerate(ARTICLES):
+            _write_page(
+                pages, split, prefix, templates, url_pattern, step, modulus, index, article
             )
-        (pages / f"{name}.html").write_text(page, encoding="utf-8")
-        truth = {
-            "url": url,
-            "template": template.__name__.removeprefix("t_"),
-            "split": "stress",
-            "title": article["title"],
-            "author": article["author"],
-            "date": datetime.fromisoformat(article["date"]).astimezone(UTC).isoformat(),
-            "sitename": article["site"],
-            "articleBody": expected_text(body),
-        }
-        (pages / f"{name}.json").write_text(json.dumps(truth, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {3 * len(ARTICLES)} pages to {pages}")
+    print(f"wrote {len(SPLITS) * len(ARTICLES)} pages to {pages}")
 
 
 if __name__ == "__main__":
