@@ -1,17 +1,17 @@
 """The newsbrief store: feeds, articles and stories, summaries, chats, subscriptions, alert outbox.
 
-SQLAlchemy 2 async on SQLite (aiosqlite, the default) or PostgreSQL (asyncpg), the same code on
-both. The schema is created and upgraded only by the Alembic migrations packaged in
-``news/migrations``: ``Store.open`` upgrades the database to head. Every method runs in its own
-transaction (nothing half-written on errors) and returns plain ``news.models`` objects; all times
-are timezone-aware UTC.
+SQLAlchemy 2 on SQLite (the default) or PostgreSQL, the same code on both, through the small
+async connection interface of ``news.database`` (pysqlite on a thread pool; asyncpg). The schema
+is created and upgraded only by the Alembic migrations packaged in ``news/migrations``:
+``Store.open`` upgrades the database to head. Every method runs in its own transaction (nothing
+half-written on errors) and returns plain ``news.models`` objects; all times are timezone-aware
+UTC.
 
-SQLite is opened for sharing between the bot and a worker process: WAL journal, foreign keys on,
-a busy timeout, and write transactions that start with ``BEGIN IMMEDIATE`` so two processes never
-deadlock upgrading a read lock. Writes within one process are serialized by an asyncio lock, so
-they wait on the event loop rather than in SQLite's busy handler. ``add_article`` groups one
-article at a time per database (on PostgreSQL through an advisory lock), so near-duplicates
-stored at once by two processes still share a story.
+SQLite is opened for sharing between the bot and a worker process (see ``news.database``).
+Writes within one process are serialized by an asyncio lock, so they wait on the event loop
+rather than in SQLite's busy handler. ``add_article`` groups one article at a time per database
+(on PostgreSQL through an advisory lock), so near-duplicates stored at once by two processes
+still share a story.
 
 Caches hold only data that never changes once written (MinHash signatures, story embeddings),
 that a change counter in the database invalidates (active subscriptions), or that one query
@@ -27,7 +27,6 @@ import contextlib
 import dataclasses
 import functools
 import logging
-import time as pytime
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta, tzinfo
@@ -56,12 +55,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import Executable
 
+from news.database import Database, DbConnection, open_database
 from news.dedupe import content_hash, signature
 from news.models import (
     AddResult,
@@ -101,9 +99,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite+aiosqlite:///newsbrief.db"
+DEFAULT_URL = "sqlite:///newsbrief.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
-BUSY_TIMEOUT_MS = 30_000
 CHUNK = 500  # rows or parameters per statement, well under SQLite's and asyncpg's limits
 _PG_MIGRATION_LOCK = 0x6E657773  # "news": one Store.open migrates at a time per database
 _PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
@@ -181,59 +178,6 @@ def upgrade_schema(connection: Connection, revision: str = "head") -> None:
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
     logger.info("database schema upgraded from %s to %s", current or "empty", target)
-
-
-# --- engine -----------------------------------------------------------------------------------
-
-
-def _sqlite_engine(url: str) -> tuple[AsyncEngine, bool]:
-    """An aiosqlite engine set up for sharing the file; returns (engine, in_memory)."""
-    parsed = make_url(url)
-    database = parsed.database or ""
-    memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
-    kwargs: dict[str, Any] = {}
-    if memory:
-        kwargs["poolclass"] = StaticPool
-    else:
-        path = Path(database).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        parsed = parsed.set(database=str(path))
-    engine = create_async_engine(parsed, **kwargs)
-
-    def _use_wal(cursor: Any) -> None:
-        """WAL is a property of the file, set once. Switching to it ignores the busy timeout,
-        so two processes opening a brand-new file at once can get "database is locked": the
-        loser waits a little and finds WAL set by the winner."""
-        for attempt in range(50):
-            try:
-                cursor.execute("PRAGMA journal_mode")
-                if str(cursor.fetchone()[0]).lower() != "wal":
-                    cursor.execute("PRAGMA journal_mode = WAL")
-                return
-            except Exception as exc:  # the driver adapter's OperationalError
-                if "locked" not in str(exc) or attempt == 49:
-                    raise
-                pytime.sleep(0.02 * (attempt + 1))  # only ever at a new file's creation
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let us emit BEGIN ourselves (pysqlite's implicit transactions defer too much).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        if not memory:
-            _use_wal(cursor)
-            cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        if mode is not None:  # None: one statement, atomic on its own (Store._read_one)
-            connection.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine, memory
 
 
 class _CandidateCache:
@@ -454,18 +398,15 @@ def _build_snapshot(
 class Store:
     """Async access to the newsbrief database. Create with ``await Store.open(url)``."""
 
-    def __init__(self, engine: AsyncEngine, *, memory: bool = False) -> None:
-        self._engine = engine
-        self._dialect = engine.dialect.name
-        is_sqlite = self._dialect == "sqlite"
-        # BEGIN IMMEDIATE for writes on SQLite (see module docstring); a no-op elsewhere.
-        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite else engine
-        # A read of one statement needs no BEGIN on SQLite (it saves a round trip per call).
-        self._single = engine.execution_options(sqlite_begin=None) if is_sqlite else engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._dialect = db.dialect
         lock = asyncio.Lock()
-        self._write_lock: asyncio.Lock | _NoLock = lock if is_sqlite else _NoLock()
+        # Writes within this process wait here, on the loop, rather than in SQLite's busy
+        # handler (PostgreSQL takes concurrent writers itself).
+        self._write_lock: asyncio.Lock | _NoLock = lock if self._dialect == "sqlite" else _NoLock()
         # One shared connection in memory: reads must not interleave with a write either.
-        self._read_lock: asyncio.Lock | _NoLock = lock if memory else _NoLock()
+        self._read_lock: asyncio.Lock | _NoLock = lock if db.memory else _NoLock()
         self._candidates = _CandidateCache()
         self._story_vectors: dict[int, Vector] = {}
         self._snapshot: StorySnapshot | None = None
@@ -487,17 +428,14 @@ class Store:
     async def open(cls, url: str = DEFAULT_URL, *, revision: str = "head") -> Store:
         """Connect and upgrade the schema to the newest migration (or to ``revision``, for
         tests and maintenance)."""
-        if make_url(url).get_backend_name() == "sqlite":
-            engine, memory = _sqlite_engine(url)
-        else:
-            engine, memory = create_async_engine(url, pool_pre_ping=True), False
-        store = cls(engine, memory=memory)
+        db = open_database(url)
+        store = cls(db)
         try:
             await store.migrate(revision)
         except BaseException:
-            await engine.dispose()
+            await db.dispose()
             raise
-        logger.debug("store open: %s", engine.url.render_as_string(hide_password=True))
+        logger.debug("store open: %s", db.url.render_as_string(hide_password=True))
         return store
 
     async def migrate(self, revision: str = "head") -> None:
@@ -508,7 +446,7 @@ class Store:
             await conn.run_sync(upgrade_schema, revision)
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self._db.dispose()
 
     @property
     def dialect(self) -> str:
@@ -516,24 +454,32 @@ class Store:
         return self._dialect
 
     @property
-    def engine(self) -> AsyncEngine:
-        """The underlying engine (tests and maintenance; the app goes through methods)."""
-        return self._engine
+    def sync_engine(self) -> Engine:
+        """The underlying sync engine, for event listeners (tests and diagnostics)."""
+        return self._db.sync_engine
+
+    def connect(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        """A raw connection for reads (tests and maintenance; the app goes through methods)."""
+        return self._read()
+
+    def begin(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        """A raw connection in a write transaction (tests and maintenance)."""
+        return self._write()
 
     @contextlib.asynccontextmanager
-    async def _read(self) -> AsyncIterator[AsyncConnection]:
-        async with self._read_lock, self._engine.connect() as conn:
+    async def _read(self) -> AsyncIterator[DbConnection]:
+        async with self._read_lock, self._db.read() as conn:
             yield conn
 
     @contextlib.asynccontextmanager
-    async def _read_one(self) -> AsyncIterator[AsyncConnection]:
+    async def _read_one(self) -> AsyncIterator[DbConnection]:
         """A connection for ONE read statement (no transaction needed to be consistent)."""
-        async with self._read_lock, self._single.connect() as conn:
+        async with self._read_lock, self._db.read_one() as conn:
             yield conn
 
     @contextlib.asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._write_lock, self._writer.begin() as conn:
+    async def _write(self) -> AsyncIterator[DbConnection]:
+        async with self._write_lock, self._db.write() as conn:
             yield conn
 
     def _insert(self, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
@@ -563,12 +509,12 @@ class Store:
         return _feed(row)
 
     async def list_feeds(self) -> list[FeedRecord]:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             rows = await conn.execute(select(*_FEED_COLUMNS).order_by(FeedRow.id))
         return [_feed(row) for row in rows]
 
     async def get_feed(self, feed_id: int) -> FeedRecord | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             row = (
                 await conn.execute(select(*_FEED_COLUMNS).where(FeedRow.id == feed_id))
             ).one_or_none()
@@ -597,7 +543,7 @@ class Store:
 
     async def due_feeds(self, now: datetime) -> list[FeedRecord]:
         """Feeds never checked or whose ``next_check_at`` has come, most overdue first."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             rows = await conn.execute(
                 select(*_FEED_COLUMNS)
                 .where(or_(FeedRow.next_check_at.is_(None), FeedRow.next_check_at <= now))
@@ -765,7 +711,7 @@ class Store:
         return AddResult("new", stored, story_id, story_is_new=match is None)
 
     async def _existing(
-        self, conn: AsyncConnection, url: str, digest: str
+        self, conn: DbConnection, url: str, digest: str
     ) -> StoredArticle | None:
         """The article stored under ``url``, else the first one with the same content hash."""
         row = (
@@ -779,7 +725,7 @@ class Store:
         return None if row is None else _article(row)
 
     async def _story_candidates(
-        self, conn: AsyncConnection, *, since: datetime
+        self, conn: DbConnection, *, since: datetime
     ) -> list[StoryCandidate]:
         """Stories active since ``since``, most recent first, with their articles' signatures.
 
@@ -837,7 +783,7 @@ class Store:
         ]
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             row = (
                 await conn.execute(select(*_ARTICLE_COLUMNS).where(ArticleRow.id == article_id))
             ).one_or_none()
@@ -845,7 +791,7 @@ class Store:
 
     async def find_article(self, url: str) -> StoredArticle | None:
         """The article stored under this canonical URL, if any."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             row = (
                 await conn.execute(select(*_ARTICLE_COLUMNS).where(ArticleRow.url == url.strip()))
             ).one_or_none()
@@ -853,7 +799,7 @@ class Store:
 
     async def list_articles(self, *, limit: int = 20, offset: int = 0) -> list[StoredArticle]:
         """Newest first."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             rows = await conn.execute(
                 select(*_ARTICLE_COLUMNS)
                 .order_by(ArticleRow.id.desc())
@@ -863,19 +809,19 @@ class Store:
         return [_article(row) for row in rows]
 
     async def count_articles(self) -> int:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             return int((await conn.execute(select(func.count(ArticleRow.id)))).scalar_one())
 
     async def article_embedding(self, article_id: int) -> Vector | None:
         """The embedding stored with an article, if one was given."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             blob = (
                 await conn.execute(select(ArticleRow.embedding).where(ArticleRow.id == article_id))
             ).scalar_one_or_none()
         return from_blob(blob)
 
     async def _story_views(
-        self, conn: AsyncConnection, story_rows: Sequence[AnyRow]
+        self, conn: DbConnection, story_rows: Sequence[AnyRow]
     ) -> list[StoryView]:
         ids = [row.id for row in story_rows]
         sources: dict[int, list[StorySource]] = {story_id: [] for story_id in ids}
@@ -1018,7 +964,7 @@ class Store:
 
     async def story_text(self, story_id: int) -> StoredArticle | None:
         """The article to summarize for a story: its first one (the story's title source)."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             row = (
                 await conn.execute(
                     select(*_ARTICLE_COLUMNS)
@@ -1068,12 +1014,12 @@ class Store:
             self._snapshot_checked = monotonic()
             return snapshot
 
-    async def _snapshot_version(self, conn: AsyncConnection, since: datetime) -> tuple[int, int]:
+    async def _snapshot_version(self, conn: DbConnection, since: datetime) -> tuple[int, int]:
         """(newest article id, number of stories active since ``since``)."""
         row = (await conn.execute(_SNAPSHOT_VERSION, {"since": since})).one()
         return int(row[0] or 0), int(row[1])
 
-    async def _snapshot_load(self, conn: AsyncConnection, since: datetime) -> StorySnapshot:
+    async def _snapshot_load(self, conn: DbConnection, since: datetime) -> StorySnapshot:
         """Read a snapshot from scratch."""
         newest, _ = await self._snapshot_version(conn, since)  # first: later ids get re-read
         story_rows = (
@@ -1099,7 +1045,7 @@ class Store:
         return snapshot
 
     async def _snapshot_update(
-        self, conn: AsyncConnection, base: StorySnapshot, version: tuple[int, int]
+        self, conn: DbConnection, base: StorySnapshot, version: tuple[int, int]
     ) -> StorySnapshot | None:
         """``base`` brought up to date by reading only the articles added since it was made
         (and their stories); None when that does not explain ``version`` (then reload)."""
@@ -1163,7 +1109,7 @@ class Store:
     # --- summaries ----------------------------------------------------------------------------
 
     async def get_summary(self, article_id: int, model_id: str) -> str | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             return (
                 await conn.execute(
                     select(SummaryRow.text).where(
@@ -1200,7 +1146,7 @@ class Store:
 
     # --- chats --------------------------------------------------------------------------------
 
-    async def _ensure_chat(self, conn: AsyncConnection, chat_id: int) -> None:
+    async def _ensure_chat(self, conn: DbConnection, chat_id: int) -> None:
         await conn.execute(
             self._insert(ChatRow)
             .values(id=chat_id, kind="private", title=None, active=True, created_at=_utcnow())
@@ -1245,18 +1191,18 @@ class Store:
         while len(self._touched) > CHAT_TOUCH_MAX:
             self._touched.popitem(last=False)
 
-    async def _bump(self, conn: AsyncConnection, name: str) -> None:
+    async def _bump(self, conn: DbConnection, name: str) -> None:
         await conn.execute(
             update(CounterRow).where(CounterRow.name == name).values(value=CounterRow.value + 1)
         )
 
-    async def _counter(self, conn: AsyncConnection, name: str) -> int | None:
+    async def _counter(self, conn: DbConnection, name: str) -> int | None:
         return (
             await conn.execute(select(CounterRow.value).where(CounterRow.name == name))
         ).scalar_one_or_none()
 
     async def get_chat(self, chat_id: int) -> Chat | None:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             row = (
                 await conn.execute(select(*_CHAT_COLUMNS).where(ChatRow.id == chat_id))
             ).one_or_none()
@@ -1327,7 +1273,7 @@ class Store:
                 )
 
     async def briefed_story_ids(self, chat_id: int, *, since: datetime) -> set[int]:
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             result = await conn.execute(
                 select(BriefingRow.story_id)
                 .where(BriefingRow.chat_id == chat_id, BriefingRow.at >= since)
@@ -1415,7 +1361,7 @@ class Store:
                 count = await self._count_subscriptions(conn, chat_id)
             return SubscribeResult("exists", _subscription(again), count)
 
-    async def _count_subscriptions(self, conn: AsyncConnection, chat_id: int) -> int:
+    async def _count_subscriptions(self, conn: DbConnection, chat_id: int) -> int:
         return int(
             (
                 await conn.execute(
@@ -1463,7 +1409,7 @@ class Store:
 
     async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
         """A chat's active topics, oldest first."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             rows = await conn.execute(
                 select(*_SUB_COLUMNS)
                 .where(SubscriptionRow.chat_id == chat_id, SubscriptionRow.active.is_(True))
@@ -1572,7 +1518,7 @@ class Store:
         """Unsent alerts whose time has come, oldest first, for active chats in instant mode
         (``digest=False``) or in digest mode (``digest=True``); optionally for one chat."""
         query = self._due_query(now, limit=limit, digest=digest, chat_id=chat_id)
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             rows = await conn.execute(query)
         return [_outbox(row) for row in rows]
 
@@ -1603,7 +1549,7 @@ class Store:
 
     async def pending_alerts(self, chat_id: int) -> list[OutboxItem]:
         """All of a chat's unsent, undropped alerts, oldest first, whatever their retry time."""
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             rows = await conn.execute(
                 select(*_OUTBOX_COLUMNS)
                 .where(OutboxRow.chat_id == chat_id, self._pending())
@@ -1652,7 +1598,7 @@ class Store:
         """
         now = _aware(now)
         zone = tz or now.tzinfo or UTC
-        async with self._read() as conn:
+        async with self._read_one() as conn:
             rows = await conn.execute(
                 select(*_CHAT_COLUMNS)
                 .where(ChatRow.active.is_(True), ChatRow.digest_time.is_not(None))

@@ -12,9 +12,10 @@ import logging
 import os
 
 from alembic import context
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, create_engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from news.database import sync_url
 from news.tables import Base
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ target_metadata = Base.metadata
 
 def _url() -> str:
     url = context.config.get_main_option("sqlalchemy.url") or os.environ.get(
-        "NEWSBRIEF_DATABASE_URL", "sqlite+aiosqlite:///newsbrief.db"
+        "NEWSBRIEF_DATABASE_URL", "sqlite:///newsbrief.db"
     )
     return url
 
@@ -42,6 +43,15 @@ def _run(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _run_sqlite() -> None:
+    engine = create_engine(sync_url(_url()))
+    try:
+        with engine.begin() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
 
 
 async def _run_async() -> None:
@@ -63,6 +73,8 @@ def main() -> None:
     connection = context.config.attributes.get("connection")
     if connection is not None:
         _run(connection)
+    elif make_url(_url()).get_backend_name() == "sqlite":
+        _run_sqlite()
     else:
         asyncio.run(_run_async())
 

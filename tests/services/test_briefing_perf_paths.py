@@ -53,11 +53,11 @@ def _statements(store: Store) -> Iterator[list[str]]:
     def record(*args: Any) -> None:
         seen.append(str(args[2]))
 
-    event.listen(store.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(store.sync_engine, "before_cursor_execute", record)
     try:
         yield seen
     finally:
-        event.remove(store.engine.sync_engine, "before_cursor_execute", record)
+        event.remove(store.sync_engine, "before_cursor_execute", record)
 
 
 async def test_briefings_see_what_another_process_stored(

@@ -88,7 +88,7 @@ async def store(db_url: str, backend: str) -> AsyncIterator[Store]:
     if backend == "postgresql":
         # One database per run: empty every table before each test (DELETE is much faster
         # than TRUNCATE on tables this small).
-        async with opened.engine.begin() as conn:
+        async with opened.begin() as conn:
             for table in reversed(Base.metadata.sorted_tables):
                 if table.name != "counters":  # rows made by the migrations
                     await conn.execute(table.delete())

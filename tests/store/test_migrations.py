@@ -41,7 +41,7 @@ def _diff(metadata: sa.MetaData) -> Callable[[Connection], list[Any]]:
 
 
 async def _revision(store: Store) -> str | None:
-    async with store.engine.connect() as conn:
+    async with store.connect() as conn:
         return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
 
 
@@ -57,7 +57,7 @@ async def test_empty_database_upgrades_to_head_matching_models(fresh_url: FreshU
     store = await Store.open(await fresh_url("empty"))
     try:
         assert await _revision(store) == _script().get_current_head()
-        async with store.engine.connect() as conn:
+        async with store.connect() as conn:
             assert await conn.run_sync(_diff(Base.metadata)) == []
             # The comparison is real: a model change the migrations lack shows up.
             changed = sa.MetaData()
@@ -88,7 +88,7 @@ async def test_older_revision_upgrades_to_head_keeping_data(
     try:
         assert await _revision(old) == previous
         now = datetime.now(UTC)
-        async with old.engine.begin() as conn:
+        async with old.begin() as conn:
             tables = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
             assert "stories" in tables
             assert not set(Base.metadata.tables) <= tables  # head has more
@@ -107,7 +107,7 @@ async def test_older_revision_upgrades_to_head_keeping_data(
     store = await Store.open(url)
     try:
         assert await _revision(store) == script.get_current_head()
-        async with store.engine.connect() as conn:
+        async with store.connect() as conn:
             assert await conn.run_sync(_diff(Base.metadata)) == []
         story = await store.get_story(story_id)
         assert story is not None
@@ -125,7 +125,7 @@ async def test_older_revision_upgrades_to_head_keeping_data(
 async def test_every_revision_downgrades_and_upgrades_again(fresh_url: FreshUrl) -> None:
     store = await Store.open(await fresh_url("roundtrip"))
     try:
-        async with store.engine.begin() as conn:
+        async with store.begin() as conn:
             await conn.run_sync(_downgrade_to_base)
             names = await conn.run_sync(lambda c: set(sa.inspect(c).get_table_names()))
         assert names <= {"alembic_version"}
@@ -162,7 +162,7 @@ async def test_a_newer_schema_is_refused_with_a_clear_error(fresh_url: FreshUrl)
     url = await fresh_url("newer")
     store = await Store.open(url)
     try:
-        async with store.engine.begin() as conn:
+        async with store.begin() as conn:
             await conn.execute(sa.text("UPDATE alembic_version SET version_num = 'f00dcafe'"))
     finally:
         await store.close()

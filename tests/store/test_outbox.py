@@ -92,7 +92,7 @@ async def test_mark_sent_retry_later_and_drop(store: Store) -> None:
     await store.retry_later(second.id, NOW, "late error")  # and a sent alert stays sent
     assert await store.pending_alerts(1) == []
     assert await store.due_alerts(NOW + timedelta(days=2)) == []
-    async with store.engine.connect() as conn:
+    async with store.connect() as conn:
         rows = (
             await conn.exec_driver_sql(
                 "SELECT id, sent_at IS NOT NULL, dropped, length(last_error) "
@@ -140,7 +140,7 @@ async def test_pending_alerts_survive_a_restart(db_url: str, store: Store) -> No
 async def test_fan_out_to_thousands_of_chats(store: Store) -> None:
     [story] = await _stories(store, 1)
     chats = list(range(10_000, 13_000))
-    async with store.engine.begin() as conn:  # a quick way to have 2,999 known chats
+    async with store.begin() as conn:  # a quick way to have 2,999 known chats
         await conn.execute(
             insert(ChatRow),
             [

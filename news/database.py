@@ -1,0 +1,367 @@
+"""The store's connections: one small async interface over PostgreSQL and SQLite.
+
+- PostgreSQL: SQLAlchemy's ``AsyncEngine`` on asyncpg, which is asynchronous all the way down.
+- SQLite: the synchronous pysqlite engine driven from asyncio on a small thread pool, one thread
+  hop per statement. SQLAlchemy's async SQLite driver (aiosqlite) makes every DBAPI call its own
+  round trip to the connection's thread; a one-row SELECT takes eight of them (cursor, BEGIN,
+  close, cursor, execute, fetch, close, rollback), each an event-loop wake-up. Here a statement,
+  its rows fetched, is one hop, and a one-statement read (check out a connection, run, return
+  it) is one hop too: about a third of the CPU, which the bot pays on every request and every
+  delivery.
+
+Both hand out connections with the part of ``AsyncConnection``'s API the store uses:
+``execute``, ``exec_driver_sql`` and ``run_sync``. Results come back buffered.
+
+The SQLite file is set up for sharing between processes: WAL journal, foreign keys on, a busy
+timeout, and transactions begun explicitly, ``BEGIN IMMEDIATE`` for writes, so two processes
+never deadlock upgrading a read lock. ``sqlite+aiosqlite://`` URLs (the form of earlier
+versions) mean the same file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Protocol, TypeAlias, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine, Result, create_engine, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import Executable
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "Database",
+    "DbConnection",
+    "PostgresDatabase",
+    "SQLiteDatabase",
+    "ThreadConnection",
+    "open_database",
+    "sync_url",
+]
+
+BUSY_TIMEOUT_MS = 30_000
+SQLITE_THREADS = 4  # statements at once: a write waiting on another process's lock holds one
+
+T = TypeVar("T")
+Parameters: TypeAlias = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+class ThreadConnection:
+    """A sync SQLAlchemy connection used from asyncio, one statement per hop to a pool thread.
+
+    The connection is checked out lazily, by the first statement (``begin``: in a transaction,
+    with ``BEGIN`` as the engine's ``sqlite_begin`` option says), and returned by ``finish``
+    (committing when ``commit``). ``single``: every statement checks out its own connection and
+    returns it in the same hop. One thread at a time uses it: statements are awaited in turn,
+    and a statement whose caller was cancelled finishes before the connection is touched again.
+    """
+
+    def __init__(
+        self, engine: Engine, executor: ThreadPoolExecutor, *, begin: bool, single: bool = False
+    ) -> None:
+        self._engine = engine
+        self._executor = executor
+        self._begin = begin
+        self._single = single
+        self._conn: Connection | None = None
+        self._running: asyncio.Future[Any] | None = None
+
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: Parameters = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result[Any]:
+        return await self._hop(_execute, statement, parameters, execution_options)
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result[Any]:
+        return await self._hop(_exec_driver_sql, statement, parameters)
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(sync_connection, *args, **kwargs)`` on the pool thread, in one hop."""
+        return await self._hop(fn, *args, **kwargs)
+
+    async def finish(self, *, commit: bool) -> None:
+        """Commit (or roll back) and return the connection to the pool."""
+        await self._settle()
+        if self._conn is not None:
+            await self._submit(self._close, commit)
+
+    # --- on the pool thread --------------------------------------------------------------------
+
+    def _on_thread(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        conn = self._conn
+        if conn is None:
+            conn = self._engine.connect()
+            if self._single:
+                try:
+                    return fn(conn, *args, **kwargs)
+                finally:
+                    conn.close()
+            if self._begin:
+                try:
+                    conn.begin()
+                except BaseException:
+                    conn.close()
+                    raise
+            self._conn = conn
+        return fn(conn, *args, **kwargs)
+
+    def _close(self, commit: bool) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if commit and conn.in_transaction():
+                conn.commit()
+        finally:
+            conn.close()  # rolls back whatever was not committed
+
+    # --- on the event loop ---------------------------------------------------------------------
+
+    async def _hop(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        await self._settle()
+        future = asyncio.wrap_future(self._executor.submit(self._on_thread, fn, args, kwargs))
+        self._running = future
+        result = await asyncio.shield(future)  # cancelled: it still runs; _settle waits for it
+        self._running = None
+        return result
+
+    async def _submit(self, fn: Callable[..., T], *args: Any) -> T:
+        future = asyncio.wrap_future(self._executor.submit(fn, *args))
+        self._running = future
+        result = await asyncio.shield(future)
+        self._running = None
+        return result
+
+    async def _settle(self) -> None:
+        """Wait for a statement left running by a cancelled caller (its outcome is moot)."""
+        running, self._running = self._running, None
+        if running is not None:
+            await asyncio.wait([running])
+            if not running.cancelled():
+                running.exception()  # retrieved: no "exception was never retrieved" warning
+
+
+def _execute(
+    conn: Connection,
+    statement: Executable,
+    parameters: Parameters,
+    execution_options: Mapping[str, Any] | None,
+) -> Result[Any]:
+    result = conn.execute(statement, parameters, execution_options=execution_options)
+    return _buffered(result)
+
+
+def _exec_driver_sql(conn: Connection, statement: str, parameters: Any) -> Result[Any]:
+    return _buffered(conn.exec_driver_sql(statement, parameters))
+
+
+def _buffered(result: Result[Any]) -> Result[Any]:
+    """Rows fetched on the pool thread, so the loop never touches the cursor."""
+    if result.returns_rows:
+        return result.freeze()()
+    return result
+
+
+DbConnection: TypeAlias = AsyncConnection | ThreadConnection
+
+
+class Database(Protocol):
+    """What the store needs of a database."""
+
+    @property
+    def dialect(self) -> str: ...
+
+    @property
+    def memory(self) -> bool: ...
+
+    @property
+    def sync_engine(self) -> Engine: ...
+
+    @property
+    def url(self) -> URL: ...
+
+    def read(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        """A connection for reads (one transaction: its statements see one snapshot)."""
+        ...
+
+    def read_one(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        """A connection for ONE read statement (atomic on its own: no BEGIN needed)."""
+        ...
+
+    def write(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        """A connection in a write transaction, committed when the block succeeds."""
+        ...
+
+    async def dispose(self) -> None: ...
+
+
+class PostgresDatabase:
+    """PostgreSQL through SQLAlchemy's async engine (asyncpg)."""
+
+    memory = False
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    @property
+    def sync_engine(self) -> Engine:
+        return self._engine.sync_engine
+
+    @property
+    def url(self) -> URL:
+        return self._engine.url
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[DbConnection]:
+        async with self._engine.connect() as conn:
+            yield conn
+
+    read_one = read
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[DbConnection]:
+        async with self._engine.begin() as conn:
+            yield conn
+
+    async def dispose(self) -> None:
+        await self._engine.dispose()
+
+
+class SQLiteDatabase:
+    """A SQLite file (or memory) through pysqlite on a thread pool; see the module docstring."""
+
+    def __init__(self, engine: Engine, *, memory: bool, threads: int = SQLITE_THREADS) -> None:
+        self._engine = engine
+        self._memory = memory
+        self._reader = engine.execution_options(sqlite_begin="DEFERRED")
+        self._single = engine.execution_options(sqlite_begin=None)
+        self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._threads = 1 if memory else threads  # memory: one shared connection
+        self._executor = self._new_executor()
+
+    def _new_executor(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(self._threads, thread_name_prefix="newsbrief-sqlite")
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite"
+
+    @property
+    def memory(self) -> bool:
+        return self._memory
+
+    @property
+    def sync_engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def url(self) -> URL:
+        return self._engine.url
+
+    @contextlib.asynccontextmanager
+    async def _connection(self, engine: Engine, *, begin: bool) -> AsyncIterator[DbConnection]:
+        conn = ThreadConnection(engine, self._executor, begin=begin)
+        try:
+            yield conn
+        except BaseException:
+            await conn.finish(commit=False)
+            raise
+        await conn.finish(commit=True)
+
+    def read(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        return self._connection(self._reader, begin=False)  # BEGIN with the first statement
+
+    @contextlib.asynccontextmanager
+    async def read_one(self) -> AsyncIterator[DbConnection]:
+        yield ThreadConnection(self._single, self._executor, begin=False, single=True)
+
+    def write(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        return self._connection(self._writer, begin=True)
+
+    async def dispose(self) -> None:
+        """Close the pooled connections and stop the threads (like ``AsyncEngine.dispose``,
+        the database stays usable: a later statement starts them again)."""
+        executor, self._executor = self._executor, self._new_executor()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(executor, self._engine.dispose)
+        await asyncio.to_thread(executor.shutdown)
+
+
+def sync_url(url: str | URL) -> URL:
+    """A SQLite URL for the pysqlite driver (``sqlite+aiosqlite://`` is accepted)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite+pysqlite")
+    return parsed
+
+
+def _sqlite_engine(url: str | URL) -> tuple[Engine, bool]:
+    """A pysqlite engine set up for sharing the file; returns (engine, in_memory)."""
+    parsed = sync_url(url)
+    database = parsed.database or ""
+    memory = database in ("", ":memory:") or parsed.query.get("mode") == "memory"
+    kwargs: dict[str, Any] = {}
+    if memory:
+        kwargs["poolclass"] = StaticPool
+        kwargs["connect_args"] = {"check_same_thread": False}
+    else:
+        path = Path(database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        parsed = parsed.set(database=str(path))
+    engine = create_engine(parsed, **kwargs)
+
+    def _use_wal(cursor: Any) -> None:
+        """WAL is a property of the file, set once. Switching to it ignores the busy timeout,
+        so two processes opening a brand-new file at once can get "database is locked": the
+        loser waits a little and finds WAL set by the winner."""
+        for attempt in range(50):
+            try:
+                cursor.execute("PRAGMA journal_mode")
+                if str(cursor.fetchone()[0]).lower() != "wal":
+                    cursor.execute("PRAGMA journal_mode = WAL")
+                return
+            except Exception as exc:  # sqlite3.OperationalError
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.02 * (attempt + 1))  # only ever at a new file's creation
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (pysqlite's implicit transactions defer too much).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not memory:
+            _use_wal(cursor)
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode is not None:  # None: one statement, atomic on its own (read_one)
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine, memory
+
+
+def open_database(url: str) -> Database:
+    """The database behind a SQLAlchemy URL: a SQLite file or memory, or PostgreSQL."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine, memory = _sqlite_engine(url)
+        return SQLiteDatabase(engine, memory=memory)
+    return PostgresDatabase(create_async_engine(url, pool_pre_ping=True))
