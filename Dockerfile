@@ -34,7 +34,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1 \
     HF_HOME=/data/huggingface \
-    NEWSBRIEF_DATABASE_URL=sqlite+aiosqlite:////data/newsbrief.db
+    NEWSBRIEF_DATABASE_URL=sqlite:////data/newsbrief.db
 RUN groupadd --system --gid 10001 newsbrief \
     && useradd --system --uid 10001 --gid newsbrief --home-dir /home/newsbrief --create-home \
        --shell /usr/sbin/nologin newsbrief \

@@ -425,7 +425,7 @@ async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[st
     }
     with tempfile.TemporaryDirectory(prefix="bench_bot_") as tmp:
         workdir = Path(tmp)
-        db_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        db_url = f"sqlite:///{workdir / 'bench.db'}"
         async with StandIn(enforce_limits=True) as standin:
             standin.set_limits(flood=False)
             env = _bot_env(standin, db_url)

@@ -91,7 +91,7 @@ async def _end_to_end(
     from news.store import Store
 
     db = folder / f"bench-{time.monotonic_ns()}.db"
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{db}", allow_loopback=True)
+    settings = Settings(database_url=f"sqlite:///{db}", allow_loopback=True)
     store = await Store.open(settings.database_url)
     fetcher = Fetcher(settings)
     try:

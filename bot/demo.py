@@ -455,7 +455,7 @@ async def run_demo(options: DemoOptions, stop: asyncio.Event | None = None) -> i
             stack.push_async_callback(server.stop)
             _say(f"starting at {server.url} (sample news, Bot API stand-in, the bot)…")
 
-            database_url = f"sqlite+aiosqlite:///{database}"
+            database_url = f"sqlite:///{database}"
             env = bot_environment(
                 os.environ,
                 api_url=standin.base_url,

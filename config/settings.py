@@ -62,8 +62,8 @@ class Settings(BaseSettings):
 
     # Storage
     database_url: str = Field(
-        default="sqlite+aiosqlite:///newsbrief.db",
-        description="SQLAlchemy async URL: sqlite+aiosqlite:///file.db or postgresql+asyncpg://…",
+        default="sqlite:///newsbrief.db",
+        description="SQLAlchemy URL: sqlite:///file.db or postgresql+asyncpg://…",
     )
 
     # Feeds and fetching
@@ -123,7 +123,7 @@ class Settings(BaseSettings):
     @classmethod
     def _database_url(cls, value: str) -> str:
         if "://" not in value:
-            raise ValueError("must be a SQLAlchemy URL such as sqlite+aiosqlite:///newsbrief.db")
+            raise ValueError("must be a SQLAlchemy URL such as sqlite:///newsbrief.db")
         return value
 
     @classmethod

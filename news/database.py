@@ -29,7 +29,15 @@ from pathlib import Path
 from typing import Any, Protocol, TypeAlias, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import URL, Connection, Engine, Result, create_engine, make_url
+from sqlalchemy.engine import (
+    URL,
+    Connection,
+    CursorResult,
+    Engine,
+    Result,
+    create_engine,
+    make_url,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import Executable
@@ -49,6 +57,7 @@ BUSY_TIMEOUT_MS = 30_000
 SQLITE_THREADS = 4  # statements at once: a write waiting on another process's lock holds one
 
 T = TypeVar("T")
+AnyResult: TypeAlias = Result[*tuple[Any, ...]]
 Parameters: TypeAlias = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
@@ -58,8 +67,9 @@ class ThreadConnection:
     The connection is checked out lazily, by the first statement (``begin``: in a transaction,
     with ``BEGIN`` as the engine's ``sqlite_begin`` option says), and returned by ``finish``
     (committing when ``commit``). ``single``: every statement checks out its own connection and
-    returns it in the same hop. One thread at a time uses it: statements are awaited in turn,
-    and a statement whose caller was cancelled finishes before the connection is touched again.
+    returns it in the same hop (with ``begin``: a transaction of its own, committed there too).
+    One thread at a time uses it: statements are awaited in turn, and a statement whose caller
+    was cancelled finishes before the connection is touched again.
     """
 
     def __init__(
@@ -78,10 +88,10 @@ class ThreadConnection:
         parameters: Parameters = None,
         *,
         execution_options: Mapping[str, Any] | None = None,
-    ) -> Result[Any]:
+    ) -> AnyResult:
         return await self._hop(_execute, statement, parameters, execution_options)
 
-    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result[Any]:
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> AnyResult:
         return await self._hop(_exec_driver_sql, statement, parameters)
 
     async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -97,14 +107,14 @@ class ThreadConnection:
     # --- on the pool thread --------------------------------------------------------------------
 
     def _on_thread(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
-        conn = self._conn
-        if conn is None:
-            conn = self._engine.connect()
-            if self._single:
-                try:
+        if self._single:  # check out, (begin,) run, (commit,) return: all in this hop
+            with self._engine.connect() as conn:
+                if not self._begin:
                     return fn(conn, *args, **kwargs)
-                finally:
-                    conn.close()
+                with conn.begin():
+                    return fn(conn, *args, **kwargs)
+        if self._conn is None:
+            conn = self._engine.connect()
             if self._begin:
                 try:
                     conn.begin()
@@ -112,7 +122,7 @@ class ThreadConnection:
                     conn.close()
                     raise
             self._conn = conn
-        return fn(conn, *args, **kwargs)
+        return fn(self._conn, *args, **kwargs)
 
     def _close(self, commit: bool) -> None:
         conn, self._conn = self._conn, None
@@ -155,16 +165,16 @@ def _execute(
     statement: Executable,
     parameters: Parameters,
     execution_options: Mapping[str, Any] | None,
-) -> Result[Any]:
+) -> AnyResult:
     result = conn.execute(statement, parameters, execution_options=execution_options)
     return _buffered(result)
 
 
-def _exec_driver_sql(conn: Connection, statement: str, parameters: Any) -> Result[Any]:
+def _exec_driver_sql(conn: Connection, statement: str, parameters: Any) -> AnyResult:
     return _buffered(conn.exec_driver_sql(statement, parameters))
 
 
-def _buffered(result: Result[Any]) -> Result[Any]:
+def _buffered(result: CursorResult[*tuple[Any, ...]]) -> AnyResult:
     """Rows fetched on the pool thread, so the loop never touches the cursor."""
     if result.returns_rows:
         return result.freeze()()
@@ -201,6 +211,11 @@ class Database(Protocol):
         """A connection in a write transaction, committed when the block succeeds."""
         ...
 
+    def write_one(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        """A connection for ONE write: a statement, or one ``run_sync`` of several, committed
+        with it (on SQLite in a single thread hop)."""
+        ...
+
     async def dispose(self) -> None: ...
 
 
@@ -235,6 +250,8 @@ class PostgresDatabase:
     async def write(self) -> AsyncIterator[DbConnection]:
         async with self._engine.begin() as conn:
             yield conn
+
+    write_one = write
 
     async def dispose(self) -> None:
         await self._engine.dispose()
@@ -290,6 +307,10 @@ class SQLiteDatabase:
 
     def write(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
         return self._connection(self._writer, begin=True)
+
+    @contextlib.asynccontextmanager
+    async def write_one(self) -> AsyncIterator[DbConnection]:
+        yield ThreadConnection(self._writer, self._executor, begin=True, single=True)
 
     async def dispose(self) -> None:
         """Close the pooled connections and stop the threads (like ``AsyncEngine.dispose``,

@@ -48,7 +48,6 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
-    event,
     func,
     or_,
     select,
@@ -129,6 +128,23 @@ def _aware(value: datetime) -> datetime:
 def _chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+@functools.cache
+def _digest_chats_query() -> Select[*tuple[Any, ...]]:
+    """Active digest-mode chats (built once: the digest job asks every few seconds)."""
+    return (
+        select(*_CHAT_COLUMNS)
+        .where(ChatRow.active.is_(True), ChatRow.digest_time.is_not(None))
+        .order_by(ChatRow.id)
+    )
+
+
+def _execute_all(conn: Connection, statements: Sequence[tuple[Executable, Any]]) -> None:
+    """Run ``(statement, parameters)`` pairs on a sync connection (``run_sync``: one round
+    trip for all of them)."""
+    for statement, parameters in statements:
+        conn.execute(statement, parameters)
 
 
 def normalize_topic_key(topic: str) -> str:
@@ -482,6 +498,13 @@ class Store:
         async with self._write_lock, self._db.write() as conn:
             yield conn
 
+    @contextlib.asynccontextmanager
+    async def _write_one(self) -> AsyncIterator[DbConnection]:
+        """A connection for ONE write (a statement, or ``run_sync(_execute_all, ...)``): the
+        hot paths (a briefing, a delivered alert) commit in one round trip."""
+        async with self._write_lock, self._db.write_one() as conn:
+            yield conn
+
     def _insert(self, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
         """A dialect INSERT that supports ON CONFLICT (the one place dialects differ)."""
         if self._dialect == "postgresql":
@@ -710,9 +733,7 @@ class Store:
         stored = dataclasses.replace(stored, id=article_id)
         return AddResult("new", stored, story_id, story_is_new=match is None)
 
-    async def _existing(
-        self, conn: DbConnection, url: str, digest: str
-    ) -> StoredArticle | None:
+    async def _existing(self, conn: DbConnection, url: str, digest: str) -> StoredArticle | None:
         """The article stored under ``url``, else the first one with the same content hash."""
         row = (
             await conn.execute(
@@ -1264,13 +1285,14 @@ class Store:
             )
             self._record = (chat, self._insert(BriefingRow))
         upsert_chat, add_rows = self._record
-        values = {"chat_id": chat_id, "created_at": _utcnow(), "at": at}
-        async with self._write() as conn:
-            await conn.execute(upsert_chat, values)
-            if unique:  # executemany: one statement, whatever the number of stories
-                await conn.execute(
-                    add_rows, [{"chat_id": chat_id, "story_id": s, "at": at} for s in unique]
-                )
+        statements: list[tuple[Executable, Any]] = [
+            (upsert_chat, {"chat_id": chat_id, "created_at": _utcnow(), "at": at})
+        ]
+        if unique:  # executemany: one statement, whatever the number of stories
+            rows = [{"chat_id": chat_id, "story_id": s, "at": at} for s in unique]
+            statements.append((add_rows, rows))
+        async with self._write_one() as conn:
+            await conn.run_sync(_execute_all, statements)
 
     async def briefed_story_ids(self, chat_id: int, *, since: datetime) -> set[int]:
         async with self._read_one() as conn:
@@ -1491,20 +1513,27 @@ class Store:
     def _pending(self) -> ColumnElement[bool]:
         return and_(OutboxRow.sent_at.is_(None), OutboxRow.dropped.is_(False))
 
-    def _due_query(
-        self, now: datetime, *, limit: int, digest: bool, chat_id: int | None
-    ) -> Select[*tuple[Any, ...]]:
+    @staticmethod
+    @functools.cache
+    def _due_query(digest: bool, one_chat: bool) -> Select[*tuple[Any, ...]]:
+        """Unsent alerts due by ``:now``, at most ``:limit`` (of ``:chat_id``): built once per
+        shape, executed with parameters (the delivery job runs it every few seconds)."""
         mode = ChatRow.digest_time.is_not(None) if digest else ChatRow.digest_time.is_(None)
         query = (
             select(*_OUTBOX_COLUMNS)
             .join(ChatRow, ChatRow.id == OutboxRow.chat_id)
-            .where(self._pending(), OutboxRow.next_attempt_at <= now, ChatRow.active.is_(True))
+            .where(
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.dropped.is_(False),
+                OutboxRow.next_attempt_at <= bindparam("now"),
+                ChatRow.active.is_(True),
+            )
             .where(mode)
             .order_by(OutboxRow.created_at, OutboxRow.id)
-            .limit(limit)
+            .limit(bindparam("limit"))
         )
-        if chat_id is not None:
-            query = query.where(OutboxRow.chat_id == chat_id)
+        if one_chat:
+            query = query.where(OutboxRow.chat_id == bindparam("chat_id"))
         return query
 
     async def due_alerts(
@@ -1517,9 +1546,10 @@ class Store:
     ) -> list[OutboxItem]:
         """Unsent alerts whose time has come, oldest first, for active chats in instant mode
         (``digest=False``) or in digest mode (``digest=True``); optionally for one chat."""
-        query = self._due_query(now, limit=limit, digest=digest, chat_id=chat_id)
+        query = self._due_query(digest, chat_id is not None)
+        params = {"now": now, "limit": limit, "chat_id": chat_id}
         async with self._read_one() as conn:
-            rows = await conn.execute(query)
+            rows = await conn.execute(query, params)
         return [_outbox(row) for row in rows]
 
     async def claim_alerts(
@@ -1535,12 +1565,13 @@ class Store:
         hidden from other callers until ``now + lease`` (their ``next_attempt_at``), so no two
         deliverers send the same alert. A deliverer that dies before ``mark_sent`` or
         ``retry_later`` only delays its alerts by the lease; ``attempts`` is not counted."""
-        query = self._due_query(now, limit=limit, digest=digest, chat_id=chat_id)
+        query = self._due_query(digest, chat_id is not None)
         if self._dialect == "postgresql":
             query = query.with_for_update(skip_locked=True, of=OutboxRow)
+        params = {"now": now, "limit": limit, "chat_id": chat_id}
         until = _aware(now).astimezone(UTC) + lease
         async with self._write() as conn:
-            items = [_outbox(row) for row in await conn.execute(query)]
+            items = [_outbox(row) for row in await conn.execute(query, params)]
             for chunk in _chunks([item.id for item in items]):
                 await conn.execute(
                     update(OutboxRow).where(OutboxRow.id.in_(chunk)).values(next_attempt_at=until)
@@ -1559,17 +1590,21 @@ class Store:
 
     async def mark_sent(self, item_ids: Sequence[int], at: datetime) -> None:
         """Telegram accepted these alerts (sending twice keeps the first time)."""
-        async with self._write() as conn:
-            for chunk in _chunks(list(item_ids)):
-                await conn.execute(
-                    update(OutboxRow)
-                    .where(OutboxRow.id.in_(chunk), OutboxRow.sent_at.is_(None))
-                    .values(sent_at=at)
-                )
+        statements = [
+            (
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(chunk), OutboxRow.sent_at.is_(None))
+                .values(sent_at=at),
+                None,
+            )
+            for chunk in _chunks(list(item_ids))
+        ]
+        async with self._write_one() as conn:
+            await conn.run_sync(_execute_all, statements)
 
     async def retry_later(self, item_id: int, at: datetime, error: str) -> None:
         """A send failed: count the attempt and try again at ``at`` (a sent alert stays sent)."""
-        async with self._write() as conn:
+        async with self._write_one() as conn:
             await conn.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == item_id, OutboxRow.sent_at.is_(None))
@@ -1599,11 +1634,7 @@ class Store:
         now = _aware(now)
         zone = tz or now.tzinfo or UTC
         async with self._read_one() as conn:
-            rows = await conn.execute(
-                select(*_CHAT_COLUMNS)
-                .where(ChatRow.active.is_(True), ChatRow.digest_time.is_not(None))
-                .order_by(ChatRow.id)
-            )
+            rows = await conn.execute(_digest_chats_query())
             due = []
             for row in rows:
                 occurrence = _last_occurrence(now, row.digest_time, zone)
@@ -1612,7 +1643,7 @@ class Store:
         return due
 
     async def mark_digest_sent(self, chat_id: int, at: datetime) -> None:
-        async with self._write() as conn:
+        async with self._write_one() as conn:
             await conn.execute(
                 update(ChatRow).where(ChatRow.id == chat_id).values(last_digest_at=at)
             )

@@ -55,7 +55,7 @@ done
 # 4. smoke tests of the installed package, with the runtime stage's environment
 export PATH="$work/venv/bin:$PATH" HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PYTHONDONTWRITEBYTECODE=1
 export HF_HOME="$work/data/huggingface"
-export NEWSBRIEF_DATABASE_URL="sqlite+aiosqlite:///$work/data/newsbrief.db"
+export NEWSBRIEF_DATABASE_URL="sqlite:///$work/data/newsbrief.db"
 unset NEWSBRIEF_TELEGRAM_TOKEN NEWSBRIEF_CONFIG || true
 cd "$work"  # not the checkout: imports must come from the installed package
 newsbrief --help >/dev/null || fail "newsbrief --help"

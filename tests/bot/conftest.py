@@ -103,7 +103,7 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         telegram_token=SecretStr(TOKEN),
         telegram_api_url="http://telegram.invalid/bot",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        database_url=f"sqlite:///{tmp_path / 'bot.db'}",
         allow_loopback=True,
         max_subscriptions=3,
         fetch_timeout=5.0,

@@ -9,7 +9,7 @@ from config import ConfigError, Settings, load_settings
 
 def test_defaults_work_in_an_empty_environment() -> None:
     settings = Settings()
-    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.database_url.startswith("sqlite:///")
     assert settings.telegram_api_url == "https://api.telegram.org/bot"
     assert settings.allow_loopback is False
     assert settings.summarizer == "extractive"

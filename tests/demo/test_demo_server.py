@@ -44,13 +44,13 @@ def test_bot_environment_keeps_real_settings_out() -> None:
     env = bot_environment(
         user,
         api_url="http://127.0.0.1:1/bot",
-        database_url="sqlite+aiosqlite:////tmp/x.db",
+        database_url="sqlite:////tmp/x.db",
         feed_url="http://127.0.0.1:2/feed.xml",
         options=DemoOptions(poll_interval=3),
     )
     assert env["NEWSBRIEF_TELEGRAM_TOKEN"] == DEMO_TOKEN
     assert "NEWSBRIEF_WEBHOOK_URL" not in env
-    assert env["NEWSBRIEF_DATABASE_URL"] == "sqlite+aiosqlite:////tmp/x.db"
+    assert env["NEWSBRIEF_DATABASE_URL"] == "sqlite:////tmp/x.db"
     assert env["NEWSBRIEF_TELEGRAM_API_URL"] == "http://127.0.0.1:1/bot"
     assert env["NEWSBRIEF_FEEDS"] == "http://127.0.0.1:2/feed.xml"
     assert env["NEWSBRIEF_ALLOW_LOOPBACK"] == "true"

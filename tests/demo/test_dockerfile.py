@@ -52,7 +52,7 @@ def test_image_shape() -> None:
     assert user is not None
     assert user.group(1).split(":")[0] not in ("0", "root")
     assert 'VOLUME ["/data"]' in runtime
-    assert "NEWSBRIEF_DATABASE_URL=sqlite+aiosqlite:////data/newsbrief.db" in runtime
+    assert "NEWSBRIEF_DATABASE_URL=sqlite:////data/newsbrief.db" in runtime
     assert "HF_HUB_OFFLINE=1" in runtime
     assert DOCKERFILE.rstrip().endswith('CMD ["newsbrief", "run"]')
     assert "TOKEN" not in DOCKERFILE.replace("NEWSBRIEF_TELEGRAM_TOKEN=123:abc", "")

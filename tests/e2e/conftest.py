@@ -279,7 +279,7 @@ def make_bot(
         standin,
         token=FAKE_TOKEN,
         extra={
-            "NEWSBRIEF_DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'newsbrief.db'}",
+            "NEWSBRIEF_DATABASE_URL": f"sqlite:///{directory / 'newsbrief.db'}",
             "NEWSBRIEF_FEEDS": site.feed_url,
             "NEWSBRIEF_POLL_INTERVAL": "1",
             "NEWSBRIEF_ALERT_INTERVAL": "0.5",

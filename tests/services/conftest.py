@@ -94,7 +94,7 @@ def make_article(
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'news.db'}",
+        database_url=f"sqlite:///{tmp_path / 'news.db'}",
         allow_loopback=True,
         fetch_timeout=1.0,
         feed_concurrency=4,

@@ -17,7 +17,7 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 @pytest.fixture(autouse=True)
 def _env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("NEWSBRIEF_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("NEWSBRIEF_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("NEWSBRIEF_FETCH_TIMEOUT", "2")
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level

@@ -46,7 +46,7 @@ async def test_summarize_link_stores_once_and_reuses(settings: Settings) -> None
 
 
 async def test_summarize_link_refuses_private_addresses(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'p.db'}")
     services = await open_services(settings, encoder=FakeEncoder(), summarizer=FakeSummarizer())
     try:
         for url in ("http://127.0.0.1:9/x", "http://10.0.0.1/x", "http://169.254.169.254/"):
@@ -72,4 +72,4 @@ def test_redact_url() -> None:
         redact_url("postgresql+asyncpg://u:secret@db:5432/x")
         == "postgresql+asyncpg://u:***@db:5432/x"
     )
-    assert redact_url("sqlite+aiosqlite:///a.db") == "sqlite+aiosqlite:///a.db"
+    assert redact_url("sqlite:///a.db") == "sqlite:///a.db"

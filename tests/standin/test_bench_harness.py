@@ -14,7 +14,7 @@ from bot.standin import StandIn
 @pytest.mark.slow
 async def test_load_driver_measures_the_echo_bot(standin: StandIn, tmp_path: Path) -> None:
     standin.set_limits(flood=False)
-    env = _bot_env(standin, f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    env = _bot_env(standin, f"sqlite:///{tmp_path / 'unused.db'}")
     echo = BotProcess(
         "echo",
         [sys.executable, "-m", "benchmarks.echo_bot", "--concurrent"],

@@ -59,7 +59,7 @@ async def fresh_url(
 
     async def make(name: str) -> str:
         if backend == "sqlite":
-            return f"sqlite+aiosqlite:///{tmp_path / name}.db"
+            return f"sqlite:///{tmp_path / name}.db"
         db = f"newsbrief_test_{uuid.uuid4().hex[:12]}"
         made.append(db)
         return await create_database(os.environ[POSTGRES_ENV], db)
@@ -77,7 +77,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if backend == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+        return f"sqlite:///{tmp_path / 'store.db'}"
     return str(request.getfixturevalue("postgres_url"))
 
 

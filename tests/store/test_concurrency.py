@@ -93,7 +93,7 @@ async def test_two_processes_share_a_new_sqlite_file(tmp_path: Path) -> None:
     """The bot and a worker start at once on a database that does not exist yet: both migrate
     it (one waits for the other) and store the same articles once. SQLite only: it is the
     backend whose locking is ours to get right."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shared' / 'news.db'}"
+    url = f"sqlite:///{tmp_path / 'shared' / 'news.db'}"
     procs = [
         await asyncio.create_subprocess_exec(
             sys.executable,

@@ -171,7 +171,7 @@ async def test_a_newer_schema_is_refused_with_a_clear_error(fresh_url: FreshUrl)
 
 
 async def test_in_memory_sqlite_store_works_under_concurrency() -> None:
-    store = await Store.open("sqlite+aiosqlite://")
+    store = await Store.open("sqlite://")
     try:
         results = await asyncio.gather(*(store.add_article(make_article(n)) for n in range(10)))
         assert {r.status for r in results} == {"new"}
@@ -185,7 +185,7 @@ async def test_in_memory_sqlite_store_works_under_concurrency() -> None:
 def test_maintainer_command_line(tmp_path: Path) -> None:
     """``python -m news.migrations`` (Alembic's CLI, env.py without Store) upgrades a database
     and finds nothing the models have that the migrations lack."""
-    env = {**os.environ, "NEWSBRIEF_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
+    env = {**os.environ, "NEWSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
 
     def run(*args: str) -> str:
         done = subprocess.run(
