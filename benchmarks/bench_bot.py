@@ -6,8 +6,11 @@
     waits for the reply, thinks, and asks again. Measured: replies/s, p50/p99 latency (request
     injected -> first reply message), and the bot process's CPU seconds per request (psutil,
     children included). The same load, in the same run, drives a bare python-telegram-bot echo
-    bot (benchmarks/echo_bot.py): target CPU/request <= 2x the echo bot's. Flood control is off
-    in this part (it measures the bots' own cost; the offered load stays near Telegram's 30/s).
+    bot (benchmarks/echo_bot.py): target CPU/request <= 2x the echo bot's. Both bots run at
+    once, each against its own stand-in, and take turns under load in short phases (echo, bot,
+    bot, echo, ...), so drifts in the machine's speed hit both alike; the ratio is that of the
+    medians over the phases. Flood control is off in this part (it measures the bots' own cost;
+    the offered load stays near Telegram's 30/s).
 (b) Alert fan-out: 3,000 chats subscribed through news.store.Store, one story queued for all of
     them in the outbox (what the topic matcher does when a matching article arrives), the same
     bot process delivers with the stand-in enforcing Telegram's flood limits. Target: all
@@ -28,6 +31,7 @@ import logging
 import os
 import random
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -74,6 +78,35 @@ class LoadResult:
     chat_actions: int = 0
     idle_cpu_per_s: float = 0.0  # background jobs, measured before the load
     kinds: Counter[str] = field(default_factory=Counter)
+    phases: list[LoadResult] = field(default_factory=list)  # when merged from phases
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        return self.cpu_s / self.replied * 1000 if self.replied else None
+
+    @classmethod
+    def merged(cls, name: str, phases: Sequence[LoadResult]) -> LoadResult:
+        """Several phases of one bot as one result (counts and latencies pooled)."""
+        total = cls(name, phases=list(phases))
+        for phase in phases:
+            total.requests += phase.requests
+            total.replied += phase.replied
+            total.failed += phase.failed
+            total.wall_s += phase.wall_s
+            total.cpu_s += phase.cpu_s
+            total.latencies += phase.latencies
+            total.messages += phase.messages
+            total.chat_actions += phase.chat_actions
+            total.kinds.update(phase.kinds)
+        total.idle_cpu_per_s = phases[0].idle_cpu_per_s if phases else 0.0
+        return total
+
+    def median_cpu_ms(self) -> float | None:
+        """Median over the phases of CPU ms per request (the pooled figure without phases)."""
+        values = [p.cpu_ms_per_request for p in self.phases if p.cpu_ms_per_request is not None]
+        if not values:
+            return self.cpu_ms_per_request
+        return statistics.median(values)
 
     def summary(self) -> dict[str, Any]:
         lat = sorted(self.latencies)
@@ -89,6 +122,8 @@ class LoadResult:
             "cpu_ms_per_request": round(self.cpu_s / self.replied * 1000, 3)
             if self.replied
             else None,
+            "cpu_ms_per_request_median": _round(self.median_cpu_ms()),
+            "cpu_ms_per_request_phases": [_round(p.cpu_ms_per_request) for p in self.phases],
             "net_cpu_ms_per_request": round(
                 max(self.cpu_s - self.idle_cpu_per_s * self.wall_s, 0.0) / self.replied * 1000, 3
             )
@@ -102,6 +137,10 @@ class LoadResult:
             "wall_s": round(self.wall_s, 2),
             "request_kinds": dict(self.kinds),
         }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
 
 
 def _percentile(values: Sequence[float], pct: float) -> float:
@@ -381,20 +420,23 @@ def _print_table(result: dict[str, Any]) -> None:
     if rows:
         print(
             f"{'(a) briefing load':<22}{'req':>6}{'ok':>6}{'rep/s':>8}{'p50 ms':>9}"
-            f"{'p99 ms':>9}{'CPU ms/req':>12}{'net ms/req':>12}{'msg/req':>9}"
+            f"{'p99 ms':>9}{'CPU ms/req':>12}{'phases':>14}{'net ms/req':>12}{'msg/req':>9}"
         )
         for name, row in rows:
+            spread = [v for v in row["cpu_ms_per_request_phases"] if v is not None]
+            phases = f"{min(spread):.2f}-{max(spread):.2f}" if spread else "-"
             print(
                 f"{name:<22}{row['requests']:>6}{row['replied']:>6}{row['replies_per_s']:>8}"
                 f"{row['latency_p50_ms']:>9}{row['latency_p99_ms']:>9}"
-                f"{row['cpu_ms_per_request']!s:>12}{row['net_cpu_ms_per_request']!s:>12}"
-                f"{row['messages_per_request']:>9}"
+                f"{row['cpu_ms_per_request_median']!s:>12}{phases:>14}"
+                f"{row['net_cpu_ms_per_request']!s:>12}{row['messages_per_request']:>9}"
             )
+        print("(CPU ms/req: median over the phases; net: less the idle background CPU)")
         if "cpu_ratio" in result:
             print(
                 f"CPU per request, bot / echo: {result['cpu_ratio']} (target <= "
-                f"{CPU_RATIO_TARGET}); without idle background CPU: "
-                f"{result.get('net_cpu_ratio')}"
+                f"{CPU_RATIO_TARGET}); phase by phase: {result.get('cpu_ratio_pairs')}; "
+                f"pooled net of idle CPU: {result.get('net_cpu_ratio')}"
             )
     fan = result.get("fanout")
     if fan:
@@ -407,17 +449,55 @@ def _print_table(result: dict[str, Any]) -> None:
         print(f"error: {note}")
 
 
+async def _interleaved_load(
+    bots: Sequence[tuple[StandIn, BotProcess, int]],
+    *,
+    users: int,
+    pairs: int,
+    phase_rounds: int,
+    think_s: float,
+) -> dict[str, LoadResult]:
+    """Each bot under the same load in turns, ``pairs`` times (ABBA order: each bot goes first
+    as often as second); every phase uses fresh chats. Returns the phases merged per bot."""
+    phases: dict[str, list[LoadResult]] = {bot.name: [] for _, bot, _ in bots}
+    idle = {bot.name: 0.0 for _, bot, _ in bots}
+    # Background CPU at rest (the bot's jobs), both bots measured at once.
+    before = {bot.name: bot.cpu_seconds() for _, bot, _ in bots}
+    await asyncio.sleep(IDLE_SAMPLE_S)
+    for _, bot, _ in bots:
+        idle[bot.name] = (bot.cpu_seconds() - before[bot.name]) / IDLE_SAMPLE_S
+    for pair in range(pairs):
+        order = bots if pair % 2 == 0 else list(reversed(bots))
+        for standin, bot, first_chat in order:
+            phase = await drive_load(
+                standin,
+                bot,
+                first_chat=first_chat + pair * users,
+                users=users,
+                rounds=phase_rounds,
+                think_s=think_s,
+                reply_timeout=60,
+                seed=7 + pair,
+                idle_s=0,
+            )
+            phase.idle_cpu_per_s = idle[bot.name]
+            phases[bot.name].append(phase)
+    return {name: LoadResult.merged(name, runs) for name, runs in phases.items()}
+
+
 async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[str, Any]:
     quick = bool(getattr(args, "quick", False))
     target = getattr(args, "target", None) or "newsbrief"
     users = getattr(args, "users", None) or (20 if quick else 100)
-    rounds = getattr(args, "rounds", None) or (3 if quick else 5)
+    pairs = getattr(args, "pairs", None) or (2 if quick else 5)
+    phase_rounds = getattr(args, "rounds", None) or 2
     fanout_chats = getattr(args, "fanout", None) or (300 if quick else 3000)
     # Offered load near Telegram's pace: users / (think + latency) ~ 25 requests/s.
     think_s = getattr(args, "think", None) or max(1.0, users / 25.0)
     result: dict[str, Any] = {
         "users": users,
-        "rounds": rounds,
+        "pairs": pairs,
+        "rounds_per_phase": phase_rounds,
         "think_s": think_s,
         "target": target,
         "load": {},
@@ -426,58 +506,54 @@ async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[st
     with tempfile.TemporaryDirectory(prefix="bench_bot_") as tmp:
         workdir = Path(tmp)
         db_url = f"sqlite:///{workdir / 'bench.db'}"
-        async with StandIn(enforce_limits=True) as standin:
-            standin.set_limits(flood=False)
-            env = _bot_env(standin, db_url)
+        async with contextlib.AsyncExitStack() as stack:
+            echo_standin = await stack.enter_async_context(StandIn(enforce_limits=True))
+            standin = await stack.enter_async_context(StandIn(enforce_limits=True))
+            for each in (echo_standin, standin):
+                each.set_limits(flood=False)
             echo_argv = [sys.executable, "-m", "benchmarks.echo_bot", "--concurrent"]
-            echo = BotProcess("echo", echo_argv, env, workdir / "echo.log")
-            try:
-                await echo.start(standin)
-                await _warm_up(standin, ECHO_CHATS, ["warm", "up"], 10)
-                load = await drive_load(
-                    standin,
-                    echo,
-                    first_chat=ECHO_CHATS + 1,
-                    users=users,
-                    rounds=rounds,
-                    think_s=think_s,
-                    reply_timeout=30,
-                )
-                result["load"]["echo"] = load.summary()
-                result["load"]["echo"]["rss_mb"] = echo.rss_mb()
-            finally:
-                await echo.stop()
-            if target == "echo":
-                result["ok"] = load.failed == 0
-                _print_table(result)
-                return result
+            echo_env = _bot_env(echo_standin, db_url)
+            echo = BotProcess("echo", echo_argv, echo_env, workdir / "echo.log")
+            stack.push_async_callback(echo.stop)
             argv = [sys.executable, "-m", "bot.cli", "run"]
             if profile:  # diagnosis: run the bot under cProfile
                 argv[1:1] = ["-m", "cProfile", "-o", profile]
+            env = _bot_env(standin, db_url)
             bot = BotProcess("bot", argv, env, workdir / "bot.log")
+            stack.push_async_callback(bot.stop)
             try:
-                result["seed"] = await _seed_articles(workdir, env)
-                result["bot_start_s"] = round(await bot.start(standin), 1)
-                # Steady state: every story's summary cached (/brief pages through them all),
-                # every request kind run once.
-                warm = ["/brief"] * 10 + [f"/brief {t}" for t in TOPICS]
-                warm += [f"what's new on {t}?" for t in TOPICS]
-                await _warm_up(standin, BOT_CHATS, warm, 120)
-                load = await drive_load(
-                    standin,
-                    bot,
-                    first_chat=BOT_CHATS + 1,
-                    users=users,
-                    rounds=rounds,
-                    think_s=think_s,
-                    reply_timeout=60,
+                await echo.start(echo_standin)
+                await _warm_up(echo_standin, ECHO_CHATS, ["warm", "up"], 10)
+                bots = [(echo_standin, echo, ECHO_CHATS + 1)]
+                if target != "echo":
+                    result["seed"] = await _seed_articles(workdir, env)
+                    result["bot_start_s"] = round(await bot.start(standin), 1)
+                    # Steady state: every story's summary cached (/brief pages through them
+                    # all), every request kind run once.
+                    warm = ["/brief"] * 10 + [f"/brief {t}" for t in TOPICS]
+                    warm += [f"what's new on {t}?" for t in TOPICS]
+                    await _warm_up(standin, BOT_CHATS, warm, 120)
+                    bots.append((standin, bot, BOT_CHATS + 1))
+                loads = await _interleaved_load(
+                    bots, users=users, pairs=pairs, phase_rounds=phase_rounds, think_s=think_s
                 )
-                result["load"]["bot"] = load.summary()
+                for name, load in loads.items():
+                    result["load"][name] = load.summary()
+                result["load"]["echo"]["rss_mb"] = echo.rss_mb()
+                if target == "echo":
+                    result["ok"] = loads["echo"].failed == 0
+                    _print_table(result)
+                    return result
                 result["load"]["bot"]["rss_mb"] = bot.rss_mb()
-                echo_cpu = result["load"]["echo"]["cpu_ms_per_request"]
-                bot_cpu = result["load"]["bot"]["cpu_ms_per_request"]
+                echo_cpu = loads["echo"].median_cpu_ms()
+                bot_cpu = loads["bot"].median_cpu_ms()
                 if echo_cpu and bot_cpu:
                     result["cpu_ratio"] = round(bot_cpu / echo_cpu, 2)
+                result["cpu_ratio_pairs"] = [
+                    round(b.cpu_ms_per_request / e.cpu_ms_per_request, 2)
+                    for e, b in zip(loads["echo"].phases, loads["bot"].phases, strict=True)
+                    if e.cpu_ms_per_request and b.cpu_ms_per_request
+                ]
                 echo_net = result["load"]["echo"]["net_cpu_ms_per_request"]
                 bot_net = result["load"]["bot"]["net_cpu_ms_per_request"]
                 if echo_net and bot_net:
@@ -489,8 +565,7 @@ async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[st
                 logger.exception("bot benchmark failed")
                 result["errors"].append(f"{type(exc).__name__}: {exc}")
                 result["bot_log_tail"] = bot.tail(30)
-            finally:
-                await bot.stop()
+            await bot.stop()
             result["bot_log_tail"] = result.get("bot_log_tail") or bot.tail(10)
     load_ok = (
         "bot" in result["load"]
@@ -515,7 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--target", choices=("newsbrief", "echo"), default="newsbrief")
     parser.add_argument("--users", type=int, default=None)
-    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=None, help="requests per user per phase")
+    parser.add_argument("--pairs", type=int, default=None, help="phases per bot (default 5)")
     parser.add_argument("--think", type=float, default=None)
     parser.add_argument("--fanout", type=int, default=None)
     args = parser.parse_args(argv)

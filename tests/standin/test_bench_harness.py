@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_bot import BotProcess, _bot_env, drive_load
+from benchmarks.bench_bot import BotProcess, LoadResult, _bot_env, drive_load
 from bot.standin import StandIn
 
 
@@ -46,3 +46,25 @@ async def test_load_driver_measures_the_echo_bot(standin: StandIn, tmp_path: Pat
     assert sum(summary["request_kinds"].values()) == 10
     echoed = {m.plain_text for m in standin.sent() if 9000 <= int(m.chat_id) < 9005}
     assert "/brief" in echoed
+
+
+def test_phases_merge_into_pooled_counts_and_a_median_cost() -> None:
+    def phase(replied: int, cpu_s: float, latency: float) -> LoadResult:
+        result = LoadResult("bot", requests=replied, replied=replied, wall_s=10.0, cpu_s=cpu_s)
+        result.latencies = [latency] * replied
+        result.kinds["brief"] = replied
+        return result
+
+    # 5, 6 and 20 ms per request: one slow phase (a noisy neighbour) does not move the median
+    merged = LoadResult.merged(
+        "bot", [phase(100, 0.5, 0.01), phase(100, 0.6, 0.02), phase(50, 1.0, 0.03)]
+    )
+    assert (merged.requests, merged.replied, merged.wall_s) == (250, 250, 30.0)
+    assert merged.kinds["brief"] == 250
+    assert len(merged.latencies) == 250
+    assert merged.median_cpu_ms() == pytest.approx(6.0)
+    assert merged.cpu_ms_per_request == pytest.approx(2.1 / 250 * 1000)
+    summary = merged.summary()
+    assert summary["cpu_ms_per_request_phases"] == [5.0, 6.0, 20.0]
+    assert summary["cpu_ms_per_request_median"] == 6.0
+    assert LoadResult("idle").median_cpu_ms() is None
