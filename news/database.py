@@ -9,6 +9,13 @@
   it) is one hop too: about a third of the CPU, which the bot pays on every request and every
   delivery.
 
+Small indexed statements on the hot paths (a briefing's history and its record, an alert marked
+sent) go the "quick" way on SQLite: run at once on the event loop's thread, where a hop would
+cost more than the statement, on a connection that never waits (busy timeout 0). When SQLite
+would have to wait (another process holds the write lock), the statement goes to the pool
+instead and waits there; the loop never blocks on a lock. WAL checkpoints, which write the
+database file, run on the pool too.
+
 Both hand out connections with the part of ``AsyncConnection``'s API the store uses:
 ``execute``, ``exec_driver_sql`` and ``run_sync``. Results come back buffered.
 
@@ -22,9 +29,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeAlias, TypeVar
 
@@ -38,6 +48,7 @@ from sqlalchemy.engine import (
     create_engine,
     make_url,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql.expression import Executable
@@ -47,14 +58,18 @@ __all__ = [
     "Database",
     "DbConnection",
     "PostgresDatabase",
+    "QuickConnection",
     "SQLiteDatabase",
     "ThreadConnection",
     "open_database",
     "sync_url",
 ]
 
+logger = logging.getLogger(__name__)
+
 BUSY_TIMEOUT_MS = 30_000
 SQLITE_THREADS = 4  # statements at once: a write waiting on another process's lock holds one
+QUICK_CHECKPOINT_EVERY = 500  # quick commits between WAL checkpoints (run on the pool)
 
 T = TypeVar("T")
 AnyResult: TypeAlias = Result[*tuple[Any, ...]]
@@ -181,7 +196,46 @@ def _buffered(result: CursorResult[*tuple[Any, ...]]) -> AnyResult:
     return result
 
 
-DbConnection: TypeAlias = AsyncConnection | ThreadConnection
+class _WouldWait(Exception):
+    """SQLite cannot answer on the loop without waiting (or not from this thread)."""
+
+
+def _is_busy(exc: BaseException) -> bool:
+    if isinstance(exc, OperationalError):
+        exc = exc.orig or exc
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
+class QuickConnection:
+    """A small indexed statement, run at once on the event loop's thread when SQLite can answer
+    without waiting; otherwise as one hop to the pool (``write``: a transaction of its own)."""
+
+    def __init__(self, db: SQLiteDatabase, *, write: bool) -> None:
+        self._db = db
+        self._write = write
+
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: Parameters = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> AnyResult:
+        return await self.run_sync(_execute, statement, parameters, execution_options)
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> AnyResult:
+        return await self.run_sync(_exec_driver_sql, statement, parameters)
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        with contextlib.suppress(_WouldWait):
+            return self._db.run_on_loop(fn, args, kwargs, write=self._write)
+        return await self._db.on_pool(write=self._write).run_sync(fn, *args, **kwargs)
+
+
+DbConnection: TypeAlias = AsyncConnection | ThreadConnection | QuickConnection
 
 
 class Database(Protocol):
@@ -214,6 +268,14 @@ class Database(Protocol):
     def write_one(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
         """A connection for ONE write: a statement, or one ``run_sync`` of several, committed
         with it (on SQLite in a single thread hop)."""
+        ...
+
+    def read_quick(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        """``read_one`` for a small indexed statement (on SQLite: on the loop when it can)."""
+        ...
+
+    def write_quick(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
+        """``write_one`` for a small indexed write (on SQLite: on the loop when it can)."""
         ...
 
     async def dispose(self) -> None: ...
@@ -252,6 +314,8 @@ class PostgresDatabase:
             yield conn
 
     write_one = write
+    read_quick = read
+    write_quick = write
 
     async def dispose(self) -> None:
         await self._engine.dispose()
@@ -268,6 +332,10 @@ class SQLiteDatabase:
         self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._threads = 1 if memory else threads  # memory: one shared connection
         self._executor = self._new_executor()
+        # The loop's own connection for quick statements: (thread id, connection).
+        self._quick: tuple[int, Connection] | None = None
+        self._quick_commits = 0
+        self._checkpoint: Future[None] | None = None
 
     def _new_executor(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(self._threads, thread_name_prefix="newsbrief-sqlite")
@@ -310,11 +378,83 @@ class SQLiteDatabase:
 
     @contextlib.asynccontextmanager
     async def write_one(self) -> AsyncIterator[DbConnection]:
-        yield ThreadConnection(self._writer, self._executor, begin=True, single=True)
+        yield self.on_pool(write=True)
+
+    def on_pool(self, *, write: bool) -> ThreadConnection:
+        """A connection for one statement (``write``: one transaction) on the pool."""
+        engine = self._writer if write else self._single
+        return ThreadConnection(engine, self._executor, begin=write, single=True)
+
+    @contextlib.asynccontextmanager
+    async def read_quick(self) -> AsyncIterator[DbConnection]:
+        yield QuickConnection(self, write=False)
+
+    @contextlib.asynccontextmanager
+    async def write_quick(self) -> AsyncIterator[DbConnection]:
+        yield QuickConnection(self, write=True)
+
+    def run_on_loop(
+        self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], *, write: bool
+    ) -> T:
+        """``fn(connection, ...)`` right here, as one statement or (``write``) one ``BEGIN
+        IMMEDIATE`` transaction; ``_WouldWait`` (nothing done) when SQLite is busy."""
+        conn = self._loop_connection()
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        try:
+            if write:
+                raw.execute("BEGIN IMMEDIATE")  # fails at once if another writer holds the lock
+            result = fn(conn, *args, **kwargs)
+            conn.commit()  # SQLAlchemy's transaction (no BEGIN of its own on this connection)
+            if raw.in_transaction:
+                raw.commit()
+        except BaseException as exc:
+            conn.rollback()
+            if raw.in_transaction:
+                raw.rollback()
+            if _is_busy(exc):
+                raise _WouldWait from exc
+            raise
+        if write:
+            self._committed_on_loop()
+        return result
+
+    def _loop_connection(self) -> Connection:
+        if self._memory:  # one shared connection: everything goes through the pool's thread
+            raise _WouldWait
+        if self._quick is None:
+            conn = self._single.connect()
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)
+            raw.execute("PRAGMA busy_timeout = 0")  # never wait here: the pool waits instead
+            raw.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run on the pool
+            self._quick = (threading.get_ident(), conn)
+        owner, conn = self._quick
+        if owner != threading.get_ident():  # another thread's loop: not this connection
+            raise _WouldWait
+        return conn
+
+    def _committed_on_loop(self) -> None:
+        self._quick_commits += 1
+        busy = self._checkpoint is not None and not self._checkpoint.done()
+        if self._quick_commits % QUICK_CHECKPOINT_EVERY == 0 and not busy:
+            self._checkpoint = self._executor.submit(self._run_checkpoint)
+
+    def _run_checkpoint(self) -> None:
+        try:
+            with self._single.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:  # the next one, or any pool write's auto-checkpoint, catches up
+            logger.warning("WAL checkpoint failed", exc_info=True)
 
     async def dispose(self) -> None:
         """Close the pooled connections and stop the threads (like ``AsyncEngine.dispose``,
         the database stays usable: a later statement starts them again)."""
+        if self._quick is not None:
+            _, quick = self._quick
+            self._quick = None
+            quick.invalidate()  # not back to the pool: its settings are for the loop only
+            quick.close()
         executor, self._executor = self._executor, self._new_executor()
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(executor, self._engine.dispose)

@@ -499,10 +499,18 @@ class Store:
             yield conn
 
     @contextlib.asynccontextmanager
-    async def _write_one(self) -> AsyncIterator[DbConnection]:
-        """A connection for ONE write (a statement, or ``run_sync(_execute_all, ...)``): the
-        hot paths (a briefing, a delivered alert) commit in one round trip."""
-        async with self._write_lock, self._db.write_one() as conn:
+    async def _read_quick(self) -> AsyncIterator[DbConnection]:
+        """``_read_one`` for a small indexed statement on a hot path: on SQLite it runs on the
+        loop's thread when SQLite can answer without waiting (see ``news.database``)."""
+        async with self._read_lock, self._db.read_quick() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def _write_quick(self) -> AsyncIterator[DbConnection]:
+        """One small indexed write on a hot path (a statement, or ``run_sync(_execute_all,
+        ...)``), committed with it: on SQLite on the loop's thread when it can (see
+        ``_read_quick``), else in one hop to the pool."""
+        async with self._write_lock, self._db.write_quick() as conn:
             yield conn
 
     def _insert(self, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
@@ -1014,7 +1022,7 @@ class Store:
             checked = monotonic()
             if checked - self._snapshot_checked < SNAPSHOT_FRESH_S:
                 return cached
-            async with self._read_one() as conn:
+            async with self._read_quick() as conn:
                 version = await self._snapshot_version(conn, cached.since)
             if version == (cached.max_article_id, len(cached.stories)):
                 self._snapshot_checked = checked
@@ -1291,7 +1299,7 @@ class Store:
         if unique:  # executemany: one statement, whatever the number of stories
             rows = [{"chat_id": chat_id, "story_id": s, "at": at} for s in unique]
             statements.append((add_rows, rows))
-        async with self._write_one() as conn:
+        async with self._write_quick() as conn:
             await conn.run_sync(_execute_all, statements)
 
     async def briefed_story_ids(self, chat_id: int, *, since: datetime) -> set[int]:
@@ -1308,7 +1316,7 @@ class Store:
     ) -> tuple[datetime | None, set[int]]:
         """The chat's last briefing time (None: never, or an unknown chat) and the stories it
         was shown since ``since``: ``get_chat`` and ``briefed_story_ids`` in one query."""
-        async with self._read_one() as conn:
+        async with self._read_quick() as conn:
             rows = (
                 await conn.execute(_BRIEFING_HISTORY, {"chat_id": chat_id, "since": since})
             ).all()
@@ -1548,7 +1556,7 @@ class Store:
         (``digest=False``) or in digest mode (``digest=True``); optionally for one chat."""
         query = self._due_query(digest, chat_id is not None)
         params = {"now": now, "limit": limit, "chat_id": chat_id}
-        async with self._read_one() as conn:
+        async with self._read_quick() as conn:
             rows = await conn.execute(query, params)
         return [_outbox(row) for row in rows]
 
@@ -1599,12 +1607,12 @@ class Store:
             )
             for chunk in _chunks(list(item_ids))
         ]
-        async with self._write_one() as conn:
+        async with self._write_quick() as conn:
             await conn.run_sync(_execute_all, statements)
 
     async def retry_later(self, item_id: int, at: datetime, error: str) -> None:
         """A send failed: count the attempt and try again at ``at`` (a sent alert stays sent)."""
-        async with self._write_one() as conn:
+        async with self._write_quick() as conn:
             await conn.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == item_id, OutboxRow.sent_at.is_(None))
@@ -1633,7 +1641,7 @@ class Store:
         """
         now = _aware(now)
         zone = tz or now.tzinfo or UTC
-        async with self._read_one() as conn:
+        async with self._read_quick() as conn:
             rows = await conn.execute(_digest_chats_query())
             due = []
             for row in rows:
@@ -1643,7 +1651,7 @@ class Store:
         return due
 
     async def mark_digest_sent(self, chat_id: int, at: datetime) -> None:
-        async with self._write_one() as conn:
+        async with self._write_quick() as conn:
             await conn.execute(
                 update(ChatRow).where(ChatRow.id == chat_id).values(last_digest_at=at)
             )

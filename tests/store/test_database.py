@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from news import database
 from news.database import SQLiteDatabase, open_database, sync_url
 from news.store import Store
 from tests.store.factories import make_article
@@ -170,5 +173,137 @@ async def test_write_one_commits_a_write_in_one_thread_hop(
         assert len(hops) == 2
         assert await _values(db) == ["a", "b"]  # the failed one rolled back as a whole
         assert len(hops) == 3  # a one-statement read is one hop too
+    finally:
+        await db.dispose()
+
+
+async def test_quick_statements_run_on_the_loop_without_a_hop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = _db(tmp_path)
+    try:
+        await _create(db)
+        hops: list[object] = []
+        submit = db._executor.submit
+
+        def counted(fn: Any, *args: Any) -> Any:
+            hops.append(fn)
+            return submit(fn, *args)
+
+        monkeypatch.setattr(db._executor, "submit", counted)
+        async with db.write_quick() as conn:
+            await conn.execute(sa.text("INSERT INTO t (v) VALUES ('quick')"))
+            where = await conn.run_sync(lambda _c: threading.current_thread())
+        async with db.read_quick() as conn:
+            rows = (await conn.execute(sa.text("SELECT v FROM t"))).scalars().all()
+        assert where is threading.current_thread()
+        assert rows == ["quick"]
+        assert hops == []
+    finally:
+        await db.dispose()
+
+
+async def test_a_quick_write_never_waits_on_the_loop_for_another_writer(tmp_path: Path) -> None:
+    """Another process holds the write lock: the quick write goes to the pool and waits there,
+    while the event loop goes on serving (here: a quick read)."""
+    db = _db(tmp_path)
+    other = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    try:
+        await _create(db)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO t (v) VALUES ('other')")
+
+        async def quick_write() -> None:
+            async with db.write_quick() as conn:
+                await conn.execute(sa.text("INSERT INTO t (v) VALUES ('mine')"))
+
+        write = asyncio.create_task(quick_write())
+        await asyncio.sleep(0.2)
+        assert not write.done()  # waiting for the lock, on a pool thread
+        async with db.read_quick() as conn:  # the loop is free: reads see the committed state
+            assert (await conn.execute(sa.text("SELECT count(*) FROM t"))).scalar_one() == 0
+        other.execute("COMMIT")
+        await asyncio.wait_for(write, 10)
+        assert sorted(await _values(db)) == ["mine", "other"]
+    finally:
+        other.close()
+        await db.dispose()
+
+
+async def test_a_quick_write_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    try:
+        await _create(db)
+
+        def insert_then_fail(conn: sa.Connection) -> None:
+            conn.exec_driver_sql("INSERT INTO t (v) VALUES ('half')")
+            raise ValueError("bad row")
+
+        async def failing() -> None:
+            async with db.write_quick() as conn:
+                await conn.run_sync(insert_then_fail)
+
+        with pytest.raises(ValueError, match="bad row"):
+            await failing()
+        async with db.write_quick() as conn:  # the loop's connection is usable again
+            await conn.execute(sa.text("INSERT INTO t (v) VALUES ('whole')"))
+        assert await _values(db) == ["whole"]
+    finally:
+        await db.dispose()
+
+
+async def test_another_threads_loop_uses_the_pool(tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    try:
+        await _create(db)
+        async with db.read_quick() as conn:  # this thread's loop owns the quick connection
+            await conn.execute(sa.text("SELECT 1"))
+
+        async def elsewhere() -> str:
+            async with db.write_quick() as conn:
+                await conn.execute(sa.text("INSERT INTO t (v) VALUES ('from another loop')"))
+                thread = await conn.run_sync(lambda _c: threading.current_thread().name)
+            return thread
+
+        name = await asyncio.to_thread(asyncio.run, elsewhere())
+        assert name.startswith("newsbrief-sqlite")
+        assert await _values(db) == ["from another loop"]
+    finally:
+        await db.dispose()
+
+
+async def test_quick_writes_get_their_wal_checkpointed_on_the_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop's connection never checkpoints (that writes the database file); every
+    QUICK_CHECKPOINT_EVERY quick commits a checkpoint runs on a pool thread instead."""
+    monkeypatch.setattr(database, "QUICK_CHECKPOINT_EVERY", 5)
+    db = _db(tmp_path)
+    ran: list[tuple[str, int]] = []
+    checkpoint = db._run_checkpoint
+
+    def spy() -> None:
+        checkpoint()
+        # The database file alone (without its WAL) now holds every committed row.
+        copy = tmp_path / f"copy{len(ran)}.sqlite"
+        shutil.copyfile(tmp_path / "db.sqlite", copy)
+        raw = sqlite3.connect(copy)
+        try:
+            rows = raw.execute("SELECT count(*) FROM t").fetchone()[0]
+        finally:
+            raw.close()
+        ran.append((threading.current_thread().name, rows))
+
+    monkeypatch.setattr(db, "_run_checkpoint", spy)
+    try:
+        await _create(db)
+        for n in range(10):
+            async with db.write_quick() as conn:
+                await conn.execute(sa.text("INSERT INTO t (v) VALUES (:v)"), {"v": str(n)})
+            if db._checkpoint is not None:
+                await asyncio.wrap_future(db._checkpoint)
+        assert [rows for _, rows in ran] == [5, 10]
+        assert all(name.startswith("newsbrief-sqlite") for name, _ in ran)
+        assert await _values(db) == [str(n) for n in range(10)]
     finally:
         await db.dispose()
