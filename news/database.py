@@ -190,7 +190,7 @@ def _exec_driver_sql(conn: Connection, statement: str, parameters: Any) -> AnyRe
 
 
 def _buffered(result: CursorResult[*tuple[Any, ...]]) -> AnyResult:
-    """Rows fetched on the pool thread, so the loop never touches the cursor."""
+    """Rows fetched now, where the statement ran: nobody touches the cursor afterwards."""
     if result.returns_rows:
         return result.freeze()()
     return result
@@ -278,6 +278,10 @@ class Database(Protocol):
         """``write_one`` for a small indexed write (on SQLite: on the loop when it can)."""
         ...
 
+    async def prepare(self) -> None:
+        """Get ready for statements (after the schema is migrated)."""
+        ...
+
     async def dispose(self) -> None: ...
 
 
@@ -317,6 +321,9 @@ class PostgresDatabase:
     read_quick = read
     write_quick = write
 
+    async def prepare(self) -> None:
+        return None
+
     async def dispose(self) -> None:
         await self._engine.dispose()
 
@@ -334,6 +341,7 @@ class SQLiteDatabase:
         self._executor = self._new_executor()
         # The loop's own connection for quick statements: (thread id, connection).
         self._quick: tuple[int, Connection] | None = None
+        self._opening: Future[Connection] | None = None
         self._quick_commits = 0
         self._checkpoint: Future[None] | None = None
 
@@ -393,6 +401,19 @@ class SQLiteDatabase:
     async def write_quick(self) -> AsyncIterator[DbConnection]:
         yield QuickConnection(self, write=True)
 
+    async def prepare(self) -> None:
+        """Open the loop's connection for quick statements now, on the pool (without this,
+        the first quick statements go to the pool while it opens)."""
+        if self._memory or self._quick is not None:
+            return
+        if self._opening is None:
+            self._opening = self._executor.submit(self._open_loop_connection)
+        opening = self._opening
+        conn = await asyncio.wrap_future(opening)
+        if self._opening is opening:
+            self._opening = None
+            self._quick = (threading.get_ident(), conn)
+
     def run_on_loop(
         self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any], *, write: bool
     ) -> T:
@@ -420,18 +441,28 @@ class SQLiteDatabase:
         return result
 
     def _loop_connection(self) -> Connection:
+        """The loop's own connection; opened on the pool (connecting can wait on the file), so
+        the first quick statements go there too until it is ready."""
         if self._memory:  # one shared connection: everything goes through the pool's thread
             raise _WouldWait
         if self._quick is None:
-            conn = self._single.connect()
-            raw = conn.connection.driver_connection
-            assert isinstance(raw, sqlite3.Connection)
-            raw.execute("PRAGMA busy_timeout = 0")  # never wait here: the pool waits instead
-            raw.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run on the pool
-            self._quick = (threading.get_ident(), conn)
+            if self._opening is None:
+                self._opening = self._executor.submit(self._open_loop_connection)
+            if not self._opening.done():
+                raise _WouldWait
+            opening, self._opening = self._opening, None
+            self._quick = (threading.get_ident(), opening.result())
         owner, conn = self._quick
         if owner != threading.get_ident():  # another thread's loop: not this connection
             raise _WouldWait
+        return conn
+
+    def _open_loop_connection(self) -> Connection:
+        conn = self._single.connect()
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        raw.execute("PRAGMA busy_timeout = 0")  # never wait on the loop: the pool waits instead
+        raw.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run on the pool
         return conn
 
     def _committed_on_loop(self) -> None:
@@ -450,6 +481,10 @@ class SQLiteDatabase:
     async def dispose(self) -> None:
         """Close the pooled connections and stop the threads (like ``AsyncEngine.dispose``,
         the database stays usable: a later statement starts them again)."""
+        if self._opening is not None:
+            with contextlib.suppress(Exception):
+                self._quick = (threading.get_ident(), self._opening.result())
+            self._opening = None
         if self._quick is not None:
             _, quick = self._quick
             self._quick = None

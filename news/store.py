@@ -448,6 +448,7 @@ class Store:
         store = cls(db)
         try:
             await store.migrate(revision)
+            await db.prepare()
         except BaseException:
             await db.dispose()
             raise

@@ -27,6 +27,7 @@ def _db(tmp_path: Path) -> SQLiteDatabase:
 async def _create(db: SQLiteDatabase) -> None:
     async with db.write() as conn:
         await conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    await db.prepare()  # what Store.open does once the schema is there
 
 
 async def _values(db: SQLiteDatabase) -> list[str]:
@@ -305,5 +306,25 @@ async def test_quick_writes_get_their_wal_checkpointed_on_the_pool(
         assert [rows for _, rows in ran] == [5, 10]
         assert all(name.startswith("newsbrief-sqlite") for name, _ in ran)
         assert await _values(db) == [str(n) for n in range(10)]
+    finally:
+        await db.dispose()
+
+
+async def test_quick_statements_work_before_the_loop_connection_is_ready(
+    tmp_path: Path,
+) -> None:
+    db = _db(tmp_path)
+    try:
+        async with db.write() as conn:
+            await conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        # Not prepared: the first quick statement starts opening the loop's connection (on the
+        # pool) and, unless that was instant, runs on the pool meanwhile.
+        async with db.write_quick() as conn:
+            await conn.execute(sa.text("INSERT INTO t (v) VALUES ('early')"))
+        await db.prepare()
+        async with db.read_quick() as conn:
+            thread = await conn.run_sync(lambda _c: threading.current_thread())
+        assert thread is threading.current_thread()
+        assert await _values(db) == ["early"]
     finally:
         await db.dispose()
