@@ -76,7 +76,27 @@ AnyResult: TypeAlias = Result[*tuple[Any, ...]]
 Parameters: TypeAlias = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
-class ThreadConnection:
+class _Statements:
+    """``execute`` and ``exec_driver_sql`` as ``run_sync`` of the sync connection's own, with
+    the rows fetched where the statement ran."""
+
+    async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        raise NotImplementedError
+
+    async def execute(
+        self,
+        statement: Executable,
+        parameters: Parameters = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> AnyResult:
+        return await self.run_sync(_execute, statement, parameters, execution_options)
+
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> AnyResult:
+        return await self.run_sync(_exec_driver_sql, statement, parameters)
+
+
+class ThreadConnection(_Statements):
     """A sync SQLAlchemy connection used from asyncio, one statement per hop to a pool thread.
 
     The connection is checked out lazily, by the first statement (``begin``: in a transaction,
@@ -96,18 +116,6 @@ class ThreadConnection:
         self._single = single
         self._conn: Connection | None = None
         self._running: asyncio.Future[Any] | None = None
-
-    async def execute(
-        self,
-        statement: Executable,
-        parameters: Parameters = None,
-        *,
-        execution_options: Mapping[str, Any] | None = None,
-    ) -> AnyResult:
-        return await self._hop(_execute, statement, parameters, execution_options)
-
-    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> AnyResult:
-        return await self._hop(_exec_driver_sql, statement, parameters)
 
     async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(sync_connection, *args, **kwargs)`` on the pool thread, in one hop."""
@@ -209,25 +217,13 @@ def _is_busy(exc: BaseException) -> bool:
     return "locked" in message or "busy" in message
 
 
-class QuickConnection:
+class QuickConnection(_Statements):
     """A small indexed statement, run at once on the event loop's thread when SQLite can answer
     without waiting; otherwise as one hop to the pool (``write``: a transaction of its own)."""
 
     def __init__(self, db: SQLiteDatabase, *, write: bool) -> None:
         self._db = db
         self._write = write
-
-    async def execute(
-        self,
-        statement: Executable,
-        parameters: Parameters = None,
-        *,
-        execution_options: Mapping[str, Any] | None = None,
-    ) -> AnyResult:
-        return await self.run_sync(_execute, statement, parameters, execution_options)
-
-    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> AnyResult:
-        return await self.run_sync(_exec_driver_sql, statement, parameters)
 
     async def run_sync(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         with contextlib.suppress(_WouldWait):
@@ -379,7 +375,7 @@ class SQLiteDatabase:
 
     @contextlib.asynccontextmanager
     async def read_one(self) -> AsyncIterator[DbConnection]:
-        yield ThreadConnection(self._single, self._executor, begin=False, single=True)
+        yield self.on_pool(write=False)
 
     def write(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
         return self._connection(self._writer, begin=True)

@@ -30,6 +30,19 @@ async def _create(db: SQLiteDatabase) -> None:
     await db.prepare()  # what Store.open does once the schema is there
 
 
+def _count_hops(db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The functions handed to the pool's threads from now on (each one a thread hop)."""
+    hops: list[object] = []
+    submit = db._executor.submit
+
+    def counted(fn: Any, *args: Any) -> Any:
+        hops.append(fn)
+        return submit(fn, *args)
+
+    monkeypatch.setattr(db._executor, "submit", counted)
+    return hops
+
+
 async def _values(db: SQLiteDatabase) -> list[str]:
     async with db.read_one() as conn:
         return list((await conn.execute(sa.text("SELECT v FROM t ORDER BY id"))).scalars())
@@ -150,14 +163,7 @@ async def test_write_one_commits_a_write_in_one_thread_hop(
     db = _db(tmp_path)
     try:
         await _create(db)
-        hops: list[object] = []
-        submit = db._executor.submit
-
-        def counted(fn: Any, *args: Any) -> Any:
-            hops.append(fn)
-            return submit(fn, *args)
-
-        monkeypatch.setattr(db._executor, "submit", counted)
+        hops = _count_hops(db, monkeypatch)
 
         def two_inserts(conn: sa.Connection, fail: bool) -> None:
             conn.exec_driver_sql("INSERT INTO t (v) VALUES ('a')")
@@ -184,14 +190,7 @@ async def test_quick_statements_run_on_the_loop_without_a_hop(
     db = _db(tmp_path)
     try:
         await _create(db)
-        hops: list[object] = []
-        submit = db._executor.submit
-
-        def counted(fn: Any, *args: Any) -> Any:
-            hops.append(fn)
-            return submit(fn, *args)
-
-        monkeypatch.setattr(db._executor, "submit", counted)
+        hops = _count_hops(db, monkeypatch)
         async with db.write_quick() as conn:
             await conn.execute(sa.text("INSERT INTO t (v) VALUES ('quick')"))
             where = await conn.run_sync(lambda _c: threading.current_thread())
