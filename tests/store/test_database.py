@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -43,57 +44,53 @@ def _count_hops(db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch) -> list[obj
     return hops
 
 
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[SQLiteDatabase]:
+    """A database file with table ``t``, ready for quick statements."""
+    database = _db(tmp_path)
+    try:
+        await _create(database)
+        yield database
+    finally:
+        await database.dispose()
+
+
 async def _values(db: SQLiteDatabase) -> list[str]:
     async with db.read_one() as conn:
         return list((await conn.execute(sa.text("SELECT v FROM t ORDER BY id"))).scalars())
 
 
-async def test_statements_run_off_the_event_loop_thread(tmp_path: Path) -> None:
-    db = _db(tmp_path)
-    try:
-        await _create(db)
-        async with db.read() as conn:
-            thread = await conn.run_sync(lambda _c: threading.current_thread())
-        assert thread is not threading.current_thread()
-        assert thread.name.startswith("newsbrief-sqlite")
-    finally:
-        await db.dispose()
+async def test_statements_run_off_the_event_loop_thread(db: SQLiteDatabase) -> None:
+    async with db.read() as conn:
+        thread = await conn.run_sync(lambda _c: threading.current_thread())
+    assert thread is not threading.current_thread()
+    assert thread.name.startswith("newsbrief-sqlite")
 
 
-async def test_a_write_commits_on_success_and_rolls_back_on_error(tmp_path: Path) -> None:
-    db = _db(tmp_path)
-    try:
-        await _create(db)
+async def test_a_write_commits_on_success_and_rolls_back_on_error(db: SQLiteDatabase) -> None:
+    async with db.write() as conn:
+        await conn.execute(sa.text("INSERT INTO t (v) VALUES ('kept')"))
+
+    async def failing_write() -> None:
         async with db.write() as conn:
-            await conn.execute(sa.text("INSERT INTO t (v) VALUES ('kept')"))
+            await conn.execute(sa.text("INSERT INTO t (v) VALUES ('lost')"))
+            raise RuntimeError("boom")
 
-        async def failing_write() -> None:
-            async with db.write() as conn:
-                await conn.execute(sa.text("INSERT INTO t (v) VALUES ('lost')"))
-                raise RuntimeError("boom")
-
-        with pytest.raises(RuntimeError):
-            await failing_write()
-        assert await _values(db) == ["kept"]
-    finally:
-        await db.dispose()
+    with pytest.raises(RuntimeError):
+        await failing_write()
+    assert await _values(db) == ["kept"]
 
 
-async def test_rows_come_back_buffered_with_the_result_api(tmp_path: Path) -> None:
-    db = _db(tmp_path)
-    try:
-        await _create(db)
-        async with db.write() as conn:
-            await conn.execute(sa.text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}])
-            new = await conn.execute(sa.text("INSERT INTO t (v) VALUES ('c') RETURNING id"))
-            assert new.scalar_one() == 3
-        async with db.read() as conn:
-            rows = (await conn.execute(sa.text("SELECT id, v FROM t ORDER BY id"))).all()
-            one = (await conn.execute(sa.text("SELECT v FROM t WHERE id = 2"))).one()
-        assert [(r.id, r.v) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
-        assert one.v == "b"
-    finally:
-        await db.dispose()
+async def test_rows_come_back_buffered_with_the_result_api(db: SQLiteDatabase) -> None:
+    async with db.write() as conn:
+        await conn.execute(sa.text("INSERT INTO t (v) VALUES (:v)"), [{"v": "a"}, {"v": "b"}])
+        new = await conn.execute(sa.text("INSERT INTO t (v) VALUES ('c') RETURNING id"))
+        assert new.scalar_one() == 3
+    async with db.read() as conn:
+        rows = (await conn.execute(sa.text("SELECT id, v FROM t ORDER BY id"))).all()
+        one = (await conn.execute(sa.text("SELECT v FROM t WHERE id = 2"))).one()
+    assert [(r.id, r.v) for r in rows] == [(1, "a"), (2, "b"), (3, "c")]
+    assert one.v == "b"
 
 
 async def test_a_cancelled_statement_finishes_before_the_connection_is_reused(
@@ -158,49 +155,39 @@ async def test_the_earlier_aiosqlite_url_opens_the_same_file(tmp_path: Path) -> 
 
 
 async def test_write_one_commits_a_write_in_one_thread_hop(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = _db(tmp_path)
-    try:
-        await _create(db)
-        hops = _count_hops(db, monkeypatch)
+    hops = _count_hops(db, monkeypatch)
 
-        def two_inserts(conn: sa.Connection, fail: bool) -> None:
-            conn.exec_driver_sql("INSERT INTO t (v) VALUES ('a')")
-            conn.exec_driver_sql("INSERT INTO t (v) VALUES ('b')")
-            if fail:
-                raise RuntimeError("boom")
+    def two_inserts(conn: sa.Connection, fail: bool) -> None:
+        conn.exec_driver_sql("INSERT INTO t (v) VALUES ('a')")
+        conn.exec_driver_sql("INSERT INTO t (v) VALUES ('b')")
+        if fail:
+            raise RuntimeError("boom")
 
+    async with db.write_one() as conn:
+        await conn.run_sync(two_inserts, False)
+    assert len(hops) == 1  # check out, BEGIN IMMEDIATE, two inserts, COMMIT, return
+    with pytest.raises(RuntimeError):
         async with db.write_one() as conn:
-            await conn.run_sync(two_inserts, False)
-        assert len(hops) == 1  # check out, BEGIN IMMEDIATE, two inserts, COMMIT, return
-        with pytest.raises(RuntimeError):
-            async with db.write_one() as conn:
-                await conn.run_sync(two_inserts, True)
-        assert len(hops) == 2
-        assert await _values(db) == ["a", "b"]  # the failed one rolled back as a whole
-        assert len(hops) == 3  # a one-statement read is one hop too
-    finally:
-        await db.dispose()
+            await conn.run_sync(two_inserts, True)
+    assert len(hops) == 2
+    assert await _values(db) == ["a", "b"]  # the failed one rolled back as a whole
+    assert len(hops) == 3  # a one-statement read is one hop too
 
 
 async def test_quick_statements_run_on_the_loop_without_a_hop(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = _db(tmp_path)
-    try:
-        await _create(db)
-        hops = _count_hops(db, monkeypatch)
-        async with db.write_quick() as conn:
-            await conn.execute(sa.text("INSERT INTO t (v) VALUES ('quick')"))
-            where = await conn.run_sync(lambda _c: threading.current_thread())
-        async with db.read_quick() as conn:
-            rows = (await conn.execute(sa.text("SELECT v FROM t"))).scalars().all()
-        assert where is threading.current_thread()
-        assert rows == ["quick"]
-        assert hops == []
-    finally:
-        await db.dispose()
+    hops = _count_hops(db, monkeypatch)
+    async with db.write_quick() as conn:
+        await conn.execute(sa.text("INSERT INTO t (v) VALUES ('quick')"))
+        where = await conn.run_sync(lambda _c: threading.current_thread())
+    async with db.read_quick() as conn:
+        rows = (await conn.execute(sa.text("SELECT v FROM t"))).scalars().all()
+    assert where is threading.current_thread()
+    assert rows == ["quick"]
+    assert hops == []
 
 
 async def test_a_quick_write_never_waits_on_the_loop_for_another_writer(tmp_path: Path) -> None:
@@ -230,46 +217,36 @@ async def test_a_quick_write_never_waits_on_the_loop_for_another_writer(tmp_path
         await db.dispose()
 
 
-async def test_a_quick_write_that_fails_leaves_nothing_behind(tmp_path: Path) -> None:
-    db = _db(tmp_path)
-    try:
-        await _create(db)
+async def test_a_quick_write_that_fails_leaves_nothing_behind(db: SQLiteDatabase) -> None:
 
-        def insert_then_fail(conn: sa.Connection) -> None:
-            conn.exec_driver_sql("INSERT INTO t (v) VALUES ('half')")
-            raise ValueError("bad row")
+    def insert_then_fail(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("INSERT INTO t (v) VALUES ('half')")
+        raise ValueError("bad row")
 
-        async def failing() -> None:
-            async with db.write_quick() as conn:
-                await conn.run_sync(insert_then_fail)
+    async def failing() -> None:
+        async with db.write_quick() as conn:
+            await conn.run_sync(insert_then_fail)
 
-        with pytest.raises(ValueError, match="bad row"):
-            await failing()
-        async with db.write_quick() as conn:  # the loop's connection is usable again
-            await conn.execute(sa.text("INSERT INTO t (v) VALUES ('whole')"))
-        assert await _values(db) == ["whole"]
-    finally:
-        await db.dispose()
+    with pytest.raises(ValueError, match="bad row"):
+        await failing()
+    async with db.write_quick() as conn:  # the loop's connection is usable again
+        await conn.execute(sa.text("INSERT INTO t (v) VALUES ('whole')"))
+    assert await _values(db) == ["whole"]
 
 
-async def test_another_threads_loop_uses_the_pool(tmp_path: Path) -> None:
-    db = _db(tmp_path)
-    try:
-        await _create(db)
-        async with db.read_quick() as conn:  # this thread's loop owns the quick connection
-            await conn.execute(sa.text("SELECT 1"))
+async def test_another_threads_loop_uses_the_pool(db: SQLiteDatabase) -> None:
+    async with db.read_quick() as conn:  # this thread's loop owns the quick connection
+        await conn.execute(sa.text("SELECT 1"))
 
-        async def elsewhere() -> str:
-            async with db.write_quick() as conn:
-                await conn.execute(sa.text("INSERT INTO t (v) VALUES ('from another loop')"))
-                thread = await conn.run_sync(lambda _c: threading.current_thread().name)
-            return thread
+    async def elsewhere() -> str:
+        async with db.write_quick() as conn:
+            await conn.execute(sa.text("INSERT INTO t (v) VALUES ('from another loop')"))
+            thread = await conn.run_sync(lambda _c: threading.current_thread().name)
+        return thread
 
-        name = await asyncio.to_thread(asyncio.run, elsewhere())
-        assert name.startswith("newsbrief-sqlite")
-        assert await _values(db) == ["from another loop"]
-    finally:
-        await db.dispose()
+    name = await asyncio.to_thread(asyncio.run, elsewhere())
+    assert name.startswith("newsbrief-sqlite")
+    assert await _values(db) == ["from another loop"]
 
 
 async def test_quick_writes_get_their_wal_checkpointed_on_the_pool(
