@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -197,6 +198,31 @@ def _gain(scores: dict[str, float], baseline: dict[str, float]) -> dict[str, flo
     return {k: round(scores[k] - baseline[k], 2) for k in scores}
 
 
+def train_weights(
+    cnn_items: list[Item],
+    bbc_items: list[Item],
+    config: tuple[float, float, float, int, float],
+    target: str,
+    meta: dict[str, Any] | None = None,
+) -> ScorerWeights:
+    """The scorer fitted on ``cnn_items`` (weight 1) plus ``bbc_items`` (weight ``bbc_weight``,
+    when above 0), with the configuration's MMR, duplicate and lead-window settings."""
+    c, bbc_weight, lam, window, duplicate = config
+    extra = bbc_items if bbc_weight > 0 else []
+    wts = [1.0] * len(cnn_items) + [bbc_weight] * len(extra)
+    mean, scale, coef, intercept = fit(cnn_items + extra, wts, c, target)
+    return ScorerWeights(
+        mean,
+        scale,
+        coef,
+        float(intercept[0]),
+        mmr_lambda=lam,
+        duplicate_threshold=duplicate,
+        lead_window=window,
+        meta=meta or {},
+    )
+
+
 def cross_validate(
     cnn_items: list[Item],
     bbc_items: list[Item],
@@ -208,25 +234,12 @@ def cross_validate(
     """Train on one half, score the other, both ways, for every split. ``mean``: over splits;
     ``worst``: per metric, the lowest split score (a split's two halves cover every article
     once, so its score compares directly with Lead-3 on all articles)."""
-    c, bbc_weight, lam, window, duplicate = config
     per_split = []
     for folds in splits:
         halves = []
         for k in range(2):
             train = [cnn_items[i] for i in folds[1 - k]]
-            wts = [1.0] * len(train)
-            if bbc_weight > 0.0 and bbc_items:
-                train, wts = train + bbc_items, wts + [bbc_weight] * len(bbc_items)
-            mean, scale, coef, intercept = fit(train, wts, c, target)
-            weights = ScorerWeights(
-                mean,
-                scale,
-                coef,
-                float(intercept[0]),
-                mmr_lambda=lam,
-                duplicate_threshold=duplicate,
-                lead_window=window,
-            )
+            weights = train_weights(train, bbc_items, config, target)
             test = [cnn_items[i] for i in folds[k]]
             halves.append((evaluate(weights, test, encoder), len(test)))
         n = sum(size for _, size in halves)
@@ -316,17 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         f"worst-split gain {_gain(fresh['worst'], lead3)}"
     )
 
-    train = cnn_items + (bbc_items if bbc_weight > 0 else [])
-    wts = [1.0] * len(cnn_items) + ([bbc_weight] * len(bbc_items) if bbc_weight > 0 else [])
-    mean, scale, coef, intercept = fit(train, wts, c, args.target)
-    weights = ScorerWeights(
-        mean,
-        scale,
-        coef,
-        float(intercept[0]),
-        mmr_lambda=lam,
-        duplicate_threshold=duplicate,
-        lead_window=window,
+    weights = train_weights(
+        cnn_items,
+        bbc_items,
+        (c, bbc_weight, lam, window, duplicate),
+        args.target,
         meta={
             "trained_for": MODEL_VERSION,
             "data": f"cnndm_dev {len(cnn_items)} + bbc {len(bbc_items) if bbc_weight else 0}",
@@ -340,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
             "lead3_cnndm": lead3,
         },
     )
-    print("coefficients:", dict(zip(FEATURES, np.round(coef, 3).tolist(), strict=True)))
+    print("coefficients:", dict(zip(FEATURES, np.round(weights.coef, 3).tolist(), strict=True)))
     print("train-set score (optimistic):", evaluate(weights, cnn_items, encoder))
     if not args.dry_run:
         WEIGHTS.write_text(json.dumps(weights.to_json(), indent=1) + "\n")

@@ -261,17 +261,13 @@ class Database(Protocol):
         """A connection in a write transaction, committed when the block succeeds."""
         ...
 
-    def write_one(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
-        """A connection for ONE write: a statement, or one ``run_sync`` of several, committed
-        with it (on SQLite in a single thread hop)."""
-        ...
-
     def read_quick(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
         """``read_one`` for a small indexed statement (on SQLite: on the loop when it can)."""
         ...
 
     def write_quick(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
-        """``write_one`` for a small indexed write (on SQLite: on the loop when it can)."""
+        """ONE small indexed write (a statement, or one ``run_sync`` of several), committed
+        with it (on SQLite: on the loop when it can, else in one hop to the pool)."""
         ...
 
     async def prepare(self) -> None:
@@ -313,7 +309,6 @@ class PostgresDatabase:
         async with self._engine.begin() as conn:
             yield conn
 
-    write_one = write
     read_quick = read
     write_quick = write
 
@@ -379,10 +374,6 @@ class SQLiteDatabase:
 
     def write(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
         return self._connection(self._writer, begin=True)
-
-    @contextlib.asynccontextmanager
-    async def write_one(self) -> AsyncIterator[DbConnection]:
-        yield self.on_pool(write=True)
 
     def on_pool(self, *, write: bool) -> ThreadConnection:
         """A connection for one statement (``write``: one transaction) on the pool."""

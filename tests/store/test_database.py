@@ -154,7 +154,7 @@ async def test_the_earlier_aiosqlite_url_opens_the_same_file(tmp_path: Path) -> 
         await new.close()
 
 
-async def test_write_one_commits_a_write_in_one_thread_hop(
+async def test_a_write_on_the_pool_commits_in_one_thread_hop(
     db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     hops = _count_hops(db, monkeypatch)
@@ -165,12 +165,10 @@ async def test_write_one_commits_a_write_in_one_thread_hop(
         if fail:
             raise RuntimeError("boom")
 
-    async with db.write_one() as conn:
-        await conn.run_sync(two_inserts, False)
+    await db.on_pool(write=True).run_sync(two_inserts, False)
     assert len(hops) == 1  # check out, BEGIN IMMEDIATE, two inserts, COMMIT, return
     with pytest.raises(RuntimeError):
-        async with db.write_one() as conn:
-            await conn.run_sync(two_inserts, True)
+        await db.on_pool(write=True).run_sync(two_inserts, True)
     assert len(hops) == 2
     assert await _values(db) == ["a", "b"]  # the failed one rolled back as a whole
     assert len(hops) == 3  # a one-statement read is one hop too
