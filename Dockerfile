@@ -24,6 +24,8 @@ COPY config ./config
 COPY summarizer ./summarizer
 COPY news ./news
 COPY bot ./bot
+COPY standin ./standin
+COPY demo ./demo
 RUN pip install --no-cache-dir "./[postgres]"
 
 # ---- runtime: the venv, a non-root user, the database on a volume ---------------------------

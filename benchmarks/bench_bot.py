@@ -44,7 +44,7 @@ from typing import Any
 
 import psutil
 
-from bot.standin import SentMessage, StandIn
+from standin.server import SentMessage, StandIn
 
 __all__ = ["BotProcess", "LoadResult", "run"]
 
@@ -313,7 +313,7 @@ def _bot_env(standin: StandIn, db_url: str) -> dict[str, str]:
 
 async def _seed_articles(workdir: Path, env: dict[str, str]) -> dict[str, Any]:
     """Write the sample pages to a folder and ``newsbrief ingest`` them (the real pipeline)."""
-    from news.samples.site import SampleSite
+    from demo.samples.site import SampleSite
 
     site = SampleSite(released=(1, 2))
     pages = workdir / "pages"

@@ -1,4 +1,4 @@
-"""Extraction quality and speed: ``news.extract`` against bare trafilatura, same run, same pages.
+"""Extraction quality and speed: ``news.sources.extract`` vs bare trafilatura, same run and pages.
 
 Corpus: ``benchmarks/extract_corpus/pages`` (fictional articles in 14 page templates, each page
 beside its expected article body; see ``extract_corpus/build.py``). Score: 4-word shingle
@@ -30,7 +30,7 @@ from typing import Any
 
 import trafilatura
 
-from news.extract import NotAnArticle, extract
+from news.sources.extract import NotAnArticle, extract
 
 CORPUS = Path(__file__).resolve().parent / "extract_corpus"
 PAGES = CORPUS / "pages"

@@ -55,7 +55,7 @@ def _serve(folder: str, ready: Any) -> None:
 
 def _write_site(folder: Path, count: int, base_url_holder: str) -> list[tuple[str, str]]:
     """Pages + feed.xml under ``folder`` with links on ``base_url``; returns (path, html)."""
-    from tests.services.sitegen import generate, render_page, rss_feed
+    from tests.support.sitegen import generate, render_page, rss_feed
 
     articles = generate(count, seed=2024)
     pages = []
@@ -73,7 +73,7 @@ def _write_site(folder: Path, count: int, base_url_holder: str) -> list[tuple[st
 # -- measurements ------------------------------------------------------------------------------
 def _bare(pages: list[tuple[str, str]], base: str) -> float:
     """Seconds to extract every page, one after another, in this thread."""
-    from news.extract import extract
+    from news.sources.extract import extract
 
     started = time.perf_counter()
     for path, page in pages:
@@ -86,8 +86,8 @@ async def _end_to_end(
 ) -> float:
     """Seconds for one poll of the feed into a fresh store (all pages stored)."""
     from config import Settings
-    from news.fetch import Fetcher
     from news.ingest import Ingestor
+    from news.sources.fetch import Fetcher
     from news.store import Store
 
     db = folder / f"bench-{time.monotonic_ns()}.db"
@@ -198,7 +198,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _warm(_: int) -> None:
-    import news.extract  # noqa: F401 - import trafilatura in the worker before timing
+    import news.sources.extract  # noqa: F401 - import trafilatura in the worker before timing
 
 
 def _print(result: dict[str, Any]) -> None:

@@ -1,4 +1,6 @@
-"""The ``newsbrief`` console script: one parser, subcommands registered by the package owning them.
+"""The ``newsbrief`` console script: one parser; the bot's own subcommands are imported here, and
+those of the packages above or beside the bot (``standin``, ``demo``) come through the
+``newsbrief.commands`` entry point group, so the bot never imports them.
 
 Each registering module stays light to import (no torch, no model, no network at import time);
 its command function does the heavy imports when it runs.
@@ -7,11 +9,12 @@ its command function does the heavy imports when it runs.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 
+from bot.commands import news, run, summarize
 from bot.logs import configure_logging
 from config import ConfigError, load_settings
 
@@ -20,13 +23,12 @@ __all__ = ["build_parser", "main"]
 logger = logging.getLogger(__name__)
 
 # Modules that expose ``register(subparsers)``; each sets ``func(settings, args) -> int``.
-COMMAND_MODULES = (
-    "bot.runner",  # run, worker
-    "news.cli",  # ingest, feeds, articles, db
-    "summarizer.cli",  # summarize
-    "bot.standin",  # standin
-    "bot.demo",  # demo
+COMMANDS = (
+    run.register,  # run, worker
+    news.register,  # ingest, feeds, articles, db
+    summarize.register,  # summarize
 )
+ENTRY_POINTS = "newsbrief.commands"  # standin, demo
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,8 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: INFO)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for register in COMMANDS:
+        register(subparsers)
+    for entry in sorted(entry_points(group=ENTRY_POINTS), key=lambda e: e.name):
+        entry.load()(subparsers)
     return parser
 
 

@@ -25,8 +25,8 @@ from bot import render
 from bot.context import BotContext
 from bot.keyboards import parse_callback
 from news.briefings import question_topic
-from news.extract import NotAnArticle
-from news.fetch import FetchError
+from news.sources.extract import NotAnArticle
+from news.sources.fetch import FetchError
 from news.topics import MAX_TOPIC_CHARS, TopicError
 
 __all__ = [

@@ -28,16 +28,16 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from news.extract import NotAnArticle, extract
-from news.feeds import FeedError, next_check_at, parse_feed
-from news.fetch import FetchError
 from news.models import AddResult, Article, FeedEntry, FeedRecord
+from news.sources.extract import NotAnArticle, extract
+from news.sources.feeds import FeedError, next_check_at, parse_feed
+from news.sources.fetch import FetchError
 from news.topics import TextEncoder, article_lead
 
 if TYPE_CHECKING:
     from config import Settings
-    from news.feeds import ParsedFeed
-    from news.fetch import Fetcher
+    from news.sources.feeds import ParsedFeed
+    from news.sources.fetch import Fetcher
     from news.store import Store
 
 __all__ = [
@@ -124,7 +124,8 @@ def _host(url: str) -> str:
 
 def feed_full_texts(body: bytes) -> dict[str, str]:
     """Each entry's longest HTML body (content:encoded, Atom content or description), keyed by
-    its guid and by its link. ``news.feeds`` keeps only a short plain summary per entry; this
+    its guid and by its link. ``news.sources.feeds`` keeps only a short plain summary per entry;
+    this
     is read only when a page fails and the feed may carry the article itself."""
     import feedparser
 

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import numpy as np
 
 from news.briefings import BriefingService
-from news.fetch import Fetcher
 from news.ingest import Ingestor
+from news.sources.fetch import Fetcher
 from news.store import Store
 from news.summaries import SummarizerLike, SummaryLike, SummaryService
 from news.topics import TextEncoder, TopicService

@@ -76,12 +76,12 @@ import importlib.resources as r
 import torch
 
 assert "+cpu" in torch.__version__ or not torch.cuda.is_available(), torch.__version__
-from news.samples import load_articles
+from demo.samples import load_articles
 
 assert len(load_articles()) >= 40, "sample articles missing from the wheel"
-web = r.files("bot") / "demo_web"
+web = r.files("demo") / "web"
 for name in ("index.html", "app.js", "style.css"):
-    assert (web / name).is_file(), f"bot/demo_web/{name} missing from the wheel"
+    assert (web / name).is_file(), f"demo/web/{name} missing from the wheel"
 import asyncpg  # the postgres extra  # noqa: F401
 print("torch", torch.__version__, "| samples and demo page packaged | asyncpg present")
 PY

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+from summarizer import Encoder, load_encoder
+from tests.support.shared_data import shared_file
 
 # No test may reach a model hub; the summarizer loads MiniLM from its package path.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -21,3 +25,15 @@ def _clean_newsbrief_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # opens the services. The process path (the default on multi-core machines) has its own
     # tests, which set this explicitly.
     monkeypatch.setenv("NEWSBRIEF_EXTRACT_WORKERS", "0")
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The real MiniLM encoder, through the real cached loader (loaded once per test session)."""
+    return load_encoder()
+
+
+@pytest.fixture
+def seed_page() -> Path:
+    """The real scraped news page of ``../shared/data/seed`` (skips where it is missing)."""
+    return shared_file("seed", "peace-talks-page.txt")

@@ -76,7 +76,7 @@ def test_missing_token_fails_with_a_clear_message() -> None:
 
 
 def test_run_and_worker_commands_are_registered() -> None:
-    from bot import runner
+    from bot.commands import run as runner
     from bot.cli import build_parser
 
     parser = build_parser()

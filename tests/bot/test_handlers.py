@@ -15,7 +15,7 @@ import pytest
 from telegram.ext import CallbackContext
 
 from bot.render import MAX_MESSAGE, telegram_length
-from news.fetch import FetchError
+from news.sources.fetch import FetchError
 from tests.bot.conftest import TOKEN, Harness
 from tests.bot.fakes import BOT_USERNAME, Chat, Fault
 from tests.support.http_server import LocalHTTPServer, Route

@@ -1,4 +1,4 @@
-"""The demo's chat-page server (bot.demo.DemoServer) against a real stand-in, without the bot."""
+"""The demo's chat-page server (demo.app.DemoServer) against a real stand-in, without the bot."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.demo import DEMO_CHAT_ID, DEMO_TOKEN, DemoOptions, DemoServer, bot_environment, register
-from bot.standin import StandIn
-from news.samples import SampleSite
+from demo.app import DEMO_CHAT_ID, DEMO_TOKEN, DemoOptions, DemoServer, bot_environment, register
+from demo.samples import SampleSite
+from standin.server import StandIn
 
 
 @pytest.fixture

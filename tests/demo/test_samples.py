@@ -1,4 +1,4 @@
-"""The bundled sample news set and the local site that serves it (news.samples)."""
+"""The bundled sample news set and the local site that serves it (demo.samples)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from news.dedupe import NEAR_DUPLICATE, signature, similarity
-from news.extract import extract
-from news.feeds import parse_feed
-from news.samples import SAMPLE_NOTICE, SampleSite, load_articles
+from demo.samples import SAMPLE_NOTICE, SampleSite, load_articles
+from news.sources.extract import extract
+from news.sources.feeds import parse_feed
+from news.stories.dedupe import NEAR_DUPLICATE, signature, similarity
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -128,10 +128,10 @@ async def test_served_over_http_with_conditional_get() -> None:
 
 
 def test_package_data_ships_the_samples_and_the_demo_page() -> None:
-    """pyproject's package-data patterns cover every data file of news/samples and demo_web."""
+    """pyproject's package-data patterns cover every data file of demo/samples and demo_web."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["*"]
-    files = [*(ROOT / "news/samples").iterdir(), *(ROOT / "bot/demo_web").iterdir()]
+    files = [*(ROOT / "demo/samples").iterdir(), *(ROOT / "demo/web").iterdir()]
     data = [f for f in files if f.is_file() and f.suffix not in {".py", ".pyc"}]
     assert len(data) >= 6
     for path in data:

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from bot.standin import SentMessage, StandIn
 from news.store import Store
+from standin.server import SentMessage, StandIn
 from tests.support.http_server import LocalHTTPServer
 from tests.support.standin import FAKE_TOKEN, bot_env
 

@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from bot.standin import StandIn
 from news.store import Store
+from standin.server import StandIn
 from tests.e2e.conftest import (
     START_TIMEOUT,
     BotProcess,

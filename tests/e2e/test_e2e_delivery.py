@@ -10,8 +10,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from bot.standin import StandIn
 from news.store import Store
+from standin.server import StandIn
 from tests.e2e.conftest import START_TIMEOUT, BotProcess, Chat, NewsSite, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.standin import StandIn
+from standin.server import StandIn
 from tests.e2e.conftest import START_TIMEOUT, Chat, NewsSite, assert_no_token, make_bot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

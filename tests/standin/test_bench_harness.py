@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.bench_bot import BotProcess, LoadResult, _bot_env, drive_load
-from bot.standin import StandIn
+from standin.server import StandIn
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.standin import StandIn
+from standin.server import StandIn
 from tests.support.standin import FAKE_TOKEN, StandInFactory
 
 

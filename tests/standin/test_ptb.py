@@ -21,7 +21,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.standin import StandIn
+from standin.server import StandIn
 from tests.support.standin import StandInFactory, polling, ptb_application
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.standin_text import (
+from standin.text import (
     EntityParseError,
     incoming_entities,
     parse_html,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from bot.standin import StandIn
+from standin.server import StandIn
 from tests.support.standin import FAKE_TOKEN
 
 

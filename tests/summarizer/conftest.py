@@ -9,11 +9,6 @@ from typing import Any
 
 import pytest
 
-from summarizer import Encoder, load_encoder
-
-ROOT = Path(__file__).resolve().parents[2]
-SEED_PAGE = ROOT / "../shared/data/seed/peace-talks-page.txt"
-
 CORPUS = [
     "The council approved the new budget on Tuesday after a long debate.",
     "Officials said the plan would cut costs and protect jobs in the region.",
@@ -23,12 +18,6 @@ CORPUS = [
     "Rescue teams searched the coast for a missing fishing boat overnight.",
     "summarize: a short summary of the news of the day.",
 ]
-
-
-@pytest.fixture(scope="session")
-def encoder() -> Encoder:
-    """The real MiniLM encoder, through the real cached loader (shared with the CLI tests)."""
-    return load_encoder()
 
 
 def _tokenizer(

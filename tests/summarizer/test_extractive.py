@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,8 +22,6 @@ from summarizer.extractive import (
     select,
 )
 from summarizer.text import split_sentences, word_count
-
-from .conftest import SEED_PAGE
 
 pytestmark = pytest.mark.slow
 
@@ -88,8 +87,10 @@ def test_short_article_returned_whole_and_cleaned(extractive: ExtractiveSummariz
     assert tight.text.endswith("…")
 
 
-def test_seed_page_summary_is_about_the_talks(extractive: ExtractiveSummarizer) -> None:
-    page = SEED_PAGE.read_text("utf-8")
+def test_seed_page_summary_is_about_the_talks(
+    seed_page: Path, extractive: ExtractiveSummarizer
+) -> None:
+    page = seed_page.read_text("utf-8")
     (summary,) = extractive.summarize([page], max_sentences=3, max_words=120)
     assert len(summary.sentences) == 3
     for furniture in ("Menu", "Search", "Sign up", "Market Data", "Source:", "Welcome", "Close"):
@@ -98,8 +99,10 @@ def test_seed_page_summary_is_about_the_talks(extractive: ExtractiveSummarizer) 
     assert "Ukrain" in summary.text
 
 
-def test_batch_equals_single_and_empty_inputs(extractive: ExtractiveSummarizer) -> None:
-    page = SEED_PAGE.read_text("utf-8")
+def test_batch_equals_single_and_empty_inputs(
+    seed_page: Path, extractive: ExtractiveSummarizer
+) -> None:
+    page = seed_page.read_text("utf-8")
     batch = extractive.summarize([ARTICLE, "", page, "Menu\nSearch"], max_sentences=2)
     assert [s.sentences for s in batch[1::2]] == [[], []]
     assert batch[0].sentences == extractive.summarize([ARTICLE], max_sentences=2)[0].sentences

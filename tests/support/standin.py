@@ -1,4 +1,4 @@
-"""Test helpers around the Bot API stand-in (bot.standin.StandIn).
+"""Test helpers around the Bot API stand-in (standin.server.StandIn).
 
 Use in a package's conftest.py (pytest fixtures are found by name once imported)::
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from bot.standin import BOT_ID, BOT_USERNAME, SentMessage, StandIn
+from standin.server import BOT_ID, BOT_USERNAME, SentMessage, StandIn
 
 __all__ = [
     "BOT_ID",

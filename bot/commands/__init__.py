@@ -1,0 +1,1 @@
+"""The ``newsbrief`` subcommands: each module has ``register(subparsers)``."""

@@ -1,0 +1,13 @@
+"""Briefings: which stories a chat sees for ``/brief``, a question or a link, and how they rank."""
+
+from __future__ import annotations
+
+from news.briefings.service import (
+    Briefing,
+    BriefingItem,
+    BriefingService,
+    LinkSummary,
+    question_topic,
+)
+
+__all__ = ["Briefing", "BriefingItem", "BriefingService", "LinkSummary", "question_topic"]

@@ -1,0 +1,453 @@
+"""Briefings: pick the 3-5 stories a chat should read now, with one- or two-sentence summaries.
+
+- With a topic (``/brief ukraine`` or a plain question): stories of the last week that match the
+  topic by words (the store's word search, stronger when the words are in the title; or a
+  section in a source's URL path, like ``/sport/football/``) or by
+  meaning (cosine of the topic's and the story's MiniLM embeddings), ranked by relevance weighted
+  by recency. Stories below the threshold are never shown: an empty briefing means nothing found.
+- Without a topic: the newest, most-covered stories since the chat's last briefing (and at least
+  the last two days) that it has not been shown yet; when there is nothing new, the newest
+  stories anyway.
+
+Cost per request (the bot answers many): the candidates come from the store's cached
+``StorySnapshot`` of the last month's stories (one small query checks it is current; another
+process's new articles are read at the next request), word searches and topic similarities are
+computed once per snapshot and topic, summaries come from memory, and the briefing is recorded
+in one write. Nothing lives only in memory except these caches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import logging
+import math
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
+
+import numpy as np
+
+from news.models import StoredArticle, StorySource, StoryView
+from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
+from news.topics import (
+    STOP_WORDS,
+    TextEncoder,
+    normalize_topic,
+    stem,
+    tokenize,
+    topic_words,
+    url_words,
+    wordset,
+)
+
+if TYPE_CHECKING:
+    from config import Settings
+    from news.ingest import Ingestor
+    from news.store import Store, StorySnapshot
+
+__all__ = [
+    "Briefing",
+    "BriefingItem",
+    "BriefingService",
+    "LinkSummary",
+    "question_topic",
+]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+TOPIC_WINDOW = timedelta(days=7)  # how far back a topic briefing looks
+NEWS_WINDOW = timedelta(days=2)  # "what's new" for a chat that never had a briefing
+FALLBACK_WINDOW = timedelta(days=30)  # nothing new: the newest stories from this far back
+HALF_LIFE_HOURS = 24.0  # recency weight halves every day (towards a floor of 0.5)
+# Meaning alone qualifies a story for a briefing at this cosine (or settings.topic_threshold, if
+# lower). Lower than the alert threshold: a briefing is asked for and ranked, an alert is not.
+# On 600 BBC articles x 15 topic names (news/topics.py) 0.30 kept 82% label precision, most
+# misses being label noise; on the bundled samples no off-topic story reached 0.28.
+BRIEF_MEANING_THRESHOLD = 0.30
+TEXT_HIT_MIN_SIMILARITY = 0.2  # a word found only deep in the text also needs some meaning
+CANDIDATES = 30
+TOPIC_VECTOR_CACHE = 512
+SEARCH_CACHE = 256  # word searches and topic similarities remembered per story snapshot
+MAX_QUERY_WORDS = 8  # words of a topic used for the word search
+
+# Words of a request that are not its topic: question words, filler, "news" itself.
+QUESTION_WORDS = wordset(
+    """what whats what's how why who whom whose when where which is are was were there any anything
+    new news latest newest update updates happening happened going on about regarding re tell me
+    show give get find please pls today todays today's recent recently now current currently story
+    stories headlines brief briefing summary summarize us i we you know hear heard something
+    everything with the a an of in on for to from up going's thing things hi hello hey can could
+    would will do does did has have had been be happen lately"""
+)
+
+
+def question_topic(text: str) -> str | None:
+    """The topic of a plain request ("what's new on the peace talks?" -> "peace talks").
+
+    Question and stop words are dropped, the remaining words kept in order; None when nothing
+    is left (the request is a plain "what's new?").
+    """
+    words = [w for w in tokenize(text) if w not in QUESTION_WORDS and w not in STOP_WORDS]
+    return " ".join(words) if words else None
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingItem:
+    story: StoryView
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Briefing:
+    topic: str | None
+    items: list[BriefingItem]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSummary:
+    article: StoredArticle
+    story: StoryView
+    summary: str
+
+
+def _story_time(story: StoryView) -> datetime:
+    """When the story last moved: its newest source's publication time when known (a feed's
+    first poll brings in days-old articles all at once), else when it was last seen."""
+    published = [s.published for s in story.sources if s.published is not None]
+    return min(max(published), story.last_seen) if published else story.last_seen
+
+
+def _recency(story: StoryView, now: datetime) -> float:
+    """1.0 for a story that moved just now, halving per HALF_LIFE_HOURS towards a floor of 0.5."""
+    age_hours = max(0.0, (now - _story_time(story)).total_seconds() / 3600)
+    return 0.5 + 0.5 * math.pow(0.5, age_hours / HALF_LIFE_HOURS)
+
+
+def _coverage(story: StoryView) -> float:
+    """More sources, bigger story: 1.0 for one source, +0.35 per doubling."""
+    return 1.0 + 0.35 * math.log2(max(1, len(story.sources)))
+
+
+class _Index:
+    """What briefings derive from one ``StorySnapshot``: per-story word sets, word searches and
+    the embedding matrix, made on first use and shared by every request until the snapshot
+    changes. What depends only on immutable things (an article's text and URL, a story's title,
+    the search scores of a story whose articles did not change) carries over to the next
+    snapshot, so a new article costs work for its story only."""
+
+    def __init__(self, snapshot: StorySnapshot, previous: _Index | None) -> None:
+        self.snapshot = snapshot
+        self.views = {story.id: story for story in snapshot.stories}
+        self.position = {story.id: n for n, story in enumerate(snapshot.stories)}
+        embedded = [s.id for s in snapshot.stories if s.id in snapshot.embeddings]
+        self.embedded_ids = embedded
+        self.embedded_row = {story_id: row for row, story_id in enumerate(embedded)}
+        self.embedded_pos = [self.position[story_id] for story_id in embedded]
+        self.matrix: np.ndarray | None = None
+        self.norms: np.ndarray | None = None
+        # words -> (story id -> its score where not 0, story ids ranked)
+        self.searches: OrderedDict[tuple[str, ...], tuple[dict[int, int], list[int]]] = (
+            OrderedDict()
+        )
+        self.similarities: OrderedDict[str, np.ndarray] = OrderedDict()
+        articles = {a.id for story in snapshot.articles.values() for a in story}
+        old = previous
+        # Searches of the previous snapshot, valid for the stories whose articles are the same.
+        self.previous_searches = old.searches if old else None
+        old_articles = old.snapshot.articles if old else {}
+        self.changed = {
+            story_id
+            for story_id, mine in snapshot.articles.items()
+            if old_articles.get(story_id) is not mine
+        }
+        # article id -> casefolded "title\ntext" (word search), stems of "title\ntext", URL words
+        self.folded: dict[int, str] = _carry(old.folded if old else {}, articles)
+        self.text_stems: dict[int, frozenset[str]] = _carry(
+            old.text_stems if old else {}, articles
+        )
+        self.url_stems: dict[int, frozenset[str]] = _carry(old.url_stems if old else {}, articles)
+        # story id -> stems of its title (a story's title never changes)
+        self.title_stems: dict[int, frozenset[str]] = _carry(
+            old.title_stems if old else {}, set(self.views)
+        )
+
+    def window(self, since: datetime) -> int:
+        """How many of the snapshot's stories (newest first) were active since ``since``."""
+        return self.snapshot.count_since(since)
+
+    def search(self, words: tuple[str, ...]) -> list[int]:
+        """Story ids of ``Store.search_stories(words)`` over the whole snapshot, in its order:
+        most words found (as a case-insensitive substring of one article's title or text)
+        first, then most recently active."""
+        found = self.searches.get(words)
+        if found is not None:
+            self.searches.move_to_end(words)
+            return found[1]
+        terms = [w.strip().casefold() for w in words if w.strip()]
+        before = self.previous_searches.get(words) if self.previous_searches else None
+        scores: dict[int, int] = {}
+        for story in self.snapshot.stories:
+            if before is not None and story.id not in self.changed:
+                best = before[0].get(story.id, 0)
+            else:
+                best = 0
+                for article in self.snapshot.articles.get(story.id, ()):
+                    folded = self.folded.get(article.id)
+                    if folded is None:
+                        text = f"{article.title}\n{article.text}"
+                        folded = self.folded[article.id] = text.casefold()
+                    best = max(best, sum(1 for term in terms if term in folded))
+            if best:
+                scores[story.id] = best
+        ranked = sorted(scores, key=lambda story_id: (-scores[story_id], self.position[story_id]))
+        self.searches[words] = (scores, ranked)
+        while len(self.searches) > SEARCH_CACHE:
+            self.searches.popitem(last=False)
+        return ranked
+
+    def similarity(self, topic: str, query: np.ndarray) -> np.ndarray:
+        """Cosine of ``query`` to each embedded story (``embedded_ids`` order), per topic."""
+        scores = self.similarities.get(topic)
+        if scores is not None:
+            self.similarities.move_to_end(topic)
+            return scores
+        if self.matrix is None or self.norms is None:
+            vectors = [self.snapshot.embeddings[story_id] for story_id in self.embedded_ids]
+            self.matrix = np.stack(vectors).astype(np.float32)
+            self.norms = np.linalg.norm(self.matrix, axis=1)
+        norms = self.norms * float(np.linalg.norm(query))
+        scores = self.matrix @ query / np.where(norms == 0, 1.0, norms)
+        self.similarities[topic] = scores
+        while len(self.similarities) > SEARCH_CACHE:
+            self.similarities.popitem(last=False)
+        return scores
+
+    def title_words(self, story: StoryView) -> frozenset[str]:
+        stems = self.title_stems.get(story.id)
+        if stems is None:
+            stems = self.title_stems[story.id] = frozenset(stem(w) for w in tokenize(story.title))
+        return stems
+
+    def text_words(self, article: StoredArticle) -> frozenset[str]:
+        stems = self.text_stems.get(article.id)
+        if stems is None:
+            text = f"{article.title}\n{article.text}"
+            stems = self.text_stems[article.id] = frozenset(stem(w) for w in tokenize(text))
+        return stems
+
+    def url_words(self, source: StorySource) -> frozenset[str]:
+        stems = self.url_stems.get(source.article_id)
+        if stems is None:
+            stems = self.url_stems[source.article_id] = frozenset(url_words(source.url))
+        return stems
+
+
+def _carry(old: dict[int, T], keep: set[int]) -> dict[int, T]:
+    return {key: value for key, value in old.items() if key in keep}
+
+
+def _all_in(words: Sequence[str], present: frozenset[str]) -> bool:
+    """``words_match`` on a precomputed word set."""
+    return bool(words) and all(word in present for word in words)
+
+
+class BriefingService:
+    """Chooses and summarizes briefing stories; also summarizes links people send.
+
+    Stories are ranked in memory over the store's ``StorySnapshot`` (cached per process and
+    checked against the database with one small query per request), so a briefing costs that
+    query, one read of the chat's history (no topic), the cached summaries and one write.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        summaries: SummaryService,
+        encoder: TextEncoder | None,
+        settings: Settings,
+        *,
+        ingestor: Ingestor | None = None,
+    ) -> None:
+        self.store = store
+        self.summaries = summaries
+        self.encoder = encoder
+        self.settings = settings
+        self.ingestor = ingestor
+        self._topic_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._index: _Index | None = None
+
+    async def brief(
+        self,
+        chat_id: int,
+        topic: str | None,
+        *,
+        limit: int = 5,
+        now: datetime | None = None,
+    ) -> Briefing:
+        """The chat's briefing (topic None: what's new); recorded so it is not repeated.
+
+        Raises news.topics.TopicError for a topic that is empty after cleaning or too long.
+        """
+        now = now or datetime.now(UTC)
+        limit = max(1, min(limit, self.settings.briefing_stories))
+        # Markup stripped, case folded, length capped: TopicError (user-facing) when unusable.
+        topic = normalize_topic(topic) if topic and topic.strip() else None
+        index = await self._current_index(now)
+        if topic:
+            stories = await self._topic_stories(index, topic, limit, now)
+        else:
+            stories = await self._new_stories(index, chat_id, limit, now)
+        items = await self._summarize(index, stories)
+        if items:
+            await self.store.record_briefing(chat_id, [item.story.id for item in items], now)
+        logger.info("briefing chat=%s topic=%r: %d stories", chat_id, topic, len(items))
+        return Briefing(topic=topic, items=items)
+
+    async def _current_index(self, now: datetime) -> _Index:
+        """The index of the store's current snapshot (rebuilt only when the snapshot changed)."""
+        snapshot = await self.store.story_snapshot(since=now - FALLBACK_WINDOW)
+        index = self._index
+        if index is None or index.snapshot is not snapshot:
+            index = self._index = _Index(snapshot, index)
+        return index
+
+    async def _new_stories(
+        self, index: _Index, chat_id: int, limit: int, now: datetime
+    ) -> list[StoryView]:
+        last, briefed = await self.store.briefing_history(chat_id, since=now - FALLBACK_WINDOW)
+        # Everything since the last briefing, and at least NEWS_WINDOW back: stories the chat
+        # was not shown yet are news to it even if they came in before its last briefing.
+        since = now - NEWS_WINDOW if last is None else min(last, now - NEWS_WINDOW)
+        wanted = min(CANDIDATES * 4, len(briefed) + CANDIDATES)  # enough left once briefed go
+        if since >= index.snapshot.since:
+            recent = index.snapshot.recent(since=since, limit=wanted)
+        else:  # a chat back after a long time: further back than the snapshot goes
+            recent = await self.store.recent_stories(since=since, limit=wanted)
+        fresh = [story for story in recent if story.id not in briefed]
+        if not fresh:  # nothing new: the newest stories anyway, rather than an empty reply
+            fresh = index.snapshot.recent(since=now - FALLBACK_WINDOW, limit=limit)
+        fresh.sort(key=lambda s: _coverage(s) * _recency(s, now), reverse=True)
+        return fresh[:limit]
+
+    async def _topic_stories(
+        self, index: _Index, topic: str, limit: int, now: datetime
+    ) -> list[StoryView]:
+        since = now - TOPIC_WINDOW
+        window = index.window(since)
+        words = topic_words(topic, extra_stop_words=QUESTION_WORDS)[:MAX_QUERY_WORDS]
+        # The store's word search, over the snapshot: loose (any word, as a substring).
+        hits = [sid for sid in index.search(tuple(words)) if index.position[sid] < window]
+        scores, rows = await self._similarities(index, question_topic(topic) or topic, window)
+
+        def similarity(story_id: int) -> float | None:
+            row = index.embedded_row.get(story_id)
+            return None if row is None or row >= rows else float(scores[row])
+
+        threshold = min(self.settings.topic_threshold, BRIEF_MEANING_THRESHOLD)
+        relevance: dict[int, float] = {}
+        for story_id in hits[:CANDIDATES]:
+            # Keep stories carrying every topic word, in the title (strong) or the text
+            # (weaker, and it also needs a little meaning, so a passing mention does not make
+            # a story relevant).
+            story = index.views[story_id]
+            sim = similarity(story_id)
+            if _all_in(words, index.title_words(story)):
+                weight = 1.0
+            else:
+                article = index.snapshot.lead(story_id)
+                present = (
+                    index.text_words(article) if article is not None else index.title_words(story)
+                )
+                if not _all_in(words, present):
+                    continue
+                if sim is not None and sim < TEXT_HIT_MIN_SIMILARITY:
+                    continue
+                weight = 0.6
+            relevance[story_id] = weight + max(sim or 0.0, 0.0)
+        if words:  # stories filed under the topic's section (a URL path like /football/…)
+            wanted = set(words)
+            for story in index.snapshot.stories[: min(window, CANDIDATES * 4)]:
+                if story.id in relevance:
+                    continue
+                if any(wanted <= index.url_words(source) for source in story.sources):
+                    relevance[story.id] = 0.8 + max(similarity(story.id) or 0.0, 0.0)
+        for row in np.flatnonzero(scores[:rows] >= threshold):
+            story_id = index.embedded_ids[row]
+            if story_id not in relevance:
+                relevance[story_id] = float(scores[row])
+        best = sorted(relevance, key=relevance.__getitem__, reverse=True)[: limit * 3]
+        ranked = sorted(
+            (index.views[sid] for sid in best),
+            key=lambda s: relevance[s.id] * _recency(s, now),
+            reverse=True,
+        )
+        return ranked[:limit]
+
+    async def _similarities(
+        self, index: _Index, topic: str, window: int
+    ) -> tuple[np.ndarray, int]:
+        """Cosine of the topic to each embedded story of the snapshot (``index.embedded_ids``
+        order), and how many of those rows are within the first ``window`` stories (none
+        without an encoder)."""
+        rows = bisect.bisect_left(index.embedded_pos, window)
+        if self.encoder is None or rows == 0:
+            return np.zeros(0, dtype=np.float32), 0
+        query = await self._topic_vector(topic)
+        return index.similarity(topic, query), rows
+
+    async def _topic_vector(self, topic: str) -> np.ndarray:
+        """The topic's embedding, remembered for the next few hundred distinct topics (many
+        people ask about the same things; the encoder runs one request at a time)."""
+        assert self.encoder is not None
+        vector = self._topic_vectors.get(topic)
+        if vector is None:
+            vector = (await asyncio.to_thread(self.encoder.encode, [topic]))[0]
+            self._topic_vectors[topic] = vector
+            while len(self._topic_vectors) > TOPIC_VECTOR_CACHE:
+                self._topic_vectors.popitem(last=False)
+        else:
+            self._topic_vectors.move_to_end(topic)
+        return vector
+
+    async def _summarize(self, index: _Index, stories: Sequence[StoryView]) -> list[BriefingItem]:
+        """One batched summary call for all the stories' lead articles."""
+        articles: dict[int, StoredArticle] = {}
+        for story in stories:
+            article = index.snapshot.lead(story.id) or await self.store.story_text(story.id)
+            if article is not None:
+                articles[story.id] = article
+        summaries = await self.summaries.summaries_for(
+            [a.id for a in articles.values()], length=BRIEF_LENGTH
+        )
+        return [
+            BriefingItem(story=story, summary=summaries.get(articles[story.id].id, ""))
+            for story in stories
+            if story.id in articles
+        ]
+
+    async def summarize_link(self, url: str) -> LinkSummary:
+        """Fetch (as user-supplied), extract, store and summarize a link someone sent.
+
+        Raises news.sources.fetch.FetchError or news.sources.extract.NotAnArticle with
+        user-facing reasons.
+        A link already stored is not fetched again. Shared links do not trigger topic alerts.
+        """
+        from news.sources.fetch import check_url
+
+        checked = await check_url(url, allow_loopback=self.settings.allow_loopback)
+        article = await self.store.find_article(checked)
+        if article is None:
+            if self.ingestor is None:
+                raise RuntimeError("BriefingService needs an ingestor to summarize links")
+            result = await self.ingestor.ingest_url(checked, user_supplied=True, notify=False)
+            article = result.article
+        story = await self.store.get_story(article.story_id)
+        if story is None:  # pragma: no cover - the store just returned the article's story
+            raise LookupError(f"story {article.story_id} vanished")
+        summary = await self.summaries.summary_for(article.id, length=LINK_LENGTH)
+        return LinkSummary(article=article, story=story, summary=summary)

@@ -1,0 +1,210 @@
+"""The briefing hot path's caches: stories ranked over the store's snapshot (which another
+process's writes invalidate), the in-memory word search equal to the store's, summaries read in
+one query then kept in memory, and a briefing costing a handful of SQL statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from config import Settings
+from news.store import facade as store_module
+from news.briefings import BriefingService
+from news.store import Store
+from news.summaries import SummaryService
+from news.topics import article_lead
+from tests.news.conftest import FakeEncoder, FakeSummarizer, make_article
+
+STORIES = [
+    ("Peace talks resume in Geneva", "Negotiators met for a new round of peace talks."),
+    ("Markets fall on rate fears", "Stock markets fell as traders priced in higher rates."),
+    ("Climate summit opens in Paris", "Delegates gathered for talks on climate policy."),
+    ("Rovers win the derby", "A late header settled the football derby at the stadium."),
+    ("Gadget maker unveils new phone", "The technology firm showed a faster phone."),
+]
+
+
+async def _seed(store: Store, encoder: FakeEncoder, now: datetime) -> list[int]:
+    ids = []
+    for n, (title, text) in enumerate(STORIES):
+        result = await store.add_article(
+            make_article(f"https://p.example/{n}", title, text),
+            embedding=encoder.encode([article_lead(title, text)])[0],
+            now=now - timedelta(hours=len(STORIES) - n),
+        )
+        ids.append(result.story_id)
+    return ids
+
+
+def _service(store: Store, encoder: FakeEncoder, settings: Settings) -> BriefingService:
+    return BriefingService(store, SummaryService(store, FakeSummarizer()), encoder, settings)
+
+
+@contextmanager
+def _statements(store: Store) -> Iterator[list[str]]:
+    """The SQL statements the store sends while the block runs."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(store.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.sync_engine, "before_cursor_execute", record)
+
+
+async def test_briefings_see_what_another_process_stored(
+    store: Store, settings: Settings, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = FakeEncoder()
+    ids = await _seed(store, encoder, now)
+    service = _service(store, encoder, settings)
+    first = await service.brief(1, "peace talks", now=now)
+    assert [item.story.id for item in first.items] == [ids[0]]
+    other = await Store.open(settings.database_url)  # the worker process, say
+    try:
+        title, text = "Peace talks collapse", "The peace talks in Geneva ended without a deal."
+        fresh = await other.add_article(
+            make_article("https://q.example/collapse", title, text),
+            embedding=encoder.encode([article_lead(title, text)])[0],
+            now=now + timedelta(minutes=1),
+        )
+        title, text = STORIES[0][0], "Both delegations called the session productive."
+        repost = await other.add_article(  # the same story from another source
+            make_article("https://r.example/0", title, text, source="Other News"),
+            embedding=encoder.encode([article_lead(*STORIES[0])])[0],
+            now=now + timedelta(minutes=2),
+        )
+    finally:
+        await other.close()
+    assert (repost.status, repost.story_id) == ("new", ids[0])
+    start = store_module.monotonic()  # past the snapshot's freshness window (SNAPSHOT_FRESH_S)
+    monkeypatch.setattr(
+        "news.store.facade.monotonic", lambda: start + store_module.SNAPSHOT_FRESH_S + 1
+    )
+    later = await service.brief(2, "peace talks", now=now + timedelta(minutes=3))
+    stories = {item.story.id: item.story for item in later.items}
+    assert set(stories) == {ids[0], fresh.story_id}
+    assert [s.source for s in stories[ids[0]].sources] == ["Example News", "Other News"]
+    news = await service.brief(3, None, now=now + timedelta(minutes=3))
+    assert fresh.story_id in {item.story.id for item in news.items}
+
+
+async def test_word_search_over_the_snapshot_equals_the_store_search(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    encoder = FakeEncoder()
+    await _seed(store, encoder, now)
+    await store.add_article(
+        make_article("https://s.example/old", "Talks on rates", "Old talks."),
+        now=now - timedelta(days=9),  # outside the topic window
+    )
+    service = _service(store, encoder, settings)
+    since = now - timedelta(days=7)
+    queries: Sequence[tuple[str, ...]] = [
+        ("peace",),
+        ("peace", "talk"),
+        ("talk", "rate"),
+        ("RATES",),
+        ("volcano",),
+        ("the",),
+    ]
+
+    async def check() -> None:
+        index = await service._current_index(now)  # the briefing's view of the snapshot
+        window = index.window(since)
+        for words in queries:
+            expected = [s.id for s in await store.search_stories(words, since=since)]
+            found = [sid for sid in index.search(words) if index.position[sid] < window]
+            assert found == expected, words
+            assert index.search(words) is index.search(words)  # remembered for this snapshot
+
+    await check()
+    first = await service._current_index(now)
+    # New articles: a second source of the markets story (with other words) and a new story.
+    joined = await store.add_article(
+        make_article(
+            "https://s.example/markets", STORIES[1][0], "Peace in Europe lifts the markets."
+        ),
+        embedding=encoder.encode([article_lead(*STORIES[1])])[0],
+        now=now,
+    )
+    await store.add_article(
+        make_article("https://s.example/volcano", "Volcano erupts", "Talks were moved."),
+        now=now,
+    )
+    second = await service._current_index(now)
+    assert second is not first
+    assert joined.story_id in second.changed
+    assert len(second.changed) == 2  # the other stories' search scores carry over
+    await check()
+
+
+async def test_a_chat_back_after_a_long_time_sees_older_stories(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    encoder = FakeEncoder()
+    old = await store.add_article(
+        make_article("https://t.example/old", "Harbour reopens", "The harbour reopened."),
+        now=now - timedelta(days=35),  # older than the snapshot's window
+    )
+    new = await store.add_article(
+        make_article("https://t.example/new", "Bridge closes", "The bridge closed today."),
+        now=now,
+    )
+    await store.record_briefing(7, [], now - timedelta(days=40))
+    service = _service(store, encoder, settings)
+    briefing = await service.brief(7, None, now=now)
+    assert [item.story.id for item in briefing.items] == [new.story_id, old.story_id]
+    # A chat seen recently gets only recent news.
+    recent = await service.brief(8, None, now=now)
+    assert [item.story.id for item in recent.items] == [new.story_id]
+
+
+async def test_summaries_read_in_one_query_then_kept_in_memory(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    encoder = FakeEncoder()
+    await _seed(store, encoder, now)
+    articles = [a.id for a in await store.list_articles(limit=10)]
+    summarizer = FakeSummarizer()
+    await SummaryService(store, summarizer).summaries_for(articles)  # made and stored
+    assert len(summarizer.calls) == 1
+    service = SummaryService(store, summarizer)  # another process, say: nothing in memory
+    with _statements(store) as sql:
+        first = await service.summaries_for(articles)
+    assert sum("summaries" in s for s in sql) == 1  # one batched read
+    with _statements(store) as sql:
+        again = await service.summaries_for(articles)
+    assert sql == []  # from memory
+    assert first == again
+    assert set(first) == set(articles)
+    assert len(summarizer.calls) == 1
+
+
+async def test_a_warm_briefing_costs_a_few_statements(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    encoder = FakeEncoder()
+    await _seed(store, encoder, now)
+    service = _service(store, encoder, settings)
+    await service.brief(1, "climate", now=now)  # warm: summaries made, snapshot read
+    await service.brief(1, None, now=now)
+    with _statements(store) as sql:
+        topic = await service.brief(2, "climate", now=now)
+    assert topic.items
+    queries = [s for s in sql if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    assert len(queries) <= 3, queries  # snapshot check, chat upsert, briefing rows
+    assert not any("articles.text" in s for s in queries)  # no article read per request
+    with _statements(store) as sql:
+        news = await service.brief(3, None, now=now)
+    assert news.items
+    queries = [s for s in sql if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+    assert len(queries) <= 5, queries  # + the chat's last briefing and shown stories

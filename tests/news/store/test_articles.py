@@ -1,0 +1,269 @@
+"""Articles and stories: dedupe by URL and content hash, near-duplicates grouped into stories,
+listing, search and summaries."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+import news.store.facade
+from news.models import Article
+from news.store import Store
+from news.stories.dedupe import content_hash
+from tests.news.store.factories import make_article, make_text
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+async def test_add_article_stores_every_field(store: Store) -> None:
+    published = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
+    article = Article(
+        url="https://example.com/a",
+        title="Ministers meet in Geneva",
+        text=make_text(1),
+        source="Example News",
+        published=published,
+        author="A. Writer",
+        language="en",
+    )
+    feed = await store.add_feed("https://example.com/feed")
+    result = await store.add_article(article, feed_id=feed.id, now=NOW)
+    assert (result.status, result.story_is_new) == ("new", True)
+    stored = result.article
+    assert stored.id > 0
+    assert stored.story_id == result.story_id
+    assert (stored.url, stored.title, stored.text, stored.source) == (
+        article.url,
+        article.title,
+        article.text,
+        article.source,
+    )
+    assert (stored.published, stored.author, stored.language) == (published, "A. Writer", "en")
+    assert stored.content_hash == content_hash(article.text)
+    assert stored.feed_id == feed.id
+    assert stored.fetched_at == NOW
+    assert await store.get_article(stored.id) == stored
+    assert await store.find_article("https://example.com/a") == stored
+    assert await store.find_article("https://example.com/b") is None
+    assert await store.get_article(stored.id + 100) is None
+
+    story = await store.get_story(result.story_id)
+    assert story is not None
+    assert (story.title, story.first_seen, story.last_seen) == (article.title, NOW, NOW)
+    assert [s.article_id for s in story.sources] == [stored.id]
+    assert story.primary.source == "Example News"
+    assert story.primary.published == published
+
+
+async def test_same_url_is_a_duplicate(store: Store) -> None:
+    first = await store.add_article(make_article(1), now=NOW)
+    changed = dataclasses.replace(make_article(1), text=make_text(2), title="Updated")
+    again = await store.add_article(changed, now=NOW + timedelta(hours=1))
+    assert again.status == "duplicate"
+    assert not again.story_is_new
+    assert again.article == first.article
+    assert again.story_id == first.story_id
+    assert await store.count_articles() == 1
+
+
+async def test_same_text_under_another_url_is_a_duplicate(store: Store) -> None:
+    text = make_text(1)
+    first = await store.add_article(make_article(1, text=text))
+    # case and whitespace do not matter to the content hash
+    mirrored = make_article(2, text="  " + text.upper().replace(" ", "\n "), source="mirror.org")
+    again = await store.add_article(mirrored)
+    assert again.status == "duplicate"
+    assert again.article.id == first.article.id
+    assert await store.count_articles() == 1
+
+
+async def test_near_duplicate_joins_the_story_and_updates_last_seen(store: Store) -> None:
+    text = make_text(1)
+    first = await store.add_article(make_article(1, text=text), now=NOW)
+    later = NOW + timedelta(hours=5)
+    repost = make_article(2, text=text + " Read more at mirror.org.", source="mirror.org")
+    joined = await store.add_article(repost, now=later)
+    assert (joined.status, joined.story_is_new) == ("new", False)
+    assert joined.story_id == first.story_id
+    assert joined.article.id != first.article.id
+    unrelated = await store.add_article(make_article(3), now=later)
+    assert unrelated.story_is_new
+    assert unrelated.story_id != first.story_id
+
+    story = await store.get_story(first.story_id)
+    assert story is not None
+    assert [s.source for s in story.sources] == ["example.com", "mirror.org"]
+    assert (story.first_seen, story.last_seen) == (NOW, later)
+    assert story.title == first.article.title
+    assert await store.story_text(first.story_id) == first.article
+
+
+async def test_old_stories_are_not_joined(store: Store) -> None:
+    text = make_text(1)
+    first = await store.add_article(make_article(1, text=text), now=NOW)
+    repost = make_article(2, text=text + " Again.", source="late.org")
+    late = await store.add_article(repost, now=NOW + timedelta(hours=73))
+    assert late.story_is_new
+    assert late.story_id != first.story_id
+
+
+async def test_embedding_similarity_groups_and_is_stored(store: Store) -> None:
+    first = await store.add_article(make_article(1), embedding=unit(1, 0.1, 0), now=NOW)
+    close = await store.add_article(make_article(2), embedding=unit(1, 0.2, 0), now=NOW)
+    far = await store.add_article(make_article(3), embedding=unit(0, 1, 0), now=NOW)
+    none = await store.add_article(make_article(4), now=NOW)
+    assert close.story_id == first.story_id
+    assert not close.story_is_new
+    assert far.story_is_new
+    assert none.story_is_new
+    stored = await store.article_embedding(close.article.id)
+    assert stored is not None
+    assert stored.dtype == np.float32
+    np.testing.assert_allclose(stored, unit(1, 0.2, 0))
+    assert await store.article_embedding(none.article.id) is None
+
+    embeddings = dict(await store.story_embeddings(since=NOW - timedelta(hours=1)))
+    assert set(embeddings) == {first.story_id, far.story_id}
+    np.testing.assert_allclose(embeddings[first.story_id], unit(1, 0.1, 0))  # the first article's
+    assert await store.story_embeddings(since=NOW + timedelta(hours=1)) == []
+
+
+async def test_story_gains_an_embedding_from_a_later_article(store: Store) -> None:
+    text = make_text(1)
+    first = await store.add_article(make_article(1, text=text), now=NOW)
+    await store.add_article(
+        make_article(2, text=text + " More.", source="b.org"), embedding=unit(0, 0, 1), now=NOW
+    )
+    [(story_id, vector)] = await store.story_embeddings(since=NOW)
+    assert story_id == first.story_id
+    np.testing.assert_allclose(vector, unit(0, 0, 1))
+
+
+async def test_list_count_and_pages(store: Store) -> None:
+    assert await store.count_articles() == 0
+    assert await store.list_articles() == []
+    ids = [(await store.add_article(make_article(n))).article.id for n in range(5)]
+    assert await store.count_articles() == 5
+    assert [a.id for a in await store.list_articles(limit=2)] == ids[::-1][:2]
+    assert [a.id for a in await store.list_articles(limit=2, offset=4)] == [ids[0]]
+
+
+async def test_recent_stories_and_get_stories(store: Store) -> None:
+    old = await store.add_article(make_article(1), now=NOW - timedelta(days=2))
+    mid = await store.add_article(make_article(2), now=NOW - timedelta(hours=3))
+    new = await store.add_article(make_article(3), now=NOW)
+    recent = await store.recent_stories(since=NOW - timedelta(days=1))
+    assert [s.id for s in recent] == [new.story_id, mid.story_id]
+    assert [s.id for s in await store.recent_stories(since=NOW - timedelta(days=3), limit=1)] == [
+        new.story_id
+    ]
+    stories = await store.get_stories([old.story_id, 9999, new.story_id])
+    assert [s.id for s in stories] == [old.story_id, new.story_id]
+    assert await store.get_story(9999) is None
+    assert await store.story_text(9999) is None
+
+
+async def test_search_stories_by_words(store: Store) -> None:
+    def article(n: int, title: str, body: str) -> Article:
+        return dataclasses.replace(make_article(n), title=title, text=body + " " + make_text(n))
+
+    peace = await store.add_article(
+        article(1, "Peace talks resume in Geneva", "Delegations met on Monday."), now=NOW
+    )
+    both = await store.add_article(
+        article(2, "Markets", "Peace hopes lift markets after the Geneva meeting."), now=NOW
+    )
+    other = await store.add_article(article(3, "Weather", "Storms 100% likely_soon."), now=NOW)
+    old = await store.add_article(
+        article(4, "Peace prize", "Announced."), now=NOW - timedelta(days=10)
+    )
+
+    found = await store.search_stories(["GENEVA", "peace"])
+    # two words matched (newest first), then one
+    assert [s.id for s in found] == [both.story_id, peace.story_id, old.story_id]
+    recent = await store.search_stories(["peace"], since=NOW - timedelta(days=1))
+    assert {s.id for s in recent} == {peace.story_id, both.story_id}
+    # LIKE wildcards in words are literal
+    assert [s.id for s in await store.search_stories(["100%"])] == [other.story_id]
+    assert [s.id for s in await store.search_stories(["y_s"])] == [other.story_id]
+    assert [s.id for s in await store.search_stories(["%"])] == [other.story_id]
+    assert await store.search_stories(["nothing-like-this"]) == []
+    assert await store.search_stories([]) == []
+    assert await store.search_stories(["  "]) == []
+    assert len(await store.search_stories(["peace"], limit=1)) == 1
+
+
+async def test_summaries_are_cached_per_article_and_model(store: Store) -> None:
+    a = (await store.add_article(make_article(1))).article
+    b = (await store.add_article(make_article(2))).article
+    assert await store.get_summary(a.id, "m1") is None
+    await store.put_summary(a.id, "m1", "First summary.")
+    await store.put_summary(a.id, "m2", "Other model.")
+    await store.put_summary(b.id, "m1", "B summary.")
+    assert await store.get_summary(a.id, "m1") == "First summary."
+    assert await store.get_summary(a.id, "m2") == "Other model."
+    await store.put_summary(a.id, "m1", "Replaced.")
+    assert await store.get_summary(a.id, "m1") == "Replaced."
+    assert await store.get_summary(b.id, "m2") is None
+
+
+async def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
+    # feed 999 does not exist: the foreign key fails after the story row was inserted
+    with pytest.raises(Exception, match=r"(?i)foreign key"):
+        await store.add_article(make_article(1), feed_id=999, now=NOW)
+    assert await store.count_articles() == 0
+    assert await store.recent_stories(since=NOW - timedelta(days=1)) == []
+    ok = await store.add_article(make_article(1), now=NOW)
+    assert ok.status == "new"
+    assert ok.story_is_new
+
+
+async def test_grouping_window_follows_now_both_ways(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(news.store.facade, "_ID_OVERLAP", 0)  # only the cache-miss path finds it
+    text = make_text(1)
+    first = await store.add_article(make_article(1, text=text), now=NOW)
+    await store.add_article(make_article(2), now=NOW)
+    # far in the future the story is out of the window (and out of the cache) ...
+    future = NOW + timedelta(days=10)
+    late = await store.add_article(make_article(3), now=future)
+    assert late.story_is_new
+    await store.add_article(make_article(4), now=future)
+    # ... and back in the window, it is found again
+    back = await store.add_article(
+        make_article(5, text=text + " Also here.", source="c.org"), now=NOW + timedelta(hours=1)
+    )
+    assert back.story_id == first.story_id
+
+
+async def test_story_embeddings_are_cached_read_only(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(news.store.facade, "_VECTOR_CACHE", 1)  # prune on every call
+    a = await store.add_article(make_article(1), embedding=unit(1, 0, 0), now=NOW)
+    b = await store.add_article(make_article(2), embedding=unit(0, 1, 0), now=NOW)
+    first = await store.story_embeddings(since=NOW)
+    assert [i for i, _ in first] == [b.story_id, a.story_id]
+    with pytest.raises(ValueError, match="read-only"):
+        first[0][1][0] = 1.0
+    c = await store.add_article(make_article(3), embedding=unit(0, 0, 1), now=NOW)
+    again = await store.story_embeddings(since=NOW)
+    assert [i for i, _ in again] == [c.story_id, b.story_id, a.story_id]
+    assert again[1][1] is first[0][1]  # known embeddings come from the cache
+    np.testing.assert_allclose(again[0][1], unit(0, 0, 1))
+    only_new = await store.story_embeddings(since=NOW + timedelta(seconds=1))
+    assert only_new == []
+    assert [i for i, _ in await store.story_embeddings(since=NOW)] == [
+        c.story_id,
+        b.story_id,
+        a.story_id,
+    ]

@@ -1,0 +1,188 @@
+"""Chats, digest settings, briefings and subscriptions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from news.models import Chat
+from news.store import Store
+from tests.news.store.factories import make_article
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+BIG_GROUP = -1001234567890123  # supergroup ids need 64 bits
+
+
+async def test_upsert_and_get_chat(store: Store) -> None:
+    assert await store.get_chat(BIG_GROUP) is None
+    chat = await store.upsert_chat(BIG_GROUP, kind="group", title="News fans")
+    assert (chat.id, chat.kind, chat.title, chat.active) == (BIG_GROUP, "group", "News fans", True)
+    assert chat.digest_time is None
+    assert chat.last_briefing_at is None
+    again = await store.upsert_chat(BIG_GROUP, kind="supergroup", title="Renamed")
+    assert (again.kind, again.title) == ("supergroup", "Renamed")
+    assert await store.get_chat(BIG_GROUP) == again
+
+
+async def test_touch_chat_skips_the_database_for_a_chat_seen_lately(
+    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    upsert = store.upsert_chat
+
+    async def counted(chat_id: int, *, kind: str, title: str | None) -> Chat:
+        calls.append(chat_id)
+        return await upsert(chat_id, kind=kind, title=title)
+
+    monkeypatch.setattr(store, "upsert_chat", counted)
+    await store.touch_chat(5, kind="group", title="Desk")
+    await store.touch_chat(5, kind="group", title="Desk")
+    assert calls == [5]  # the second sighting cost no round trip
+    await store.touch_chat(5, kind="group", title="Desk, renamed")
+    assert calls == [5, 5]  # a changed title is written
+    chat = await store.get_chat(5)
+    assert chat is not None
+    assert chat.title == "Desk, renamed"
+
+    await store.deactivate_chat(5)  # this process forgets the chat at once...
+    await store.touch_chat(5, kind="group", title="Desk, renamed")
+    chat = await store.get_chat(5)
+    assert chat is not None
+    assert chat.active  # ...so its next message reactivates it
+
+    other = await Store.open(db_url)  # another process (a worker) deactivates it
+    try:
+        await other.deactivate_chat(5)
+    finally:
+        await other.close()
+    monkeypatch.setattr("news.store.facade.monotonic", lambda: 10**9)  # CHAT_TOUCH_TTL later
+    await store.touch_chat(5, kind="group", title="Desk, renamed")
+    chat = await store.get_chat(5)
+    assert chat is not None
+    assert chat.active
+
+
+async def test_subscribe_exists_limit_and_unsubscribe(store: Store) -> None:
+    await store.upsert_chat(1, kind="private", title=None)
+    vec = np.array([0.6, 0.8], dtype=np.float32)
+    made = await store.subscribe(1, "Ukraine peace talks", embedding=vec, limit=2)
+    assert made.status == "created"
+    assert made.count == 1
+    assert made.subscription is not None
+    assert made.subscription.topic == "Ukraine peace talks"
+    same = await store.subscribe(1, "  ukraine PEACE   talks ", embedding=None, limit=2)
+    assert (same.status, same.count) == ("exists", 1)
+    assert same.subscription == made.subscription
+    second = await store.subscribe(1, "climate", embedding=None, limit=2)
+    assert (second.status, second.count) == ("created", 2)
+    full = await store.subscribe(1, "markets", embedding=None, limit=2)
+    assert (full.status, full.subscription, full.count) == ("limit", None, 2)
+    # another chat has its own count and its own copy of a topic
+    other = await store.subscribe(2, "climate", embedding=None, limit=2)
+    assert (other.status, other.count) == ("created", 1)
+
+    assert [s.topic for s in await store.list_subscriptions(1)] == [
+        "Ukraine peace talks",
+        "climate",
+    ]
+    active = await store.active_subscriptions()
+    assert [(s.chat_id, s.topic) for s, _ in active] == [
+        (1, "Ukraine peace talks"),
+        (1, "climate"),
+        (2, "climate"),
+    ]
+    np.testing.assert_array_equal(active[0][1], vec)
+    assert active[1][1] is None
+
+    assert await store.unsubscribe(1, "UKRAINE peace talks") is True
+    assert await store.unsubscribe(1, "ukraine peace talks") is False
+    assert second.subscription is not None
+    assert await store.unsubscribe(1, second.subscription.id) is True
+    assert await store.unsubscribe(1, other.subscription.id if other.subscription else 0) is False
+    assert await store.list_subscriptions(1) == []
+    # resubscribing reactivates the same row
+    back = await store.subscribe(1, "Ukraine Peace Talks", embedding=vec, limit=2)
+    assert back.status == "created"
+    assert back.subscription is not None
+    assert back.subscription.id == made.subscription.id
+    assert back.subscription.topic == "Ukraine Peace Talks"
+
+
+async def test_subscribe_creates_an_unknown_chat(store: Store) -> None:
+    result = await store.subscribe(55, "space", embedding=None, limit=5)
+    assert result.status == "created"
+    chat = await store.get_chat(55)
+    assert chat is not None
+    assert chat.active
+
+
+async def test_deactivate_chat_turns_everything_off(store: Store) -> None:
+    await store.upsert_chat(1, kind="private", title=None)
+    await store.subscribe(1, "space", embedding=None, limit=5)
+    story = (await store.add_article(make_article(1))).story_id
+    assert await store.enqueue_alerts([(1, story, "space")], now=NOW) == 1
+    await store.deactivate_chat(1)
+    chat = await store.get_chat(1)
+    assert chat is not None
+    assert not chat.active
+    assert await store.list_subscriptions(1) == []
+    assert await store.active_subscriptions() == []
+    assert await store.pending_alerts(1) == []
+    assert await store.due_alerts(NOW + timedelta(hours=1)) == []
+    # the chat writes again: active, but its old topics stay off until subscribed again
+    again = await store.upsert_chat(1, kind="private", title=None)
+    assert again.active
+    assert await store.list_subscriptions(1) == []
+    assert await store.pending_alerts(1) == []
+
+
+async def test_briefings_are_remembered(store: Store) -> None:
+    await store.upsert_chat(1, kind="private", title=None)
+    a = (await store.add_article(make_article(1))).story_id
+    b = (await store.add_article(make_article(2))).story_id
+    await store.record_briefing(1, [a, b, a], NOW)
+    await store.record_briefing(1, [b], NOW + timedelta(hours=2))
+    await store.record_briefing(2, [a], NOW)  # unknown chats are created
+    assert await store.briefed_story_ids(1, since=NOW) == {a, b}
+    assert await store.briefed_story_ids(1, since=NOW + timedelta(hours=1)) == {b}
+    assert await store.briefed_story_ids(3, since=NOW) == set()
+    chat = await store.get_chat(1)
+    assert chat is not None
+    assert chat.last_briefing_at == NOW + timedelta(hours=2)
+
+
+async def test_digest_schedule(store: Store) -> None:
+    await store.upsert_chat(1, kind="private", title=None)
+    await store.upsert_chat(2, kind="private", title=None)
+    set_at = datetime(2026, 11, 28, 7, 30, tzinfo=UTC)
+    await store.set_digest(1, time(8, 0), now=set_at)
+    chat = await store.get_chat(1)
+    assert chat is not None
+    assert chat.digest_time == time(8, 0)
+
+    assert await store.digest_chats_due(datetime(2026, 11, 28, 7, 59, tzinfo=UTC)) == []
+    due = await store.digest_chats_due(datetime(2026, 11, 28, 8, 0, tzinfo=UTC))
+    assert [c.id for c in due] == [1]
+    await store.mark_digest_sent(1, datetime(2026, 11, 28, 8, 0, 5, tzinfo=UTC))
+    assert await store.digest_chats_due(datetime(2026, 11, 28, 23, 0, tzinfo=UTC)) == []
+    assert [c.id for c in await store.digest_chats_due(datetime(2026, 11, 29, 8, 1, tzinfo=UTC))]
+
+    # set after today's time: the first digest is tomorrow's
+    await store.set_digest(2, time(6, 0), now=set_at)
+    assert [c.id for c in await store.digest_chats_due(set_at + timedelta(hours=1))] == []
+    # wall-clock time in the given zone (08:00 at UTC+2 is 06:00 UTC)
+    await store.set_digest(1, time(8, 0), now=set_at - timedelta(hours=3))
+    plus2 = timezone(timedelta(hours=2))
+    now = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)
+    assert [c.id for c in await store.digest_chats_due(now, tz=plus2)] == [1]
+    assert await store.digest_chats_due(now) == []
+
+    await store.set_digest(1, None)
+    chat = await store.get_chat(1)
+    assert chat is not None
+    assert chat.digest_time is None
+    assert [c.id for c in await store.digest_chats_due(NOW + timedelta(days=1))] == [2]
+    await store.deactivate_chat(2)
+    assert await store.digest_chats_due(NOW + timedelta(days=1)) == []

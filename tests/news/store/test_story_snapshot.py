@@ -1,0 +1,200 @@
+"""Store.story_snapshot (the cached picture of recent stories briefings rank) and the batched
+reads of the briefing path: the snapshot always equals what the per-story methods return, also
+after another process (another Store on the same database) adds articles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+import news.store.facade
+from news.store import Store, StorySnapshot
+from tests.news.store.factories import make_article, make_text
+
+NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
+WINDOW = timedelta(days=30)
+
+
+def _unit(seed: int) -> np.ndarray:
+    vector = np.random.default_rng(seed).standard_normal(8).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+async def _expected(store: Store, since: datetime) -> list[tuple[object, ...]]:
+    """Per story, what the one-at-a-time methods say: view, first article, embedding."""
+    embeddings = dict(await store.story_embeddings(since=since))
+    rows: list[tuple[object, ...]] = []
+    for story in await store.recent_stories(since=since, limit=10_000):
+        vector = embeddings.get(story.id)
+        rows.append(
+            (
+                story,
+                await store.story_text(story.id),
+                None if vector is None else vector.tolist(),
+            )
+        )
+    return rows
+
+
+def _actual(snapshot: StorySnapshot, since: datetime) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for story in snapshot.recent(since=since):
+        vector = snapshot.embeddings.get(story.id)
+        rows.append((story, snapshot.lead(story.id), None if vector is None else vector.tolist()))
+    return rows
+
+
+async def test_snapshot_equals_the_per_story_reads(store: Store) -> None:
+    for n in range(5):
+        await store.add_article(
+            make_article(n),
+            embedding=_unit(n) if n % 2 else None,
+            now=NOW - timedelta(days=n * 9),  # 0, 9, 18, 27 and 36 days old
+        )
+    repost = make_article(100, text=make_text(0) + " Read more on our site.", source="b.example")
+    joined = await store.add_article(repost, now=NOW + timedelta(hours=1))
+    assert joined.status == "new"
+    assert not joined.story_is_new  # a second source of story 0
+
+    snapshot = await store.story_snapshot(since=NOW - WINDOW)
+    assert snapshot.since <= NOW - WINDOW
+    assert len(snapshot.stories) == 4  # the 36-day-old story is outside the window
+    assert _actual(snapshot, NOW - WINDOW) == await _expected(store, NOW - WINDOW)
+    story = next(s for s in snapshot.stories if s.id == joined.story_id)
+    assert [source.url for source in story.sources] == [make_article(0).url, repost.url]
+    assert [a.id for a in snapshot.articles[story.id]] == [s.article_id for s in story.sources]
+    assert snapshot.stories[0].id == joined.story_id  # most recently active first
+    since = NOW - timedelta(days=10)
+    assert snapshot.count_since(since) == 2
+    assert snapshot.recent(since=since, limit=1) == [snapshot.stories[0]]
+    assert snapshot.recent(since=since) == await store.recent_stories(since=since)
+    for vector in snapshot.embeddings.values():
+        assert not vector.flags.writeable
+
+
+async def test_unchanged_database_gives_the_same_snapshot(store: Store) -> None:
+    await store.add_article(make_article(1), now=NOW)
+    first = await store.story_snapshot(since=NOW - WINDOW)
+    again = await store.story_snapshot(since=NOW - WINDOW + timedelta(minutes=5))
+    assert again is first  # reused: the database did not change
+    await store.add_article(make_article(2), now=NOW)
+    third = await store.story_snapshot(since=NOW - WINDOW + timedelta(minutes=5))
+    assert third is not first
+    assert [s.title for s in third.stories] == ["Story number 2", "Story number 1"]
+    assert [s.title for s in first.stories] == ["Story number 1"]  # old snapshots never change
+
+
+def _seconds_later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Move the store's monotonic clock on (past SNAPSHOT_FRESH_S, say)."""
+    start = news.store.facade.monotonic()
+    monkeypatch.setattr("news.store.facade.monotonic", lambda: start + seconds)
+
+
+async def test_a_checked_snapshot_is_trusted_briefly(
+    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load the version query runs at most every SNAPSHOT_FRESH_S; this process's own
+    articles are seen at once, another process's once that time has passed."""
+    await store.add_article(make_article(1), now=NOW)
+    before = await store.story_snapshot(since=NOW - WINDOW)
+    other = await Store.open(db_url)
+    try:
+        await other.add_article(make_article(2), now=NOW)
+    finally:
+        await other.close()
+    assert await store.story_snapshot(since=NOW - WINDOW) is before  # within the window
+    await store.add_article(make_article(3), now=NOW)  # our own write: seen at once
+    own = await store.story_snapshot(since=NOW - WINDOW)
+    assert len(own.stories) == 3
+    other = await Store.open(db_url)
+    try:
+        await other.add_article(make_article(4), now=NOW)
+    finally:
+        await other.close()
+    _seconds_later(monkeypatch, news.store.facade.SNAPSHOT_FRESH_S + 0.1)
+    assert len((await store.story_snapshot(since=NOW - WINDOW)).stories) == 4
+
+
+async def test_another_process_writes_are_seen(
+    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.add_article(make_article(1), embedding=_unit(1), now=NOW - timedelta(days=2))
+    await store.add_article(make_article(2), now=NOW - timedelta(days=1))
+    before = await store.story_snapshot(since=NOW - WINDOW)
+    other = await Store.open(db_url)  # another process on the same database
+    try:
+        await other.add_article(make_article(3), embedding=_unit(3), now=NOW)
+        repost = make_article(101, text=make_text(1) + " More at our site.", source="c.example")
+        joined = await other.add_article(
+            repost, embedding=_unit(9), now=NOW + timedelta(minutes=1)
+        )
+    finally:
+        await other.close()
+    _seconds_later(monkeypatch, news.store.facade.SNAPSHOT_FRESH_S + 0.1)
+    after = await store.story_snapshot(since=NOW - WINDOW)
+    assert after is not before
+    assert len(after.stories) == 3
+    assert after.stories[0].id == joined.story_id  # story 1 moved up: a new source today
+    assert [s.url for s in after.stories[0].sources] == [make_article(1).url, repost.url]
+    assert _actual(after, NOW - WINDOW) == await _expected(store, NOW - WINDOW)
+    untouched = next(s for s in before.stories if s.title == "Story number 2")
+    assert next(s for s in after.stories if s.title == "Story number 2") is untouched
+    # The updated snapshot equals one read from scratch by a new store.
+    fresh = await Store.open(db_url)
+    try:
+        scratch = await fresh.story_snapshot(since=NOW - WINDOW)
+    finally:
+        await fresh.close()
+    assert _actual(scratch, NOW - WINDOW) == _actual(after, NOW - WINDOW)
+
+
+async def test_an_old_story_active_again_comes_back_with_all_its_sources(store: Store) -> None:
+    old = await store.add_article(make_article(1), now=NOW - timedelta(days=31))
+    await store.add_article(make_article(2), now=NOW)
+    before = await store.story_snapshot(since=NOW - WINDOW)
+    assert [s.title for s in before.stories] == ["Story number 2"]
+    # A new source (within the grouping window) brings the story back into the window.
+    repost = make_article(102, text=make_text(1) + " Updated.", source="d.example")
+    joined = await store.add_article(repost, now=NOW - timedelta(days=29))
+    assert joined.story_id == old.story_id
+    after = await store.story_snapshot(since=NOW - WINDOW)
+    assert after.since == before.since  # brought up to date, not read again
+    assert _actual(after, NOW - WINDOW) == await _expected(store, NOW - WINDOW)
+    assert [len(s.sources) for s in after.stories] == [1, 2]
+    wider = await store.story_snapshot(since=NOW - timedelta(days=45))  # read again
+    assert wider.since <= NOW - timedelta(days=45)
+    assert len(wider.stories) == 2
+
+
+async def test_a_window_moving_on_drops_old_stories(store: Store) -> None:
+    await store.add_article(make_article(1), now=NOW - timedelta(days=29))
+    await store.add_article(make_article(2), now=NOW)
+    first = await store.story_snapshot(since=NOW - WINDOW)
+    later = NOW + timedelta(days=3)
+    snapshot = await store.story_snapshot(since=later - WINDOW)
+    assert snapshot is not first  # more than a day later: read again, the old story gone
+    assert [s.title for s in snapshot.recent(since=later - WINDOW)] == ["Story number 2"]
+    assert [s.title for s in snapshot.stories] == ["Story number 2"]
+
+
+async def test_batched_briefing_reads(store: Store) -> None:
+    ids = [(await store.add_article(make_article(n), now=NOW)).article.id for n in range(3)]
+    await store.put_summary(ids[0], "model", "first")
+    await store.put_summary(ids[2], "model", "third")
+    await store.put_summary(ids[2], "other", "not this model")
+    assert await store.get_summaries([*ids, 999], "model") == {ids[0]: "first", ids[2]: "third"}
+    assert await store.get_summaries([], "model") == {}
+
+    assert await store.briefing_history(42, since=NOW - WINDOW) == (None, set())
+    stories = [s.id for s in await store.recent_stories(since=NOW - WINDOW)]
+    await store.record_briefing(42, stories[:2], NOW - timedelta(days=1))
+    await store.record_briefing(42, [stories[2], stories[2]], NOW)
+    last, shown = await store.briefing_history(42, since=NOW - WINDOW)
+    assert last == NOW
+    assert shown == set(stories)
+    assert (await store.briefing_history(42, since=NOW - timedelta(hours=1)))[1] == {stories[2]}
+    chat = await store.get_chat(42)
+    assert chat is not None
+    assert (chat.last_briefing_at, chat.kind) == (NOW, "private")

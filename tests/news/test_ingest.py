@@ -1,0 +1,369 @@
+"""Ingestion end to end against a local HTTP server: feeds (RSS and Atom), conditional GET,
+deduplication across feeds, a hanging feed, passing failures retried, full-text fallback,
+alerts for subscriptions, files and folders."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from aiohttp import web
+
+from config import Settings
+from news.ingest import Ingestor, article_from_entry, html_to_text
+from news.models import AddResult, FeedEntry
+from news.sources.fetch import Fetcher
+from news.store import Store
+from news.topics import TopicService
+from tests.news.conftest import FakeEncoder
+from tests.support.http_server import Handler, LocalHTTPServer, hang
+from tests.support.sitegen import (
+    GenArticle,
+    atom_feed,
+    generate,
+    render_page,
+    rss_feed,
+    stub_page,
+)
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def conditional_feed(body: bytes, *, etag: str, last_modified: str) -> Handler:
+    """A feed route that honours If-None-Match / If-Modified-Since with 304."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("If-None-Match") == etag or (
+            request.headers.get("If-Modified-Since") == last_modified
+        ):
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(
+            body=body,
+            headers={
+                "Content-Type": "application/rss+xml",
+                "ETag": etag,
+                "Last-Modified": last_modified,
+            },
+        )
+
+    return handler
+
+
+def serve_pages(server: LocalHTTPServer, articles: list[GenArticle]) -> None:
+    for article in articles:
+        server.set(article.path, (200, HTML, render_page(article, server.base_url)))
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalHTTPServer]:
+    async with LocalHTTPServer() as running:
+        yield running
+
+
+@pytest.fixture
+async def fetcher(settings: Settings) -> AsyncIterator[Fetcher]:
+    the_fetcher = Fetcher(settings)
+    try:
+        yield the_fetcher
+    finally:
+        await the_fetcher.aclose()
+
+
+def page_requests(server: LocalHTTPServer) -> int:
+    return sum(1 for r in server.requests if r.path.endswith(".html"))
+
+
+async def test_feed_of_20_entries_then_conditional_poll_stores_nothing(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(20, seed=1)
+    serve_pages(server, articles)
+    last_modified = "Sat, 28 Nov 2026 10:00:00 GMT"
+    server.set(
+        "/feed.xml",
+        conditional_feed(
+            rss_feed(articles, server.base_url), etag='"v1"', last_modified=last_modified
+        ),
+    )
+    await store.add_feed(server.url("/feed.xml"))
+    encoder = FakeEncoder()
+    ingestor = Ingestor(store, fetcher, encoder=encoder, on_new=None, settings=settings)
+    progress: list[tuple[int, int]] = []
+    report = await ingestor.poll_feeds(now, progress=lambda d, t: progress.append((d, t)))
+    assert (report.new, report.duplicate, report.rejected) == (20, 0, [])
+    assert (report.feeds_checked, report.feeds_failed) == (1, 0)
+    assert await store.count_articles() == 20
+    assert progress[-1] == (20, 20)
+    assert sum(len(call) for call in encoder.calls) == 20  # every article embedded, in batches
+    stored = {a.title for a in await store.list_articles(limit=50)}
+    assert stored == {a.title for a in articles}
+    (feed,) = await store.list_feeds()
+    assert (feed.etag, feed.last_modified, feed.error_count) == ('"v1"', last_modified, 0)
+    assert feed.next_check_at is not None
+    assert feed.next_check_at > now + timedelta(seconds=settings.poll_interval * 0.8)
+
+    # Not due yet: nothing polled.
+    assert (await ingestor.poll_feeds(now + timedelta(seconds=10))).feeds_checked == 0
+    # Due again: a conditional GET answered 304, no page fetched, nothing stored.
+    pages_before = page_requests(server)
+    later = now + timedelta(seconds=settings.poll_interval * 2)
+    again = await ingestor.poll_feeds(later)
+    assert (again.feeds_checked, again.new, again.duplicate) == (1, 0, 0)
+    last = server.requests_to("/feed.xml")[-1]
+    assert last.headers["If-None-Match"] == '"v1"'
+    assert last.headers["If-Modified-Since"] == last_modified
+    assert page_requests(server) == pages_before
+    assert await store.count_articles() == 20
+
+
+async def test_feed_without_validators_seen_entries_are_skipped(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(6, seed=2)
+    serve_pages(server, articles)
+    xml = {"Content-Type": "application/rss+xml"}
+    server.set("/feed.xml", (200, xml, rss_feed(articles[:4], server.base_url)))
+    feed = await store.add_feed(server.url("/feed.xml"))
+    ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
+    assert (await ingestor.poll_feeds(now)).new == 4
+    # The feed gains two entries; the four known ones are not fetched again.
+    server.set("/feed.xml", (200, xml, rss_feed(articles, server.base_url)))
+    pages_before = page_requests(server)
+    (feed,) = await store.list_feeds()
+    report = await ingestor.poll_feeds(now, feeds=[feed])
+    assert (report.new, report.duplicate) == (2, 0)
+    assert page_requests(server) == pages_before + 2
+
+
+async def test_same_article_in_two_feeds_is_stored_once_and_atom_works(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(8, seed=3)
+    serve_pages(server, articles)
+    server.set(
+        "/rss.xml",
+        (200, {"Content-Type": "application/rss+xml"}, rss_feed(articles[:5], server.base_url)),
+    )
+    server.set(
+        "/atom.xml",
+        (200, {"Content-Type": "application/atom+xml"}, atom_feed(articles[3:], server.base_url)),
+    )
+    await store.add_feed(server.url("/rss.xml"))
+    await store.add_feed(server.url("/atom.xml"))
+    ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
+    report = await ingestor.poll_feeds(now)
+    assert report.feeds_checked == 2
+    assert report.new == 8
+    assert report.duplicate == 2  # articles 3 and 4 are in both feeds
+    assert await store.count_articles() == 8
+    assert all(len(server.requests_to(a.path)) == 1 for a in articles)  # each fetched once
+    atom = next(f for f in await store.list_feeds() if f.url.endswith("atom.xml"))
+    assert atom.title == "The Atom Example"
+    assert atom.error_count == 0
+
+
+async def test_hanging_feed_times_out_and_backs_off_without_blocking_others(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(3, seed=4)
+    serve_pages(server, articles)
+    server.set("/slow.xml", hang(30))
+    server.set("/broken.xml", (200, {"Content-Type": "application/rss+xml"}, b"<rss><oops"))
+    server.set(
+        "/ok.xml",
+        (200, {"Content-Type": "application/rss+xml"}, rss_feed(articles, server.base_url)),
+    )
+    for path in ("/slow.xml", "/broken.xml", "/ok.xml"):
+        await store.add_feed(server.url(path))
+    ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
+    report = await ingestor.poll_feeds(now)  # fetch_timeout is 1 s in these tests
+    assert report.new == 3
+    assert (report.feeds_checked, report.feeds_failed) == (3, 2)
+    feeds = {f.url.rsplit("/", 1)[1]: f for f in await store.list_feeds()}
+    for name in ("slow.xml", "broken.xml"):
+        failed = feeds[name]
+        assert failed.error_count == 1
+        assert failed.last_error
+        assert failed.next_check_at is not None
+        assert failed.next_check_at > now + timedelta(seconds=settings.poll_interval * 1.5)
+    assert feeds["ok.xml"].error_count == 0
+    assert "took too long" in feeds["slow.xml"].last_error  # type: ignore[operator]
+
+
+async def test_passing_page_failure_is_retried_next_poll(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(3, seed=5)
+    serve_pages(server, articles)
+    flaky = articles[1]
+    server.set(flaky.path, (503, HTML, "busy"))
+    server.set(
+        "/feed.xml",
+        (
+            200,
+            {"Content-Type": "application/rss+xml", "ETag": '"e1"'},
+            rss_feed(articles, server.base_url),
+        ),
+    )
+    await store.add_feed(server.url("/feed.xml"))
+    ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
+    first = await ingestor.poll_feeds(now)
+    assert (first.new, first.retry_later, first.rejected) == (2, 1, [])
+    (feed,) = await store.list_feeds()
+    assert feed.etag is None  # not every entry settled: the next poll must get the full feed
+    assert await store.seen_entries(feed.id, [a.slug for a in articles]) == {
+        articles[0].slug,
+        articles[2].slug,
+    }
+    serve_pages(server, [flaky])
+    second = await ingestor.poll_feeds(now + timedelta(hours=1))
+    assert (second.new, second.retry_later) == (1, 0)
+    (feed,) = await store.list_feeds()
+    assert feed.etag == '"e1"'
+    assert await store.count_articles() == 3
+
+
+async def test_rejections_and_full_text_fallback(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(3, seed=6)
+    serve_pages(server, articles)
+    # Entry 0: a login wall, but the feed carries the full text -> stored from the feed.
+    server.set(articles[0].path, (200, HTML, stub_page()))
+    # Entry 1: a 404 and only a short description in the feed -> rejected with a reason.
+    server.set(articles[1].path, (404, HTML, "gone"))
+    body = rss_feed(articles, server.base_url, full_text=True).replace(
+        f"<![CDATA[{''.join(f'<p>{p}</p>' for p in articles[1].paragraphs)}]]>".encode(), b""
+    )
+    server.set("/feed.xml", (200, {"Content-Type": "application/rss+xml"}, body))
+    feed = await store.add_feed(server.url("/feed.xml"))
+    ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
+    report = await ingestor.poll_feeds(now)
+    assert report.new == 2
+    assert [url for url, _ in report.rejected] == [server.url(articles[1].path)]
+    assert "404" in report.rejected[0][1] or "not found" in report.rejected[0][1].lower()
+    from_feed = await store.find_article(server.url(articles[0].path))
+    assert from_feed is not None
+    assert from_feed.text.startswith(articles[0].paragraphs[0][:40])
+    assert from_feed.source == "The Daily Example"
+    # Rejected entries are settled too: they are not fetched again.
+    assert len(await store.seen_entries(feed.id, [a.slug for a in articles])) == 3
+    assert "rejected" in report.line()
+
+
+async def test_new_article_alerts_subscribers_once(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(4, seed=8)
+    serve_pages(server, articles)
+    server.set(
+        "/feed.xml",
+        (200, {"Content-Type": "application/rss+xml"}, rss_feed(articles, server.base_url)),
+    )
+    await store.add_feed(server.url("/feed.xml"))
+    encoder = FakeEncoder()
+    topics = TopicService(store, encoder, settings)
+    place = articles[2].title.split(":")[0]
+    await topics.subscribe(42, place)
+    ingestor = Ingestor(
+        store, fetcher, encoder=encoder, on_new=topics.on_new_article, settings=settings
+    )
+    await ingestor.poll_feeds(now)
+    pending = await store.pending_alerts(42)
+    expected = {a.title for a in articles if a.title.startswith(place + ":")}
+    titles = set()
+    for alert in pending:
+        story = await store.get_story(alert.story_id)
+        assert story is not None
+        titles.add(story.title)
+    assert titles == expected
+    assert len(pending) == len(expected)
+
+
+async def test_ingest_url_file_and_folder(
+    server: LocalHTTPServer,
+    store: Store,
+    fetcher: Fetcher,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    articles = generate(5, seed=9)
+    serve_pages(server, articles[:1])
+    ingestor = Ingestor(store, fetcher, encoder=FakeEncoder(), on_new=None, settings=settings)
+    result = await ingestor.ingest_url(server.url(articles[0].path))
+    assert result.status == "new"
+    assert result.article.title == articles[0].title
+    assert (await ingestor.ingest_url(server.url(articles[0].path))).status == "duplicate"
+
+    folder = tmp_path / "saved"
+    (folder / "sub").mkdir(parents=True)
+    for n, article in enumerate(articles[1:4]):
+        target = folder / ("sub" if n == 2 else "") / f"{article.slug}.html"
+        target.write_text(render_page(article, "https://saved.example"), encoding="utf-8")
+    (folder / "login.html").write_text(stub_page(), encoding="utf-8")
+    (folder / "notes.txt").write_text("not html", encoding="utf-8")
+    single = await ingestor.ingest_file(folder / f"{articles[1].slug}.html")
+    assert single.status == "new"
+    assert single.article.url == "https://saved.example" + articles[1].path  # canonical link
+    report = await ingestor.ingest_folder(folder)
+    assert (report.new, report.duplicate) == (2, 1)
+    assert [Path(url).name for url, _ in report.rejected] == ["login.html"]
+    assert await store.count_articles() == 4
+
+
+def test_feed_text_helpers() -> None:
+    assert html_to_text("<p>One &amp; two</p><p>Three<br>four</p>") == "One & two\nThree\nfour"
+    short = FeedEntry(entry_id="1", link="https://e.example/1", title="T", summary="<p>Hi</p>")
+    assert article_from_entry(short, "Feed") is None
+    long_text = "<p>" + "word " * 200 + "</p>"
+    entry = FeedEntry(entry_id="2", link="https://e.example/2", title="Long", summary=long_text)
+    article = article_from_entry(entry, None)
+    assert article is not None
+    assert (article.title, article.source) == ("Long", "e.example")
+    assert len(article.text.split()) == 200
+
+
+@contextlib.contextmanager
+def caplog_disabled() -> Iterator[None]:
+    """The expected tracebacks stay out of the test output."""
+    logging.disable(logging.ERROR)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+class BrokenEncoder(FakeEncoder):
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        raise RuntimeError("model crashed")
+
+
+async def test_failing_encoder_or_alerts_never_lose_articles(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    articles = generate(3, seed=11)
+    serve_pages(server, articles)
+    server.set(
+        "/feed.xml",
+        (200, {"Content-Type": "application/rss+xml"}, rss_feed(articles, server.base_url)),
+    )
+    await store.add_feed(server.url("/feed.xml"))
+    calls: list[int] = []
+
+    async def failing_on_new(result: AddResult, embedding: np.ndarray | None) -> None:
+        calls.append(result.article.id)
+        raise RuntimeError("outbox down")
+
+    ingestor = Ingestor(
+        store, fetcher, encoder=BrokenEncoder(), on_new=failing_on_new, settings=settings
+    )
+    with caplog_disabled():
+        report = await ingestor.poll_feeds(now)
+    assert (report.new, report.feeds_failed) == (3, 0)
+    assert len(calls) == 3
+    assert await store.count_articles() == 3
