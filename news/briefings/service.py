@@ -430,6 +430,10 @@ class BriefingService:
             if story.id in articles
         ]
 
+    async def story(self, story_id: int) -> StoryView | None:
+        """One story with its sources (``/link ID``, the "Full article" button), or None."""
+        return await self.store.get_story(story_id)
+
     async def summarize_link(self, url: str) -> LinkSummary:
         """Fetch (as user-supplied), extract, store and summarize a link someone sent.
 
