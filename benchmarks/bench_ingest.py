@@ -31,6 +31,8 @@ def _serve(folder: str, ready: Any) -> None:
     """Serve ``folder`` (pages and feed.xml) on an ephemeral port; report the port on ``ready``."""
     from aiohttp import web
 
+    from standin.thread import start_app
+
     root = Path(folder)
 
     async def handle(request: web.Request) -> web.StreamResponse:
@@ -43,11 +45,8 @@ def _serve(folder: str, ready: Any) -> None:
     async def main() -> None:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        ready.put(int(runner.addresses[0][1]))
+        _runner, port = await start_app(app)
+        ready.put(port)
         await asyncio.Event().wait()
 
     asyncio.run(main())

@@ -24,6 +24,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 from aiohttp import web
 
+from standin.thread import start_app
+
 __all__ = [
     "SAMPLE_NOTICE",
     "Outlet",
@@ -402,12 +404,7 @@ class SampleSite:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on host:port (0 = any free port); returns the base URL."""
-        runner = web.AppRunner(self.make_app(), access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        self._runner = runner
-        bound = runner.addresses[0][1]
+        self._runner, bound = await start_app(self.make_app(), host, port)
         self.base_url = f"http://{host}:{bound}"
         logger.info("sample site on %s", self.base_url)
         return self.base_url

@@ -23,16 +23,19 @@ NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 def test_sample_set_size_topics_and_batches() -> None:
     articles = load_articles()
-    assert len(articles) >= 40
+    assert len(articles) == 42
     assert len({a.slug for a in articles}) == len(articles)
     topics = Counter(a.topic for a in articles)
-    assert set(topics) == {"peace talks", "climate", "technology", "football", "markets"}
-    assert min(topics.values()) >= 6
-    batches = Counter(a.batch for a in articles)
-    assert batches[1] >= 30
-    assert batches[2] >= 8
+    assert topics == {
+        "peace talks": 11,
+        "climate": 9,
+        "markets": 8,
+        "technology": 7,
+        "football": 7,
+    }
+    assert Counter(a.batch for a in articles) == {1: 32, 2: 10}
     second = {a.topic for a in articles if a.batch == 2}
-    assert {"peace talks", "climate"} <= second
+    assert second == set(topics)
     for article in articles:
         assert len(" ".join(article.body).split()) >= 100, article.slug
 
@@ -41,7 +44,8 @@ def test_second_batch_has_one_story_from_several_outlets() -> None:
     """The ceasefire wire story is carried by three outlets: near-duplicates by MinHash."""
     second = [a for a in load_articles() if a.batch == 2]
     syndicated = [a for a in second if a.author == "Continental Press Wire"]
-    assert len({a.outlet for a in syndicated}) >= 3
+    assert len(syndicated) == 3
+    assert len({a.outlet for a in syndicated}) == 3
     sigs = [signature(a.text) for a in syndicated]
     assert all(similarity(sigs[0], s) >= NEAR_DUPLICATE for s in sigs[1:])
     others = [signature(a.text) for a in second if a not in syndicated]
@@ -59,8 +63,7 @@ def test_batches_appear_on_release_only() -> None:
 
     clock[0] = NOW + timedelta(minutes=1)
     released = site.release(2)
-    assert released
-    assert all(a.batch == 2 for a in released)
+    assert released == [a for a in site.all_articles if a.batch == 2]
     assert site.article_at(later.path) == later
     assert site.etag != etag
     assert site.published(later) == NOW + timedelta(minutes=1) - later.age
@@ -76,9 +79,9 @@ def test_feed_parses_and_is_marked_as_samples() -> None:
     assert SAMPLE_NOTICE.encode() in body
     feed = parse_feed(body, "http://127.0.0.1:9/feed.xml")
     assert len(feed.entries) == len(site.articles())
-    entry = feed.entries[0]
-    assert entry.link.startswith("http://127.0.0.1:9/")
-    assert entry.published is not None
+    entry, newest = feed.entries[0], site.articles()[0]
+    assert entry.link == "http://127.0.0.1:9" + newest.path
+    assert entry.published == site.published(newest)
     one = site.feed_xml("http://127.0.0.1:9", outlet="pitchside")
     assert len(parse_feed(one, "x").entries) == sum(
         a.outlet == "pitchside" for a in site.articles()
@@ -95,7 +98,7 @@ def test_page_has_site_furniture_but_extracts_to_the_article() -> None:
     assert extracted.title == article.title
     assert extracted.url == "http://127.0.0.1:9" + article.path
     assert extracted.source == site.outlets[article.outlet].name
-    assert extracted.published is not None
+    assert extracted.published == site.published(article)
     assert article.body[0] in extracted.text
     assert article.body[-1] in extracted.text
     for boilerplate in ("Sign up", "cookies", "Accept all", "morning briefing"):
@@ -104,6 +107,8 @@ def test_page_has_site_furniture_but_extracts_to_the_article() -> None:
 
 async def test_served_over_http_with_conditional_get() -> None:
     async with SampleSite() as site, httpx.AsyncClient() as client:
+        base = site.base_url
+        assert base is not None
         response = await client.get(site.feed_url)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("application/rss+xml")
@@ -114,17 +119,17 @@ async def test_served_over_http_with_conditional_get() -> None:
         ).status_code == 304
 
         hidden = next(a for a in site.all_articles if a.batch == 2)
-        assert (await client.get(site.base_url + hidden.path)).status_code == 404
+        assert (await client.get(base + hidden.path)).status_code == 404
         site.release(2)
-        page = await client.get(site.base_url + hidden.path)
+        page = await client.get(base + hidden.path)
         assert page.status_code == 200
         assert hidden.title in page.text
         assert hidden.path in site.fetched
         again = await client.get(site.feed_url, headers={"If-None-Match": etag})
         assert again.status_code == 200
         assert hidden.title in again.text
-        assert (await client.get(site.base_url + "/")).status_code == 200
-        assert (await client.get(site.base_url + "/nowhere/feed.xml")).status_code == 404
+        assert (await client.get(base + "/")).status_code == 200
+        assert (await client.get(base + "/nowhere/feed.xml")).status_code == 404
 
 
 def test_package_data_ships_the_samples_and_the_demo_page() -> None:
@@ -133,6 +138,13 @@ def test_package_data_ships_the_samples_and_the_demo_page() -> None:
     patterns = config["tool"]["setuptools"]["package-data"]["*"]
     files = [*(ROOT / "demo/samples").iterdir(), *(ROOT / "demo/web").iterdir()]
     data = [f for f in files if f.is_file() and f.suffix not in {".py", ".pyc"}]
-    assert len(data) >= 6
+    assert sorted(f.name for f in data) == [
+        "app.js",
+        "articles_batch1.json",
+        "articles_batch2.json",
+        "index.html",
+        "outlets.json",
+        "style.css",
+    ]
     for path in data:
         assert any(fnmatch(path.name, p) for p in patterns), f"{path} is not packaged"

@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 
 from standin.server import StandIn
+from standin.thread import start_app
 from tests.support.standin import FAKE_TOKEN, StandInFactory
 
 
@@ -466,12 +467,8 @@ async def test_webhook_mode_pushes_updates(standin: StandIn, client: httpx.Async
 
     app = web.Application()
     app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    runner, port = await start_app(app)
     try:
-        port = runner.addresses[0][1]
         url = f"http://127.0.0.1:{port}/hook"
         assert (await call(client, standin, "setWebhook", url=url, secret_token="s3")).json()["ok"]
         polling = await call(client, standin, "getUpdates")

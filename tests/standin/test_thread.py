@@ -27,4 +27,4 @@ async def test_thread_mode_from_another_loop() -> None:
             assert standin.sent() == []
     finally:
         standin.stop_thread()
-    assert standin._runner is None
+    assert not standin.running

@@ -1,6 +1,7 @@
 """A small local HTTP server for tests: serve canned responses on 127.0.0.1, record requests.
 
-The server runs aiohttp on its own event loop in a background thread, so the same object works
+The server runs aiohttp on its own event loop in a background thread
+(:class:`standin.thread.ServerThread`), so the same object works
 from sync tests, async tests and subprocess tests (the code under test may block or not)::
 
     routes = {
@@ -30,6 +31,8 @@ from types import TracebackType
 from typing import TypeAlias
 
 from aiohttp import web
+
+from standin.thread import ServerThread, start_app
 
 __all__ = [
     "Handler",
@@ -103,8 +106,7 @@ class LocalHTTPServer:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[RecordedRequest] = []
         self.port: int = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._thread = ServerThread(self._start, self._stop, name="LocalHTTPServer")
         self._runner: web.AppRunner | None = None
         self._lock = threading.Lock()
 
@@ -129,38 +131,12 @@ class LocalHTTPServer:
 
     def start(self) -> LocalHTTPServer:
         """Start the server thread and wait until it listens."""
-        ready = threading.Event()
-        errors: list[BaseException] = []
-
-        def run() -> None:
-            loop = asyncio.new_event_loop()
-            self._loop = loop
-            try:
-                loop.run_until_complete(self._start())
-            except BaseException as exc:  # reported to the starting thread
-                errors.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self._stop())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="LocalHTTPServer", daemon=True)
-        self._thread.start()
-        ready.wait(10)
-        if errors:
-            raise errors[0]
+        self._thread.start(timeout=10)
         return self
 
     def stop(self) -> None:
         """Stop serving; pending (hanging) handlers are cancelled."""
-        if self._loop is not None and self._thread is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-        self._loop = None
-        self._thread = None
+        self._thread.stop()
 
     def __enter__(self) -> LocalHTTPServer:
         return self.start()
@@ -188,20 +164,12 @@ class LocalHTTPServer:
     async def _start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
+        self._runner, self.port = await start_app(app, shutdown_timeout=0.5)
 
     async def _stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
-        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
+            self._runner = None
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
