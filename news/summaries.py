@@ -13,7 +13,9 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
+
+from summarizer.types import Summarizer
 
 if TYPE_CHECKING:
     from news.store import Store
@@ -21,9 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BRIEF_LENGTH",
     "LINK_LENGTH",
-    "SummarizerLike",
     "SummaryLength",
-    "SummaryLike",
     "SummaryService",
 ]
 
@@ -33,24 +33,6 @@ SummaryLength = tuple[int, int]  # (max_sentences, max_words)
 BRIEF_LENGTH: SummaryLength = (2, 60)  # one or two sentences per briefing item
 LINK_LENGTH: SummaryLength = (3, 90)  # a link someone sent deserves a little more
 MEMORY_CACHE = 4096  # summaries kept in memory (a few MB), most recently used
-
-
-class SummaryLike(Protocol):
-    """The part of ``summarizer.Summary`` this service reads."""
-
-    @property
-    def text(self) -> str: ...
-
-
-class SummarizerLike(Protocol):
-    """What this service needs from ``summarizer.Summarizer``."""
-
-    @property
-    def model_id(self) -> str: ...
-
-    def summarize(
-        self, texts: Sequence[str], *, max_sentences: int = 3, max_words: int = 120
-    ) -> Sequence[SummaryLike]: ...
 
 
 def cache_key(model_id: str, length: SummaryLength) -> str:
@@ -70,7 +52,7 @@ def _fallback(text: str, max_words: int) -> str:
 class SummaryService:
     """Cached summaries of stored articles."""
 
-    def __init__(self, store: Store, summarizer: SummarizerLike) -> None:
+    def __init__(self, store: Store, summarizer: Summarizer) -> None:
         self.store = store
         self.summarizer = summarizer
         self._model_id: str | None = None

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from news.models import AddResult, StoredArticle, SubscribeResult, Subscription
+from summarizer.text import STOP_WORDS as SUMMARIZER_STOP_WORDS
 
 if TYPE_CHECKING:
     from config import Settings
@@ -65,14 +66,10 @@ def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Words that carry no topic on their own; dropped from topics (unless nothing else is left).
-STOP_WORDS = wordset(
-    """a an the and or of in on at to for from by with about into over under as is are was were
-    be been being it its this that these those there their they them he she his her we our you
-    your i me my do does did has have had not no so than then too very can will would should could
-    may might must just also any some all more most other such only own same
-    what's whats"""
-)
+# Words that carry no topic on their own: the summarizer's English function words (one list for
+# both), plus the question form "what's" people type in front of a topic. Dropped from topics
+# unless nothing else is left.
+STOP_WORDS = SUMMARIZER_STOP_WORDS | wordset("what's whats")
 
 _TAG = re.compile(r"<[^>]*>")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from news.text import looks_like_html
+
 if TYPE_CHECKING:
     from config import Settings
 
@@ -43,11 +45,6 @@ def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
-def _looks_like_html(text: str) -> bool:
-    head = text.lstrip()[:200].lower()
-    return head.startswith(("<!doctype html", "<html")) or "<body" in text[:5000].lower()
-
-
 def _from_html(html: str, url: str | None) -> str:
     from news.sources.extract import extract
 
@@ -70,7 +67,7 @@ def read_source(settings: Settings, source: str) -> str:
     if _is_url(source):
         return asyncio.run(_fetch(settings, source))
     text = sys.stdin.read() if source == "-" else Path(source).read_text("utf-8", "replace")
-    return _from_html(text, None) if _looks_like_html(text) else text
+    return _from_html(text, None) if looks_like_html(text) else text
 
 
 def _user_errors() -> tuple[type[Exception], ...]:

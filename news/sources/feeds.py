@@ -6,11 +6,9 @@ Parsing is CPU-bound: callers on the event loop run :func:`parse_feed` in a thre
 
 from __future__ import annotations
 
-import html
 import io
 import logging
 import random
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from time import struct_time
@@ -20,12 +18,12 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import feedparser
 
 from news.models import FeedEntry
+from news.text import clean_text
 
 __all__ = [
     "MAX_BACKOFF",
     "FeedError",
     "ParsedFeed",
-    "clean_text",
     "next_check_at",
     "parse_feed",
 ]
@@ -34,12 +32,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=6)  # a failing feed is still retried at least this often
 JITTER = 0.1  # +-10% on every interval, so feeds added together drift apart
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*|!|\?)[^>]*>")
-_INLINE = frozenset(
-    {"a", "abbr", "b", "cite", "code", "em", "font", "i", "mark", "q", "s", "small", "span",
-     "strong", "sub", "sup", "u"}
-)  # fmt: skip
-_SPACE = re.compile(r"\s+")
 _SUMMARY_CHARS = 1000
 
 
@@ -58,14 +50,6 @@ class ParsedFeed:
     title: str | None
     entries: list[FeedEntry] = field(default_factory=list)
     link: str | None = None
-
-
-def clean_text(value: str | None) -> str:
-    """Plain text from a feed field that may hold HTML: tags dropped, entities decoded."""
-    if not value:
-        return ""
-    stripped = _TAG.sub(lambda m: "" if m.group(2).lower() in _INLINE else " ", value)
-    return _SPACE.sub(" ", html.unescape(stripped)).strip()
 
 
 def _link(value: str | None, base: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from config import Settings
-from news.ingest import Ingestor, article_from_entry, html_to_text
+from news.ingest import Ingestor, article_from_entry
 from news.models import AddResult, FeedEntry
 from news.sources.fetch import Fetcher
 from news.store import Store
@@ -317,7 +317,6 @@ async def test_ingest_url_file_and_folder(
 
 
 def test_feed_text_helpers() -> None:
-    assert html_to_text("<p>One &amp; two</p><p>Three<br>four</p>") == "One & two\nThree\nfour"
     short = FeedEntry(entry_id="1", link="https://e.example/1", title="T", summary="<p>Hi</p>")
     assert article_from_entry(short, "Feed") is None
     long_text = "<p>" + "word " * 200 + "</p>"

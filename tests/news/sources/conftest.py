@@ -1,13 +1,13 @@
-"""Fixtures for the news package tests: settings factories and a fake DNS resolver."""
+"""Fixtures for the news.sources tests: a settings factory and a fake DNS resolver."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-import news.sources.fetch
 from config.settings import Settings
 
 
@@ -25,17 +25,25 @@ def make_settings() -> Callable[..., Settings]:
 
 @pytest.fixture
 def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
-    """Map host names to addresses for the fetch guard; other names resolve normally.
+    """Map host names to addresses, as the system resolver would; other names resolve normally.
 
-    Only the guard's resolver is patched: nothing here ever connects to the fake addresses.
+    The double sits at the boundary (``socket.getaddrinfo``, which the event loop's resolver
+    calls), so the guard's own lookups run unchanged. Nothing here connects anywhere.
     """
     table: dict[str, list[str]] = {}
-    real = news.sources.fetch._resolve
+    real = socket.getaddrinfo
 
-    async def resolve(host: str, port: int) -> list[str]:
-        if host in table:
-            return list(table[host])
-        return await real(host, port)
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in table:
+            return real(host, port, *args, **kwargs)
+        number = int(port or 0)
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, number, 0, 0))
+            if ":" in ip
+            else (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, number))
+            for ip in table[name]
+        ]
 
-    monkeypatch.setattr(news.sources.fetch, "_resolve", resolve)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return table

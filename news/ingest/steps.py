@@ -1,0 +1,98 @@
+"""The steps every way into the store shares: fetch a page and extract its article off the
+event loop, embed articles in one batch, store one and let topics see it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from news.models import AddResult, Article
+from news.sources.extract import extract
+from news.topics import TextEncoder, article_lead
+
+if TYPE_CHECKING:
+    from config import Settings
+    from news.sources.fetch import Fetcher
+    from news.store import Store
+
+__all__ = ["IngestSteps", "OnNew"]
+
+logger = logging.getLogger(__name__)
+
+OnNew = Callable[[AddResult, "np.ndarray | None"], Awaitable[object]]
+
+
+class IngestSteps:
+    """The store, the fetcher, the encoder and the alert hook, and the steps built on them.
+
+    ``extract_executor``: where extraction runs; None uses ``asyncio.to_thread``'s pool. A
+    ``ProcessPoolExecutor`` lets extraction use every core.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        *,
+        encoder: TextEncoder | None,
+        on_new: OnNew | None,
+        settings: Settings,
+        extract_executor: Executor | None = None,
+    ) -> None:
+        self.store = store
+        self.fetcher = fetcher
+        self.encoder = encoder
+        self.on_new = on_new
+        self.settings = settings
+        self.extract_executor = extract_executor
+
+    async def extract(self, body: str | bytes, url: str | None) -> Article:
+        """Run the extractor off the event loop."""
+        if self.extract_executor is None:
+            return await asyncio.to_thread(extract, body, url)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.extract_executor, extract, body, url)
+
+    async def fetch_article(
+        self, url: str, *, user_supplied: bool, slots: asyncio.Semaphore | None = None
+    ) -> Article:
+        """Fetch a page (holding one of ``slots``, if given, while fetching) and extract its
+        article, whose URL is the canonical one, else the final URL after redirects.
+
+        Raises FetchError or NotAnArticle.
+        """
+        async with slots or contextlib.nullcontext():
+            page = await self.fetcher.fetch_page(url, user_supplied=user_supplied)
+        article = await self.extract(page.text, page.url)
+        return article if article.url else replace(article, url=page.url)
+
+    async def embed(self, articles: Sequence[Article]) -> np.ndarray | None:
+        """Title + lead embeddings of ``articles`` in one batch, off the loop."""
+        if self.encoder is None or not articles:
+            return None
+        texts = [article_lead(a.title, a.text) for a in articles]
+        return await asyncio.to_thread(self.encoder.encode, texts)
+
+    async def store_article(
+        self,
+        article: Article,
+        feed_id: int | None,
+        embedding: np.ndarray | None,
+        *,
+        notify: bool = True,
+    ) -> AddResult:
+        """Store one article, then let topics see it (their failure never loses the article)."""
+        result = await self.store.add_article(article, feed_id=feed_id, embedding=embedding)
+        if notify and result.status == "new" and self.on_new is not None:
+            try:
+                await self.on_new(result, embedding)
+            except Exception:
+                logger.exception("on_new failed for article %s", result.article.id)
+        return result
