@@ -1,24 +1,23 @@
-"""The composition root: ``build_application(settings)`` wires the bot and nothing else does.
+"""The composition root: every service of the application is built here and passed in.
 
-Handlers, jobs, the rate limiter and the typed ``BotData`` are put together here; the news
-services open in ``post_init`` (unless given, as tests do) and close in ``post_shutdown``.
-Nothing happens at import time.
+``open_services(settings)`` builds the news side (store, HTTP fetcher, the two models behind
+``Lazy`` holders, the services on top of them); ``build_application(settings)`` builds the bot
+(handlers in order, jobs, the rate limiter, the typed ``BotData``) and opens the news services in
+``post_init`` (unless given, as tests do) and closes them in ``post_shutdown``. Nothing happens
+at import time, and no model loads before its first use, so ``newsbrief run`` starts fast.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
-from collections.abc import Awaitable, Callable
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     ApplicationBuilder,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
@@ -27,21 +26,43 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import handlers
-from bot.context import BotApplication, context_types
-from bot.delivery import Deliverer, PacedRateLimiter, digest_job, drain_job, poll_job
-from config import ConfigError
+from bot.context import BotApplication, NewsServices, context_types
+from bot.delivery import Deliverer
+from bot.handlers.briefing import brief, text_message
+from bot.handlers.buttons import callback
+from bot.handlers.common import ADDRESSED_TEXT
+from bot.handlers.digest import digest
+from bot.handlers.errors import error_handler
+from bot.handlers.help import help_command, start, unknown_command
+from bot.handlers.links import link, summary
+from bot.handlers.subscriptions import subscribe, topics, unsubscribe
+from bot.jobs import digest_job, drain_job, poll_job
+from bot.lazy import Lazy
+from bot.logs import redact_url
+from bot.ratelimit import PacedRateLimiter
+from bot.updates import PerChatUpdateProcessor
+from config import Settings, require_timezone, require_token
+from news.briefings import BriefingService
+from news.chats import ChatService
+from news.ingest import Ingestor
+from news.sources.fetch import Fetcher
+from news.store import Store
+from news.summaries import SummaryService
+from news.topics import TextEncoder, TopicService
+from summarizer import load as load_summarizer
+from summarizer import load_encoder
+from summarizer.types import Summarizer
 
 if TYPE_CHECKING:
-    from config import Settings
-    from news.services import NewsServices
+    import httpx
 
 __all__ = [
     "ALLOWED_UPDATES",
     "COMMANDS",
-    "PerChatUpdateProcessor",
     "build_application",
     "file_url_for",
+    "open_services",
+    "open_store",
 ]
 
 logger = logging.getLogger(__name__)
@@ -60,59 +81,88 @@ COMMANDS = (
     ("help", "How to use the bot"),
 )
 
-CONCURRENT_UPDATES = 32  # handlers running at once (different chats)
-BACKLOG = 100_000  # updates accepted before the fetcher waits
 DIGEST_CHECK_MIN = 5.0  # seconds between digest checks (the query is cheap)
 CONNECTION_POOL = 32  # concurrent Bot API requests (replies and alert delivery)
 
 
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Updates of one chat in arrival order, different chats concurrently (up to ``concurrent``).
+# --- the news side ----------------------------------------------------------------------------
 
-    One chat that floods the bot (a thousand messages, each answer paced to one per second by
-    Telegram's per-chat limit) then only delays itself. While the application stops, updates
-    still queued behind their chat's earlier ones are skipped, so a backlog cannot hold the
-    shutdown.
-    """
 
-    def __init__(self, concurrent: int = CONCURRENT_UPDATES, backlog: int = BACKLOG) -> None:
-        super().__init__(max_concurrent_updates=backlog)
-        self._slots = asyncio.Semaphore(concurrent)
-        self._chats: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-        self.stopping: Callable[[], bool] = lambda: False
-        self.skipped = 0
+async def open_store(settings: Settings) -> Store:
+    """The store alone (the CLI's feeds, articles and db commands)."""
+    return await Store.open(settings.database_url)
 
-    async def initialize(self) -> None:
+
+def _extract_pool(workers: int) -> ProcessPoolExecutor | None:
+    """``workers`` processes that extract HTML (started on first use), or None for threads."""
+    if workers <= 0:
         return None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
-    async def shutdown(self) -> None:
-        if self.skipped:
-            logger.warning("skipped %d queued updates while stopping", self.skipped)
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            async with self._slots:
-                await coroutine
-            return
-        lock = self._chats.setdefault(chat.id, asyncio.Lock())
-        queued = lock.locked()
-        self._waiting[chat.id] = self._waiting.get(chat.id, 0) + 1
-        try:
-            async with lock:
-                if queued and self.stopping():
-                    self.skipped += 1
-                    if inspect.iscoroutine(coroutine):
-                        coroutine.close()
-                    return
-                async with self._slots:
-                    await coroutine
-        finally:
-            self._waiting[chat.id] -= 1
-            if not self._waiting[chat.id]:
-                del self._waiting[chat.id]
-                del self._chats[chat.id]
+async def open_services(
+    settings: Settings,
+    *,
+    encoder: TextEncoder | None = None,
+    summarizer: Summarizer | None = None,
+    client: httpx.AsyncClient | None = None,
+    sync_feeds: bool = True,
+    extract_workers: int | None = None,
+) -> NewsServices:
+    """Open the store, the fetcher and the services; the models load on first use unless given.
+
+    ``sync_feeds``: add the feeds named in ``settings.feeds`` (NEWSBRIEF_FEEDS) to the store.
+    ``extract_workers``: extract pages in that many worker processes (started on first use),
+    so parsing HTML uses every core and never holds the bot's event loop; 0 extracts in
+    threads. None follows ``settings.extract_workers`` (default: one process per core, max 4).
+    """
+    store = await open_store(settings)
+    try:
+        if sync_feeds:
+            for url in settings.feeds:
+                await store.add_feed(url)
+        fetcher = Fetcher(settings, client)
+    except BaseException:
+        await store.close()
+        raise
+    # One model object per process, loaded on first use (in a worker thread) by these holders.
+    the_encoder: TextEncoder = (
+        encoder if encoder is not None else Lazy(lambda: load_encoder(settings))
+    )
+    the_summarizer: Summarizer = (
+        summarizer if summarizer is not None else Lazy(lambda: load_summarizer(settings))
+    )
+    if extract_workers is None:
+        extract_workers = settings.extraction_processes()
+    pool = _extract_pool(extract_workers)
+    summaries = SummaryService(store, the_summarizer)
+    topics = TopicService(store, the_encoder, settings)
+    ingestor = Ingestor(
+        store,
+        fetcher,
+        encoder=the_encoder,
+        on_new=topics.on_new_article,
+        settings=settings,
+        extract_executor=pool,
+    )
+    briefings = BriefingService(store, summaries, the_encoder, settings, ingestor=ingestor)
+    logger.info("news services open (database %s)", redact_url(settings.database_url))
+    return NewsServices(
+        settings=settings,
+        store=store,
+        fetcher=fetcher,
+        encoder=the_encoder,
+        summarizer=the_summarizer,
+        summaries=summaries,
+        topics=topics,
+        briefings=briefings,
+        chats=ChatService(store),
+        ingestor=ingestor,
+        extract_executor=pool,
+    )
+
+
+# --- the bot ----------------------------------------------------------------------------------
 
 
 def file_url_for(api_url: str) -> str:
@@ -132,28 +182,28 @@ def _add_handlers(app: BotApplication) -> None:
     new = filters.UpdateType.MESSAGE  # edited messages are not requests
     app.add_handlers(
         [
-            CommandHandler("start", handlers.start, filters=new),
-            CommandHandler("help", handlers.help_command, filters=new),
-            CommandHandler("brief", handlers.brief, filters=new),
-            CommandHandler("summary", handlers.summary, filters=new),
-            CommandHandler("subscribe", handlers.subscribe, filters=new),
-            CommandHandler("unsubscribe", handlers.unsubscribe, filters=new),
-            CommandHandler("topics", handlers.topics, filters=new),
-            CommandHandler("digest", handlers.digest, filters=new),
-            CommandHandler("link", handlers.link, filters=new),
-            CallbackQueryHandler(handlers.callback),
-            MessageHandler(new & handlers.ADDRESSED_TEXT, handlers.text_message),
-            MessageHandler(new & filters.COMMAND, handlers.unknown_command),
+            CommandHandler("start", start, filters=new),
+            CommandHandler("help", help_command, filters=new),
+            CommandHandler("brief", brief, filters=new),
+            CommandHandler("summary", summary, filters=new),
+            CommandHandler("subscribe", subscribe, filters=new),
+            CommandHandler("unsubscribe", unsubscribe, filters=new),
+            CommandHandler("topics", topics, filters=new),
+            CommandHandler("digest", digest, filters=new),
+            CommandHandler("link", link, filters=new),
+            CallbackQueryHandler(callback),
+            MessageHandler(new & ADDRESSED_TEXT, text_message),
+            MessageHandler(new & filters.COMMAND, unknown_command),
         ]
     )
-    app.add_error_handler(handlers.error_handler)
+    app.add_error_handler(error_handler)
 
 
 def _add_jobs(app: BotApplication, settings: Settings) -> None:
     queue = app.job_queue
     if queue is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("python-telegram-bot[job-queue] is required")
-    # A run that finds the previous one still busy returns at once (see bot.delivery), so
+    # A run that finds the previous one still busy returns at once (see bot.jobs), so
     # overlapping starts are allowed rather than skipped with a warning each time.
     once: dict[str, Any] = {"max_instances": 3, "coalesce": True, "misfire_grace_time": None}
     queue.run_repeating(
@@ -174,11 +224,10 @@ def _add_jobs(app: BotApplication, settings: Settings) -> None:
 async def _post_init(app: BotApplication) -> None:
     data = app.bot_data
     if data.services is None:
-        from news.services import open_services
-
         data.services = await open_services(data.config)
         data.owns_services = True
-    data.deliverer = Deliverer(app.bot, data.services, timezone=data.timezone)
+    news = data.services
+    data.deliverer = Deliverer(app.bot, news.store, news.summaries, timezone=data.timezone)
     if data.handles_updates:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     logger.info("bot @%s ready", app.bot.username)
@@ -203,14 +252,8 @@ def build_application(
     """The bot application: handlers (``handle_updates``), feed polling and alert delivery
     (``jobs``). ``services`` given: used and left open; otherwise opened in ``post_init`` and
     closed in ``post_shutdown``. ``request``: a custom Bot API transport (tests)."""
-    token = settings.require_token()
-    try:
-        zone = ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"NEWSBRIEF_TIMEZONE is invalid: {settings.timezone!r} is not a known time zone "
-            "(use an IANA name such as UTC or Europe/Paris)"
-        ) from None
+    token = require_token(settings)
+    zone = require_timezone(settings)
     processor = PerChatUpdateProcessor()
     builder = (
         ApplicationBuilder()

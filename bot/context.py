@@ -1,4 +1,5 @@
-"""The bot's typed state: ``BotData`` (services and settings) and the ``ContextTypes`` using it.
+"""The bot's typed state: ``NewsServices`` (what ``bot.app`` builds), ``BotData`` (services and
+settings, as ``context.bot_data``) and the ``ContextTypes`` using it.
 
 Handlers reach services as ``context.bot_data.news`` instead of string keys. Nothing here is
 opened at import time: ``post_init`` fills ``services`` and ``post_shutdown`` closes them.
@@ -6,18 +7,54 @@ opened at import time: ``post_init`` fills ``services`` and ``post_shutdown`` cl
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
-if TYPE_CHECKING:
-    from bot.delivery import Deliverer
-    from config import Settings
-    from news.services import NewsServices
+from bot.delivery import Deliverer
+from config import Settings
+from news.briefings import BriefingService
+from news.chats import ChatService
+from news.ingest import Ingestor
+from news.sources.fetch import Fetcher
+from news.store import Store
+from news.summaries import SummaryService
+from news.topics import TextEncoder, TopicService
+from summarizer.types import Summarizer
 
-__all__ = ["BotApplication", "BotContext", "BotData", "context_types"]
+__all__ = ["BotApplication", "BotContext", "BotData", "NewsServices", "context_types"]
+
+
+@dataclass
+class NewsServices:
+    """Everything the bot (and the CLI) needs from the news side, opened together by
+    ``bot.app.open_services`` and closed together by ``close``."""
+
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    encoder: TextEncoder
+    summarizer: Summarizer
+    summaries: SummaryService
+    topics: TopicService
+    briefings: BriefingService
+    chats: ChatService
+    ingestor: Ingestor
+    extract_executor: Executor | None = None  # worker processes for HTML extraction
+
+    async def close(self) -> None:
+        """Close the HTTP client, the extraction workers and the store (models need none)."""
+        try:
+            await self.fetcher.aclose()
+            if self.extract_executor is not None:
+                executor = self.extract_executor
+                await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
+        finally:
+            await self.store.close()
 
 
 @dataclass

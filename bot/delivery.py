@@ -7,8 +7,8 @@
   exponential backoff and the round stops (Telegram is unwell). 403 (the user blocked the bot):
   the chat is deactivated. 400 (or any other refusal, or a bug rendering one row): retried a
   few times, then dropped with the error, so one poison row never blocks the queue.
-- Pace: ``PacedRateLimiter`` keeps the whole bot under ~30 messages/s overall, 20/min per group
-  and 1/s per private chat, each with a short burst as Telegram tolerates.
+- Pace: ``bot.ratelimit.PacedRateLimiter`` keeps the whole bot under ~30 messages/s overall,
+  20/min per group and 1/s per private chat, each with a short burst as Telegram tolerates.
 - Digests: at each digest chat's time, its pending alerts go out as one message (split at 4096
   characters), and are marked sent chunk by chunk.
 """
@@ -18,13 +18,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from aiolimiter import AsyncLimiter
 from telegram import Bot
 from telegram.error import (
     BadRequest,
@@ -34,39 +33,23 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter
 
 from bot import render
 from news.models import OutboxItem, StoryView
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Coroutine
-
-    from telegram._utils.types import JSONDict
-
-    from bot.context import BotContext
-    from news.services import NewsServices
+    from news.store import Store
+    from news.summaries import SummaryService
 
 __all__ = [
     "Deliverer",
     "DeliveryReport",
-    "PacedRateLimiter",
     "backoff",
-    "digest_job",
-    "drain_job",
-    "poll_job",
     "round_robin",
 ]
 
 logger = logging.getLogger(__name__)
 
-OVERALL_PER_SECOND = 30.0  # Telegram: about 30 messages per second to different chats
-OVERALL_BURST = 30
-GROUP_PER_MINUTE = 20.0  # Telegram: 20 messages per minute to one group
-GROUP_BURST = 5
-CHAT_INTERVAL = 1.0  # Telegram: about one message per second to one private chat
-CHAT_BURST = 3  # "short bursts are tolerated"
-MARGIN = 1.03  # stay a little under each documented rate
 MAX_ATTEMPTS = 5  # a row Telegram refuses (400) this many times is dropped
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
@@ -76,58 +59,6 @@ def backoff(attempts: int, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_C
     """Seconds before retry number ``attempts + 1``: exponential, capped, with 10% jitter."""
     delay = min(cap, base * 2 ** max(0, attempts))
     return delay * random.uniform(0.9, 1.1)
-
-
-class PacedRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter (overall and per-group rates, waiting out 429s) plus a per-chat pace
-    for private chats: Telegram's documented limits, with short bursts."""
-
-    def __init__(self, *, max_retries: int = 3, max_chats: int = 10_000) -> None:
-        # Leaky buckets: ``max_rate`` tokens of burst, refilled at the documented rate.
-        super().__init__(
-            overall_max_rate=OVERALL_BURST,
-            overall_time_period=OVERALL_BURST / OVERALL_PER_SECOND * MARGIN,
-            group_max_rate=GROUP_BURST,
-            group_time_period=GROUP_BURST * 60 / GROUP_PER_MINUTE * MARGIN,
-            max_retries=max_retries,
-        )
-        self._max_chats = max_chats
-        self._chat_limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
-
-    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
-        limiter = self._chat_limiters.pop(chat_id, None)
-        if limiter is None:
-            limiter = AsyncLimiter(CHAT_BURST, CHAT_BURST * CHAT_INTERVAL * MARGIN)
-        self._chat_limiters[chat_id] = limiter  # most recently used last
-        while len(self._chat_limiters) > self._max_chats:
-            self._chat_limiters.popitem(last=False)
-        return limiter
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | JSONDict | list[JSONDict]:
-        chat_id = data.get("chat_id")
-        paced = (
-            isinstance(chat_id, int)
-            and chat_id > 0
-            and endpoint.startswith("send")
-            and endpoint != "sendChatAction"
-        )
-        if paced:
-            assert isinstance(chat_id, int)
-            async with self._chat_limiter(chat_id):
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
 
 
 @dataclass
@@ -155,14 +86,16 @@ class Deliverer:
     def __init__(
         self,
         bot: Bot,
-        services: NewsServices,
+        store: Store,
+        summaries: SummaryService,
         *,
         timezone: tzinfo = UTC,
         batch: int = 300,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.bot = bot
-        self.services = services
+        self.store = store
+        self.summaries = summaries
         self.batch = batch
         self.max_attempts = max_attempts
         self.timezone = timezone
@@ -184,13 +117,13 @@ class Deliverer:
 
     async def _content(self, story_ids: Sequence[int]) -> dict[int, tuple[StoryView, str]]:
         """Stories and their summaries, once per story for a whole round."""
-        found = await self.services.store.get_stories(list(dict.fromkeys(story_ids)))
+        found = await self.store.get_stories(list(dict.fromkeys(story_ids)))
         stories = {story.id: story for story in found if story.sources}
         article_ids = [story.sources[0].article_id for story in stories.values()]
         summaries: dict[int, str] = {}
         if article_ids:
             try:
-                summaries = await self.services.summaries.summaries_for(article_ids)
+                summaries = await self.summaries.summaries_for(article_ids)
             except Exception:  # a summary is a nicety: alert with the title alone
                 logger.exception("summaries for alerts failed")
         return {
@@ -202,13 +135,13 @@ class Deliverer:
 
     async def _drop(self, item: OutboxItem, error: str, report: DeliveryReport) -> None:
         logger.warning("alert %s to chat %s dropped: %s", item.id, item.chat_id, error)
-        await self.services.store.drop_alerts([item.id], error)
+        await self.store.drop_alerts([item.id], error)
         report.dropped += 1
 
     async def _retry(
         self, item: OutboxItem, delay: float, error: str, report: DeliveryReport
     ) -> None:
-        await self.services.store.retry_later(item.id, _now() + timedelta(seconds=delay), error)
+        await self.store.retry_later(item.id, _now() + timedelta(seconds=delay), error)
         report.retried += 1
 
     async def _refused(self, item: OutboxItem, error: str, report: DeliveryReport) -> str:
@@ -235,7 +168,7 @@ class Deliverer:
         self, item: OutboxItem, content: tuple[StoryView, str] | None, report: DeliveryReport
     ) -> str:
         """Send one alert and record the outcome: sent, retry, dropped or deactivated."""
-        store = self.services.store
+        store = self.store
         if content is None:
             await self._drop(item, "story no longer exists", report)
             return "dropped"
@@ -292,7 +225,7 @@ class Deliverer:
     async def _drain(self, report: DeliveryReport) -> None:
         async with self._lock:
             while True:
-                items = await self.services.store.due_alerts(_now(), limit=self.batch)
+                items = await self.store.due_alerts(_now(), limit=self.batch)
                 if not items:
                     break
                 if not await self._round(items, report):
@@ -318,7 +251,7 @@ class Deliverer:
     async def send_digests(self) -> DeliveryReport:
         """Send the digest of every chat whose digest time has come."""
         report = DeliveryReport()
-        store = self.services.store
+        store = self.store
         self._digesting = True
         try:
             async with self._lock:
@@ -334,7 +267,7 @@ class Deliverer:
         return report
 
     async def _send_digest(self, chat_id: int, report: DeliveryReport) -> None:
-        store = self.services.store
+        store = self.store
         items = await store.pending_alerts(chat_id)
         content = await self._content([item.story_id for item in items])
         by_story: dict[int, list[int]] = defaultdict(list)
@@ -374,43 +307,3 @@ def round_robin(items: Sequence[OutboxItem]) -> list[OutboxItem]:
     for turn in range(max((len(q) for q in queues), default=0)):
         ordered.extend(q[turn] for q in queues if turn < len(q))
     return ordered
-
-
-# --- jobs (JobQueue callbacks) ---------------------------------------------------------------
-
-
-async def drain_job(context: BotContext) -> None:
-    """Repeating job: deliver due instant alerts."""
-    deliverer = context.bot_data.deliverer
-    if deliverer is not None and not deliverer.draining:
-        await deliverer.drain()
-
-
-async def digest_job(context: BotContext) -> None:
-    """Repeating job: send digests whose time has come."""
-    deliverer = context.bot_data.deliverer
-    if deliverer is not None and not deliverer.digesting:
-        await deliverer.send_digests()
-
-
-async def poll_job(context: BotContext) -> None:
-    """Repeating job: poll due feeds; new matching articles land in the outbox."""
-    data = context.bot_data
-    if data.polling_feeds:
-        return  # the previous poll is still running
-    data.polling_feeds = True
-    try:
-        report = await data.news.ingestor.poll_feeds()
-    finally:
-        data.polling_feeds = False
-    if report.new and context.job_queue is not None:
-        context.job_queue.run_once(drain_job, 0, name="deliver-now")  # alerts go out at once
-    if report.new or report.feeds_failed or report.rejected:
-        logger.info(
-            "feeds polled: %d checked, %d new, %d duplicate, %d rejected, %d failed",
-            report.feeds_checked,
-            report.new,
-            report.duplicate,
-            len(report.rejected),
-            report.feeds_failed,
-        )

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from pydantic import SecretStr
 
-__all__ = ["RedactingFilter", "configure_logging"]
+__all__ = ["RedactingFilter", "configure_logging", "redact_url"]
 
 # Anything shaped like a Bot API token, even one we were not told about.
 _TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
@@ -69,3 +69,13 @@ def configure_logging(level: str, *, secrets: Iterable[SecretStr | str | None] =
     scheduler = logging.getLogger("apscheduler.executors.default")
     if not any(isinstance(f, _DropShutdownCancellations) for f in scheduler.filters):
         scheduler.addFilter(_DropShutdownCancellations())
+
+
+def redact_url(url: str) -> str:
+    """A database URL without its password, for logs and messages."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}{sep}{user}:***@{host}"
+    return url

@@ -19,6 +19,7 @@ from pydantic_settings import (
 __all__ = ["ConfigError", "Settings", "load_settings"]
 
 TELEGRAM_API_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite:///newsbrief.db"  # the store's default (news.store, its migrations)
 
 
 class ConfigError(Exception):
@@ -62,7 +63,7 @@ class Settings(BaseSettings):
 
     # Storage
     database_url: str = Field(
-        default="sqlite:///newsbrief.db",
+        default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite:///file.db or postgresql+asyncpg://…",
     )
 
@@ -140,15 +141,6 @@ class Settings(BaseSettings):
         if toml_path:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
         return tuple(sources)
-
-    def require_token(self) -> str:
-        """The bot token, or a ConfigError saying how to set it."""
-        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
-            raise ConfigError(
-                "NEWSBRIEF_TELEGRAM_TOKEN is not set: export NEWSBRIEF_TELEGRAM_TOKEN=<token from "
-                "@BotFather> (or telegram_token in the NEWSBRIEF_CONFIG TOML file)"
-            )
-        return self.telegram_token.get_secret_value().strip()
 
     def extraction_processes(self) -> int:
         """How many worker processes extract HTML (0: threads), per ``extract_workers``."""

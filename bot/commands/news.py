@@ -1,7 +1,8 @@
 """``newsbrief ingest | feeds | articles | db``: operate the news store from a shell.
 
-Light to import (bot/cli.py imports every command module to build the parser): the news modules,
-trafilatura and the models are imported when a command runs.
+Light to import (bot/cli.py imports every command module to build the parser): the composition
+root (``bot.app``), the news modules, trafilatura and tqdm are imported when a command runs, so
+``newsbrief --help`` stays fast; every service comes from ``bot.app``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.logs import redact_url
+
 if TYPE_CHECKING:
+    from bot.context import NewsServices
     from config import Settings
     from news.ingest import IngestReport
-    from news.services import NewsServices
 
 __all__ = ["register"]
 
@@ -112,8 +115,8 @@ def _run_ingest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import open_services  # lazy: keeps `newsbrief --help` fast
     from news.ingest import IngestReport
-    from news.services import open_services
 
     services = await open_services(
         settings,
@@ -180,9 +183,9 @@ async def _ingest_target(services: NewsServices, target: str, bar: _Bar) -> Inge
 
 # -- feeds -------------------------------------------------------------------------------------
 async def _with_store(settings: Settings, action: Any) -> int:
-    from news.store import Store
+    from bot.app import open_store  # lazy: keeps `newsbrief --help` fast
 
-    store = await Store.open(settings.database_url)
+    store = await open_store(settings)
     try:
         return int(await action(store))
     finally:
@@ -277,8 +280,6 @@ def _run_articles_show(settings: Settings, args: argparse.Namespace) -> int:
 # -- db ----------------------------------------------------------------------------------------
 def _run_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     async def action(store: Any) -> int:
-        from news.services import redact_url
-
         print(f"database schema is at the latest revision ({redact_url(settings.database_url)})")
         return 0
 

@@ -16,7 +16,7 @@ import signal
 from typing import Any
 from urllib.parse import urlsplit
 
-from config import ConfigError, Settings
+from config import Settings, require_webhook_secret
 
 __all__ = ["register", "run_bot", "run_worker"]
 
@@ -46,22 +46,18 @@ def register(subparsers: Any) -> None:  # argparse._SubParsersAction
 
 def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Build the application and run it until SIGINT/SIGTERM."""
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import ALLOWED_UPDATES, build_application  # lazy: keeps `--help` fast
 
     app = build_application(settings, jobs=not getattr(args, "no_jobs", False))
     if settings.webhook_url:
-        if settings.webhook_secret is None:
-            raise ConfigError(
-                "NEWSBRIEF_WEBHOOK_SECRET is not set: webhook mode needs a secret token "
-                "(export NEWSBRIEF_WEBHOOK_SECRET=<random letters, digits, _ and ->)"
-            )
+        secret = require_webhook_secret(settings)
         logger.info("webhook mode on %s:%d", settings.webhook_listen, settings.webhook_port)
         app.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
             url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
             webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret.get_secret_value(),
+            secret_token=secret,
             allowed_updates=ALLOWED_UPDATES,
         )
     else:
@@ -71,7 +67,7 @@ def run_bot(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _worker(settings: Settings) -> None:
-    from bot.app import build_application
+    from bot.app import build_application  # lazy: keeps `newsbrief --help` fast
 
     app = build_application(settings, handle_updates=False)
     stop = asyncio.Event()

@@ -1,8 +1,8 @@
 """Fixtures for the bot's unit tests: the real application and news services, offline.
 
 The application is the one ``build_application`` makes, with ``OfflineTelegram`` as its Bot API
-transport; the news services are the real ones (``open_services``) on a temporary SQLite file,
-with small deterministic stand-ins for the two models.
+transport; the news services are the real ones (``bot.app.open_services``) on a temporary SQLite
+file, with the shared deterministic stand-ins for the two models (``tests.support.fakes``).
 """
 
 from __future__ import annotations
@@ -18,19 +18,12 @@ import pytest
 from pydantic import SecretStr
 from telegram import Update
 
-from bot.app import build_application
-from bot.context import BotApplication
+from bot.app import build_application, open_services
+from bot.context import BotApplication, NewsServices
 from config import Settings
 from news.models import AddResult, Article
-from news.services import NewsServices, open_services
-from tests.bot.fakes import (
-    Chat,
-    FakeEncoder,
-    FakeSummarizer,
-    OfflineTelegram,
-    callback_update,
-    message_update,
-)
+from tests.bot.fakes import Chat, OfflineTelegram, callback_update, message_update
+from tests.support.fakes import FakeEncoder, FakeSummarizer
 
 TOKEN = "123456789:AAUnitTestTokenNeverSentAnywhere0000"
 

@@ -3,10 +3,10 @@
 - ``OfflineTelegram``: a python-telegram-bot request class that answers the Bot API methods the
   bot uses from memory, records every call, can be told to fail (429/500/403/400/dropped), and
   records any other method as a test failure. Nothing reaches the network.
-- ``FakeEncoder`` / ``FakeSummarizer``: tiny deterministic stand-ins for the MiniLM models
-  (bag-of-words vectors, lead sentences) so the real news services run without a model.
 - ``message_update`` / ``callback_update``: Bot API update payloads, entities filled in the way
   Telegram does (commands, mentions, URLs).
+
+The model fakes are the shared ones, in ``tests.support.fakes``.
 """
 
 from __future__ import annotations
@@ -15,19 +15,13 @@ import asyncio
 import itertools
 import json
 import re
-import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from telegram.request import BaseRequest, RequestData
-
-from news.topics import tokenize
 
 BOT_ID = 4242
 BOT_USERNAME = "newsbrief_unit_bot"
-DIM = 64
 
 
 @dataclass
@@ -158,49 +152,6 @@ class OfflineTelegram(BaseRequest):
         if endpoint == "getUpdates":
             return []
         return None
-
-
-class FakeEncoder:
-    """Unit vectors of hashed words: texts sharing words are close, others orthogonal-ish."""
-
-    model_id = "test-bow:v1"
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        out = np.zeros((len(texts), DIM), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in tokenize(text):
-                out[row, zlib.crc32(word.encode()) % DIM] += 1.0
-            norm = float(np.linalg.norm(out[row]))
-            if norm:
-                out[row] /= norm
-        return out
-
-
-@dataclass(frozen=True)
-class FakeSummary:
-    text: str
-    sentences: list[str]
-    model_id: str
-    seconds: float = 0.0
-
-
-@dataclass
-class FakeSummarizer:
-    """The first sentences of each text, cut at ``max_words``."""
-
-    model_id: str = "test-lead:v1"
-    calls: int = 0
-
-    def summarize(
-        self, texts: Sequence[str], *, max_sentences: int = 3, max_words: int = 120
-    ) -> list[FakeSummary]:
-        self.calls += 1
-        out = []
-        for text in texts:
-            sentences = re.split(r"(?<=[.!?])\s+", text.strip())[:max_sentences]
-            words = " ".join(sentences).split()[:max_words]
-            out.append(FakeSummary(" ".join(words), sentences, self.model_id))
-        return out
 
 
 _update_ids = itertools.count(1)

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from telegram import Update
 
-from bot.app import PerChatUpdateProcessor, build_application, file_url_for
+from bot.app import build_application, file_url_for
+from bot.updates import PerChatUpdateProcessor
 from config import ConfigError, Settings
 from tests.bot.fakes import Chat, message_update
 
@@ -76,8 +77,8 @@ def test_missing_token_fails_with_a_clear_message() -> None:
 
 
 def test_run_and_worker_commands_are_registered() -> None:
-    from bot.commands import run as runner
     from bot.cli import build_parser
+    from bot.commands import run as runner
 
     parser = build_parser()
     run = parser.parse_args(["run", "--no-jobs"])

@@ -1,16 +1,22 @@
-"""The wired news services: open/close, configured feeds, and summarizing a link someone sent."""
+"""The composition root's news side (``bot.app.open_services``): open/close, configured feeds,
+models that load on first use, and summarizing a link someone sent."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 import pytest
 
+from bot.app import open_services
+from bot.lazy import Lazy
+from bot.logs import redact_url
 from config import Settings
-from news.services import LazyEncoder, open_services, redact_url
+from news.sources.extract import NotAnArticle
 from news.sources.fetch import FetchError
 from news.summaries import LINK_LENGTH
-from tests.news.conftest import FakeEncoder, FakeSummarizer
+from tests.support.fakes import FakeEncoder, FakeSummarizer
 from tests.support.http_server import LocalHTTPServer
 from tests.support.sitegen import generate, render_page, stub_page
 
@@ -36,11 +42,11 @@ async def test_summarize_link_stores_once_and_reuses(settings: Settings) -> None
             assert again.article.id == link.article.id
             assert len(server.requests_to(article.path)) == 1  # known link: no second fetch
             assert len(summarizer.calls) == 1  # cached summary
-            from news.sources.extract import NotAnArticle
-
             with pytest.raises(NotAnArticle) as info:
                 await services.briefings.summarize_link(server.url("/wall.html"))
-            assert info.value.reason
+            assert info.value.reason == (
+                "The page is a list of links (an index page), not an article."
+            )
     finally:
         await services.close()
 
@@ -58,13 +64,51 @@ async def test_summarize_link_refuses_private_addresses(tmp_path: Path) -> None:
         await services.close()
 
 
-async def test_models_load_lazily(settings: Settings) -> None:
-    services = await open_services(settings)
+async def test_models_load_on_first_use(settings: Settings) -> None:
+    services = await open_services(settings, extract_workers=0)
     try:
-        assert isinstance(services.encoder, LazyEncoder)
+        assert isinstance(services.encoder, Lazy)
+        assert isinstance(services.summarizer, Lazy)
         assert not services.encoder.loaded  # `newsbrief run` starts without loading MiniLM
+        assert not services.summarizer.loaded
+        assert services.extract_executor is None
     finally:
         await services.close()
+
+
+async def test_extraction_workers_are_built_and_closed(settings: Settings) -> None:
+    services = await open_services(
+        settings, encoder=FakeEncoder(), summarizer=FakeSummarizer(), extract_workers=1
+    )
+    pool = services.extract_executor
+    assert pool is not None
+    assert services.ingestor.extract_executor is pool  # the one pool, passed in
+    await services.close()
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        pool.submit(int)
+
+
+async def test_lazy_builds_once_on_first_use_and_stands_in() -> None:
+    built: list[int] = []
+    gate = threading.Event()
+
+    def factory() -> FakeEncoder:
+        gate.wait(5)
+        built.append(1)
+        return FakeEncoder()
+
+    lazy = Lazy(factory)
+    assert not lazy.loaded
+    assert built == []
+    firsts = [asyncio.to_thread(lambda: lazy.model_id) for _ in range(4)]
+    gate.set()
+    assert await asyncio.gather(*firsts) == ["fake-bow:v1"] * 4
+    assert built == [1]  # four threads, one build
+    assert lazy.loaded
+    assert lazy.encode(["peace talks"]).shape == (1, 384)
+    assert lazy.get().calls == [["peace talks"]]
+    with pytest.raises(AttributeError):
+        _ = lazy._private  # private names are never forwarded (copy and pickle probe them)
 
 
 def test_redact_url() -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from telegram.ext import CallbackContext
 
-from bot import delivery
+from bot import delivery, jobs, ratelimit
 from bot.delivery import Deliverer, backoff
 from news.ingest import IngestReport
 from news.models import OutboxItem
@@ -141,7 +141,7 @@ async def test_one_private_chat_gets_about_one_message_per_second(harness: Harne
     sends = [c.at for c in harness.telegram.calls if c.params.get("chat_id") == 61]
     assert len(sends) == 6
     # a burst of CHAT_BURST, then one per CHAT_INTERVAL (Telegram: ~1/s, short bursts)
-    assert sends[-1] - sends[0] >= (6 - delivery.CHAT_BURST) * delivery.CHAT_INTERVAL * 0.95
+    assert sends[-1] - sends[0] >= (6 - ratelimit.CHAT_BURST) * ratelimit.CHAT_INTERVAL * 0.95
     assert start <= sends[0]
 
 
@@ -171,7 +171,7 @@ async def test_digest_and_drain_jobs_run_together_and_take_turns(harness: Harnes
     await store.set_digest(81, time(now.hour, now.minute), now=now - timedelta(days=1))
     await queue_alerts(harness, (81, 82))
     context = CallbackContext(harness.app)
-    await asyncio.gather(delivery.drain_job(context), delivery.digest_job(context))
+    await asyncio.gather(jobs.drain_job(context), jobs.digest_job(context))
     assert len(alerts_to(harness, 82)) == 1
     assert any("Your daily digest" in text for text in harness.telegram.texts(81))
     assert await pending(harness) == 0
@@ -226,7 +226,7 @@ async def test_new_articles_from_a_poll_are_delivered_without_waiting(
         return IngestReport(new=1, feeds_checked=1)
 
     monkeypatch.setattr(harness.services.ingestor, "poll_feeds", poll_feeds)
-    await delivery.poll_job(CallbackContext(harness.app))
+    await jobs.poll_job(CallbackContext(harness.app))
     assert harness.app.job_queue is not None
     assert [job.name for job in harness.app.job_queue.jobs()] == ["deliver-now"]
     assert harness.app.bot_data.polling_feeds is False

@@ -121,8 +121,10 @@ async def test_plain_question_in_private_chat_is_a_briefing(harness: Harness) ->
 async def test_ten_thousand_character_message(harness: Harness) -> None:
     await seed(harness)
     replies = await harness.send("peace " * 1666 + "talks")
-    assert replies
-    assert all(telegram_length(text) <= MAX_MESSAGE for text in replies)
+    [text] = replies  # one briefing on the question's first words
+    assert text.startswith("<b>Briefing: peace peace")
+    assert "<b>1. Peace talks resume in Geneva</b>" in text
+    assert telegram_length(text) <= MAX_MESSAGE
 
 
 async def test_groups_answer_only_when_addressed(harness: Harness) -> None:
@@ -215,9 +217,10 @@ async def test_subscriptions_cap_and_unsubscribe(harness: Harness) -> None:
     calls = await harness.press(data)
     methods = [method for method, _ in calls]
     assert "answerCallbackQuery" in methods
-    edited = [params for method, params in calls if method == "editMessageText"]
-    assert edited
-    assert "climate" not in edited[0]["text"]
+    [edited] = [params for method, params in calls if method == "editMessageText"]
+    assert edited["text"] == (
+        "<b>Your topics</b> (1/3)\nAlerts are sent as soon as a story appears.\n• elections now"
+    )
     # pressing it again: the topic is gone, answered gracefully
     again = await harness.press(data)
     answers = [params for method, params in again if method == "answerCallbackQuery"]
@@ -268,16 +271,19 @@ async def test_full_article_button_and_link_command(harness: Harness) -> None:
     assert "/link followed by a story number" in usage
 
 
-@pytest.mark.parametrize("data", ["v1:full:987654", "v0:full:1", "garbage", "v1:unsub:77777"])
-async def test_stale_and_forged_buttons(harness: Harness, data: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "answer"),
+    [
+        ("v1:full:987654", "That story is no longer available."),
+        ("v0:full:1", "This button is no longer valid."),
+        ("garbage", "This button is no longer valid."),
+        ("v1:unsub:77777", "That topic was already removed."),
+    ],
+)
+async def test_stale_and_forged_buttons(harness: Harness, data: str, answer: str) -> None:
     calls = await harness.press(data)
     answers = [params for method, params in calls if method == "answerCallbackQuery"]
-    assert len(answers) == 1
-    assert answers[0]["text"] in (
-        "This button is no longer valid.",
-        "That story is no longer available.",
-        "That topic was already removed.",
-    )
+    assert [a["text"] for a in answers] == [answer]
     assert not [m for m, _ in calls if m == "sendMessage"]
 
 
@@ -320,7 +326,7 @@ async def test_a_failing_button_is_answered(
     async def broken(story_id: int) -> None:
         raise RuntimeError("database down")
 
-    monkeypatch.setattr(harness.services.store, "get_story", broken)
+    monkeypatch.setattr(harness.services.briefings, "story", broken)
     calls = await harness.press("v1:full:1")
     answers = [params for method, params in calls if method == "answerCallbackQuery"]
     assert answers[-1]["text"].startswith("Sorry, something went wrong")
@@ -333,13 +339,13 @@ async def test_telegram_failures_are_warnings_and_the_user_is_told(
     with caplog.at_level(logging.WARNING):
         [sorry] = await harness.send("/help")
     assert sorry.startswith("Sorry, something went wrong")
-    [record] = [r for r in caplog.records if r.name == "bot.handlers"]
+    [record] = [r for r in caplog.records if r.name == "bot.handlers.errors"]
     assert record.levelno == logging.WARNING
     assert record.exc_info is None
 
 
 async def test_typing_is_kept_alive_while_working_and_stops_after(harness: Harness) -> None:
-    from bot.handlers import typing
+    from bot.handlers.common import typing
 
     context = CallbackContext(harness.app)
     async with typing(context, 100, every=0.05):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from config import ConfigError, Settings, load_settings
+from config import ConfigError, Settings, load_settings, require_token
 
 
 def test_defaults_work_in_an_empty_environment() -> None:
@@ -27,7 +27,7 @@ def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None
     assert settings.poll_interval == 30
     assert settings.allow_loopback is True
     assert settings.admin_ids == [1, 2]
-    assert settings.require_token() == "123456:ABCDEF"
+    assert require_token(settings) == "123456:ABCDEF"
     assert "ABCDEF" not in repr(settings)
 
 
@@ -39,7 +39,7 @@ def test_malformed_setting_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_token_says_how_to_set_it() -> None:
     with pytest.raises(ConfigError, match="export NEWSBRIEF_TELEGRAM_TOKEN"):
-        Settings().require_token()
+        require_token(Settings())
 
 
 def test_toml_file_is_layered_under_the_environment(

@@ -1,0 +1,43 @@
+"""Inline buttons: "Full article" (a story's sources) and "Unsubscribe" (under ``/topics``)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import Update
+from telegram.error import BadRequest
+
+from bot import render
+from bot.context import BotContext
+from bot.handlers.subscriptions import topics_message
+from bot.keyboards import parse_callback
+
+__all__ = ["callback"]
+
+
+async def callback(update: Update, context: BotContext) -> None:
+    """Inline buttons: "Full article" and "Unsubscribe". Stale or forged data is answered, not
+    trusted: ids are looked up again and scoped to the pressing chat."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None:
+        return
+    action = parse_callback(query.data)
+    if action is None or chat is None:
+        await query.answer("This button is no longer valid.", show_alert=False)
+        return
+    news = context.bot_data.news
+    if action.action == "full":
+        story = await news.briefings.story(action.id)
+        if story is None:
+            await query.answer("That story is no longer available.")
+            return
+        await query.answer()
+        await context.bot.send_message(chat.id, render.render_story_links(story))
+        return
+    removed = await news.topics.unsubscribe(chat.id, action.id)
+    await query.answer("Unsubscribed." if removed else "That topic was already removed.")
+    if query.message is not None:
+        refreshed = await topics_message(context, chat.id)
+        with contextlib.suppress(BadRequest):  # "message is not modified", or too old to edit
+            await query.edit_message_text(refreshed.text, reply_markup=refreshed.keyboard)

@@ -1,0 +1,138 @@
+"""What the handlers share: which messages are addressed to the bot, the link in a message,
+replying (quoting the question in groups), recording the chat, and "typing…" while working.
+Parsing and replying only; no business logic."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+
+from telegram import Message, MessageEntity, ReplyParameters, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError
+from telegram.ext import filters
+
+from bot import render
+from bot.context import BotContext
+
+__all__ = [
+    "ADDRESSED_TEXT",
+    "MAX_QUESTION_CHARS",
+    "TYPING_AFTER",
+    "first_url",
+    "remember_chat",
+    "reply",
+    "reply_all",
+    "strip_mention",
+    "typing",
+]
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 300  # a briefing query longer than this is cut (a 10,000-char paste)
+TYPING_EVERY = 4.0  # Telegram shows "typing…" for about 5 s per chat action
+TYPING_AFTER = 0.4  # briefings: most come from cached summaries at once, without "typing…"
+
+
+class _AddressedToBot(filters.MessageFilter):
+    """Private chats: every message. Groups: only messages that mention the bot or reply to it."""
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type == ChatType.PRIVATE:
+            return True
+        bot = message.get_bot()
+        reply = message.reply_to_message
+        if reply is not None and reply.from_user is not None and reply.from_user.id == bot.id:
+            return True
+        return _mentions(message, bot.username)
+
+
+ADDRESSED_TEXT = filters.TEXT & ~filters.COMMAND & _AddressedToBot(name="addressed_to_bot")
+
+
+def _mentions(message: Message, username: str | None) -> bool:
+    if not username:
+        return False
+    wanted = "@" + username.lower()
+    return any(
+        text.lower() == wanted for text in message.parse_entities([MessageEntity.MENTION]).values()
+    )
+
+
+def strip_mention(text: str, username: str | None) -> str:
+    """``text`` without ``@username`` mentions, whitespace collapsed."""
+    if username:
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
+def first_url(message: Message) -> str | None:
+    """The first link in a message: a bare URL or a text link."""
+    entities = message.parse_entities([MessageEntity.URL, MessageEntity.TEXT_LINK])
+    for entity, text in entities.items():
+        url = (entity.url if entity.type == MessageEntity.TEXT_LINK else text) or ""
+        if "://" not in url:
+            url = "http://" + url
+        if url.lower().startswith(("http://", "https://")):
+            return url
+    return None
+
+
+async def reply(update: Update, rendered: render.Rendered | str) -> None:
+    """Answer the update's message with HTML (and its keyboard)."""
+    message = update.effective_message
+    if message is None:
+        return
+    if isinstance(rendered, str):
+        rendered = render.Rendered(rendered)
+    # In groups the answer quotes its question, so people see what it answers.
+    quote = None
+    if message.chat.type != ChatType.PRIVATE:
+        quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+    await message.reply_html(
+        rendered.text, reply_markup=rendered.keyboard, do_quote=False, reply_parameters=quote
+    )
+
+
+async def reply_all(update: Update, messages: Sequence[render.Rendered]) -> None:
+    """Answer with several messages, in order."""
+    for rendered in messages:
+        await reply(update, rendered)
+
+
+async def remember_chat(update: Update, context: BotContext) -> int | None:
+    """Record the chat (kind, title) so subscriptions, digests and briefings can refer to it;
+    its id, or None for an update without a chat."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    await context.bot_data.news.chats.touch(chat.id, kind=chat.type, title=chat.title)
+    return chat.id
+
+
+@contextlib.asynccontextmanager
+async def typing(
+    context: BotContext, chat_id: int, *, after: float = 0.0, every: float = TYPING_EVERY
+) -> AsyncIterator[None]:
+    """Show "typing…" in the chat while the body runs, re-sent every ``every`` seconds;
+    ``after`` > 0: only once the body has run that long (a quick answer needs no indicator)."""
+
+    async def keep_typing() -> None:
+        await asyncio.sleep(after)
+        while True:
+            try:
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            except TelegramError as exc:  # cosmetic: never fail the request for it
+                logger.debug("chat action failed: %s", exc)
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(keep_typing(), name=f"typing:{chat_id}")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
