@@ -33,6 +33,7 @@ lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/hadolint Dockerfile
 
 # The Dockerfile's install steps in a clean venv (there is no Docker engine on CI machines).
