@@ -17,6 +17,7 @@ from aiohttp import web
 from config import Settings
 from news.ingest import Ingestor, article_from_entry
 from news.models import AddResult, FeedEntry
+from news.sources.extract import NotAnArticle, extract
 from news.sources.fetch import Fetcher
 from news.store import Store
 from news.topics import TopicService
@@ -185,14 +186,19 @@ async def test_hanging_feed_times_out_and_backs_off_without_blocking_others(
     assert report.new == 3
     assert (report.feeds_checked, report.feeds_failed) == (3, 2)
     feeds = {f.url.rsplit("/", 1)[1]: f for f in await store.list_feeds()}
-    for name in ("slow.xml", "broken.xml"):
+    reasons = {
+        "slow.xml": "The site took too long to answer.",
+        "broken.xml": "The feed could not be read: it is not valid RSS or Atom.",
+    }
+    for name, reason in reasons.items():
         failed = feeds[name]
-        assert failed.error_count == 1
-        assert failed.last_error
+        assert (failed.error_count, failed.last_error) == (1, reason)
         assert failed.next_check_at is not None
         assert failed.next_check_at > now + timedelta(seconds=settings.poll_interval * 1.5)
-    assert feeds["ok.xml"].error_count == 0
-    assert "took too long" in feeds["slow.xml"].last_error  # type: ignore[operator]
+    assert (feeds["ok.xml"].error_count, feeds["ok.xml"].last_error) == (0, None)
+    assert sorted(report.feed_errors) == sorted(
+        (server.url(f"/{name}"), reason) for name, reason in reasons.items()
+    )
 
 
 async def test_passing_page_failure_is_retried_next_poll(
@@ -245,15 +251,19 @@ async def test_rejections_and_full_text_fallback(
     ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
     report = await ingestor.poll_feeds(now)
     assert report.new == 2
-    assert [url for url, _ in report.rejected] == [server.url(articles[1].path)]
-    assert "404" in report.rejected[0][1] or "not found" in report.rejected[0][1].lower()
+    assert report.rejected == [
+        (server.url(articles[1].path), "The page was not found (HTTP 404).")
+    ]
     from_feed = await store.find_article(server.url(articles[0].path))
     assert from_feed is not None
     assert from_feed.text.startswith(articles[0].paragraphs[0][:40])
     assert from_feed.source == "The Daily Example"
     # Rejected entries are settled too: they are not fetched again.
     assert len(await store.seen_entries(feed.id, [a.slug for a in articles])) == 3
-    assert "rejected" in report.line()
+    assert report.line() == (
+        "2 new, 0 duplicate, 1 rejected: The page was not found (HTTP 404)."
+        " | feeds: 1 checked, 0 failed"
+    )
 
 
 async def test_new_article_alerts_subscribers_once(
@@ -312,7 +322,11 @@ async def test_ingest_url_file_and_folder(
     assert single.article.url == "https://saved.example" + articles[1].path  # canonical link
     report = await ingestor.ingest_folder(folder)
     assert (report.new, report.duplicate) == (2, 1)
-    assert [Path(url).name for url, _ in report.rejected] == ["login.html"]
+    with pytest.raises(NotAnArticle) as login:
+        extract(stub_page(), None)
+    assert [(Path(url).name, reason) for url, reason in report.rejected] == [
+        ("login.html", login.value.reason)
+    ]
     assert await store.count_articles() == 4
 
 

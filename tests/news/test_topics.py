@@ -52,14 +52,16 @@ def test_normalize_topic_cleans_markup_and_case(raw: str, expected: str) -> None
 def test_normalize_topic_rejects_empty(raw: str) -> None:
     with pytest.raises(TopicError) as info:
         normalize_topic(raw)
-    assert "topic" in info.value.reason
+    assert info.value.reason == "Please name a topic, for example: /subscribe climate policy"
 
 
 def test_normalize_topic_rejects_too_long_with_reason() -> None:
     assert len(normalize_topic("a" * MAX_TOPIC_CHARS)) == MAX_TOPIC_CHARS
     with pytest.raises(TopicError) as info:
         normalize_topic("word " * 100)
-    assert str(MAX_TOPIC_CHARS) in info.value.reason
+    assert info.value.reason == (
+        f"That topic is too long (499 characters); please keep it under {MAX_TOPIC_CHARS}."
+    )
 
 
 def test_topic_words_and_stemming() -> None:
