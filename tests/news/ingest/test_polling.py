@@ -1,38 +1,22 @@
-"""Ingestion end to end against a local HTTP server: feeds (RSS and Atom), conditional GET,
-deduplication across feeds, a hanging feed, passing failures retried, full-text fallback,
-alerts for subscriptions, files and folders."""
+"""Feed polling end to end against a local HTTP server: RSS and Atom, conditional GET,
+deduplication across feeds, a hanging feed, passing failures retried, full-text fallback and
+alerts for subscriptions."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import numpy as np
-import pytest
 from aiohttp import web
 
 from config import Settings
-from news.ingest import Ingestor, article_from_entry
-from news.models import AddResult, FeedEntry
-from news.sources.extract import NotAnArticle, extract
+from news.ingest import Ingestor
 from news.sources.fetch import Fetcher
 from news.store import Store
 from news.topics import TopicService
 from tests.news.conftest import FakeEncoder
+from tests.news.ingest.conftest import HTML, page_requests, serve_pages
 from tests.support.http_server import Handler, LocalHTTPServer, hang
-from tests.support.sitegen import (
-    GenArticle,
-    atom_feed,
-    generate,
-    render_page,
-    rss_feed,
-    stub_page,
-)
-
-HTML = {"Content-Type": "text/html; charset=utf-8"}
+from tests.support.sitegen import atom_feed, generate, rss_feed, stub_page
 
 
 def conditional_feed(body: bytes, *, etag: str, last_modified: str) -> Handler:
@@ -55,30 +39,6 @@ def conditional_feed(body: bytes, *, etag: str, last_modified: str) -> Handler:
     return handler
 
 
-def serve_pages(server: LocalHTTPServer, articles: list[GenArticle]) -> None:
-    for article in articles:
-        server.set(article.path, (200, HTML, render_page(article, server.base_url)))
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[LocalHTTPServer]:
-    async with LocalHTTPServer() as running:
-        yield running
-
-
-@pytest.fixture
-async def fetcher(settings: Settings) -> AsyncIterator[Fetcher]:
-    the_fetcher = Fetcher(settings)
-    try:
-        yield the_fetcher
-    finally:
-        await the_fetcher.aclose()
-
-
-def page_requests(server: LocalHTTPServer) -> int:
-    return sum(1 for r in server.requests if r.path.endswith(".html"))
-
-
 async def test_feed_of_20_entries_then_conditional_poll_stores_nothing(
     server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
 ) -> None:
@@ -96,7 +56,9 @@ async def test_feed_of_20_entries_then_conditional_poll_stores_nothing(
     ingestor = Ingestor(store, fetcher, encoder=encoder, on_new=None, settings=settings)
     progress: list[tuple[int, int]] = []
     report = await ingestor.poll_feeds(now, progress=lambda d, t: progress.append((d, t)))
-    assert (report.new, report.duplicate, report.rejected) == (20, 0, [])
+    assert (report.new, report.duplicate, report.rejected, report.retry_later) == (20, 0, [], 0), (
+        report.line()
+    )
     assert (report.feeds_checked, report.feeds_failed) == (1, 0)
     assert await store.count_articles() == 20
     assert progress[-1] == (20, 20)
@@ -169,7 +131,7 @@ async def test_same_article_in_two_feeds_is_stored_once_and_atom_works(
 
 
 async def test_hanging_feed_times_out_and_backs_off_without_blocking_others(
-    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+    server: LocalHTTPServer, store: Store, settings: Settings, now: datetime
 ) -> None:
     articles = generate(3, seed=4)
     serve_pages(server, articles)
@@ -181,8 +143,12 @@ async def test_hanging_feed_times_out_and_backs_off_without_blocking_others(
     )
     for path in ("/slow.xml", "/broken.xml", "/ok.xml"):
         await store.add_feed(server.url(path))
-    ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
-    report = await ingestor.poll_feeds(now)  # fetch_timeout is 1 s in these tests
+    fetcher = Fetcher(settings)  # fetch_timeout is 1 s in these settings
+    try:
+        ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
+        report = await ingestor.poll_feeds(now)
+    finally:
+        await fetcher.aclose()
     assert report.new == 3
     assert (report.feeds_checked, report.feeds_failed) == (3, 2)
     feeds = {f.url.rsplit("/", 1)[1]: f for f in await store.list_feeds()}
@@ -293,90 +259,3 @@ async def test_new_article_alerts_subscribers_once(
         titles.add(story.title)
     assert titles == expected
     assert len(pending) == len(expected)
-
-
-async def test_ingest_url_file_and_folder(
-    server: LocalHTTPServer,
-    store: Store,
-    fetcher: Fetcher,
-    settings: Settings,
-    tmp_path: Path,
-) -> None:
-    articles = generate(5, seed=9)
-    serve_pages(server, articles[:1])
-    ingestor = Ingestor(store, fetcher, encoder=FakeEncoder(), on_new=None, settings=settings)
-    result = await ingestor.ingest_url(server.url(articles[0].path))
-    assert result.status == "new"
-    assert result.article.title == articles[0].title
-    assert (await ingestor.ingest_url(server.url(articles[0].path))).status == "duplicate"
-
-    folder = tmp_path / "saved"
-    (folder / "sub").mkdir(parents=True)
-    for n, article in enumerate(articles[1:4]):
-        target = folder / ("sub" if n == 2 else "") / f"{article.slug}.html"
-        target.write_text(render_page(article, "https://saved.example"), encoding="utf-8")
-    (folder / "login.html").write_text(stub_page(), encoding="utf-8")
-    (folder / "notes.txt").write_text("not html", encoding="utf-8")
-    single = await ingestor.ingest_file(folder / f"{articles[1].slug}.html")
-    assert single.status == "new"
-    assert single.article.url == "https://saved.example" + articles[1].path  # canonical link
-    report = await ingestor.ingest_folder(folder)
-    assert (report.new, report.duplicate) == (2, 1)
-    with pytest.raises(NotAnArticle) as login:
-        extract(stub_page(), None)
-    assert [(Path(url).name, reason) for url, reason in report.rejected] == [
-        ("login.html", login.value.reason)
-    ]
-    assert await store.count_articles() == 4
-
-
-def test_feed_text_helpers() -> None:
-    short = FeedEntry(entry_id="1", link="https://e.example/1", title="T", summary="<p>Hi</p>")
-    assert article_from_entry(short, "Feed") is None
-    long_text = "<p>" + "word " * 200 + "</p>"
-    entry = FeedEntry(entry_id="2", link="https://e.example/2", title="Long", summary=long_text)
-    article = article_from_entry(entry, None)
-    assert article is not None
-    assert (article.title, article.source) == ("Long", "e.example")
-    assert len(article.text.split()) == 200
-
-
-@contextlib.contextmanager
-def caplog_disabled() -> Iterator[None]:
-    """The expected tracebacks stay out of the test output."""
-    logging.disable(logging.ERROR)
-    try:
-        yield
-    finally:
-        logging.disable(logging.NOTSET)
-
-
-class BrokenEncoder(FakeEncoder):
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        raise RuntimeError("model crashed")
-
-
-async def test_failing_encoder_or_alerts_never_lose_articles(
-    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
-) -> None:
-    articles = generate(3, seed=11)
-    serve_pages(server, articles)
-    server.set(
-        "/feed.xml",
-        (200, {"Content-Type": "application/rss+xml"}, rss_feed(articles, server.base_url)),
-    )
-    await store.add_feed(server.url("/feed.xml"))
-    calls: list[int] = []
-
-    async def failing_on_new(result: AddResult, embedding: np.ndarray | None) -> None:
-        calls.append(result.article.id)
-        raise RuntimeError("outbox down")
-
-    ingestor = Ingestor(
-        store, fetcher, encoder=BrokenEncoder(), on_new=failing_on_new, settings=settings
-    )
-    with caplog_disabled():
-        report = await ingestor.poll_feeds(now)
-    assert (report.new, report.feeds_failed) == (3, 0)
-    assert len(calls) == 3
-    assert await store.count_articles() == 3

@@ -1,0 +1,41 @@
+"""Fixtures for the ingestion tests: a local HTTP server, a fetcher, and serving generated
+pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from config import Settings
+from news.sources.fetch import Fetcher
+from tests.support.http_server import LocalHTTPServer
+from tests.support.sitegen import GenArticle, render_page
+
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def serve_pages(server: LocalHTTPServer, articles: list[GenArticle]) -> None:
+    for article in articles:
+        server.set(article.path, (200, HTML, render_page(article, server.base_url)))
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalHTTPServer]:
+    async with LocalHTTPServer() as running:
+        yield running
+
+
+@pytest.fixture
+async def fetcher(settings: Settings) -> AsyncIterator[Fetcher]:
+    """A fetcher with a generous timeout: the pages are local, and a busy test machine must not
+    turn them into passing failures. Tests of timeouts build their own from ``settings``."""
+    the_fetcher = Fetcher(settings.model_copy(update={"fetch_timeout": 10.0}))
+    try:
+        yield the_fetcher
+    finally:
+        await the_fetcher.aclose()
+
+
+def page_requests(server: LocalHTTPServer) -> int:
+    return sum(1 for r in server.requests if r.path.endswith(".html"))
