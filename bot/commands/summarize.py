@@ -45,6 +45,10 @@ def _is_url(value: str) -> bool:
     return value.startswith(("http://", "https://"))
 
 
+# The news modules, tqdm and the summarizer are imported when the command runs (each import
+# below is lazy only to keep `newsbrief --help` fast: trafilatura and torch are slow to import).
+
+
 def _from_html(html: str, url: str | None) -> str:
     from news.sources.extract import extract
 
@@ -72,20 +76,10 @@ def read_source(settings: Settings, source: str) -> str:
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """Fetch and extraction failures that carry a user-facing ``reason``."""
-    classes: list[type[Exception]] = []
-    try:
-        from news.sources.fetch import FetchError
+    from news.sources.extract import NotAnArticle
+    from news.sources.fetch import FetchError
 
-        classes.append(FetchError)
-    except ImportError:  # pragma: no cover - news.sources.fetch is part of the distribution
-        pass
-    try:
-        from news.sources.extract import NotAnArticle
-
-        classes.append(NotAnArticle)
-    except ImportError:  # pragma: no cover
-        pass
-    return tuple(classes)
+    return (FetchError, NotAnArticle)
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

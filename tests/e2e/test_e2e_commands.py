@@ -77,7 +77,8 @@ async def test_links_are_summarized_and_bad_links_explained(
     assert "open-air concert season" in reply.plain_text
     assert f'href="{url}"' in reply.text
     assert reply.button("Full article")["callback_data"].startswith("v1:full:")
-    assert standin.events(after, "sendChatAction")
+    actions = standin.events(after, "sendChatAction")  # "typing…" while it worked, only there
+    assert {(str(e.chat_id), e.params.get("action")) for e in actions} == {("1004", "typing")}
     again = await chat.say(f"/summary {url}")
     assert "Orchestra plans free summer concerts" in again.plain_text
     refused = await chat.say("/summary http://10.0.0.5/admin")

@@ -88,7 +88,10 @@ def test_loopback_is_refused_unless_allowed(
     assert site.requests == []
     code, _, err = run(capsys, "feeds", "add", site.url("/feed.xml"))
     assert code == 1
-    assert err.strip()
+    assert err.splitlines()[-1] == (  # after the guard's log line
+        f"newsbrief: {site.url('/feed.xml')}: The link points to a private or local network "
+        "address, which is not fetched."
+    )
 
 
 def test_feeds_add_remove_and_db_upgrade(
