@@ -91,3 +91,42 @@ def test_run_and_worker_commands_are_registered() -> None:
 def test_an_unknown_timezone_fails_at_start_up(settings: Settings) -> None:
     with pytest.raises(ConfigError, match="NEWSBRIEF_TIMEZONE"):
         build_application(settings.model_copy(update={"timezone": "Mars/Olympus"}))
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {},
+            "newsbrief: NEWSBRIEF_TELEGRAM_TOKEN is not set: export NEWSBRIEF_TELEGRAM_TOKEN="
+            "<token from @BotFather> (or telegram_token in the NEWSBRIEF_CONFIG TOML file)",
+        ),
+        (
+            {"NEWSBRIEF_TELEGRAM_TOKEN": "123:abc", "NEWSBRIEF_TIMEZONE": "Mars/Olympus"},
+            "newsbrief: NEWSBRIEF_TIMEZONE is invalid: 'Mars/Olympus' is not a known time zone "
+            "(use an IANA name such as UTC or Europe/Paris)",
+        ),
+        (
+            {
+                "NEWSBRIEF_TELEGRAM_TOKEN": "123:abc",
+                "NEWSBRIEF_WEBHOOK_URL": "https://b.example/h",
+            },
+            "newsbrief: NEWSBRIEF_WEBHOOK_SECRET is not set: webhook mode needs a secret token "
+            "(export NEWSBRIEF_WEBHOOK_SECRET=<random letters, digits, _ and ->)",
+        ),
+    ],
+)
+def test_a_bad_setting_stops_run_with_one_line(
+    env: dict[str, str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    for name in ("NEWSBRIEF_TELEGRAM_TOKEN", "NEWSBRIEF_WEBHOOK_URL", "NEWSBRIEF_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run"]) == 2
+    assert capsys.readouterr().err == message + "\n"

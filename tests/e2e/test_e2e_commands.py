@@ -43,8 +43,7 @@ async def test_brief_full_article_button_and_link(
     assert "Harbour bridge reopens after repairs" in reply.plain_text
     assert "Central bank raises interest rates again" in reply.plain_text
     assert "Coast Daily" in reply.plain_text
-    preview = reply.link_preview_options or {}
-    assert preview.get("is_disabled") or reply.disable_web_page_preview
+    assert reply.link_preview_options == {"is_disabled": True}  # the bot's Defaults
     buttons = [b for b in reply.buttons if "Full article" in b["text"]]
     assert len(buttons) == 2
     data = buttons[0]["callback_data"]
