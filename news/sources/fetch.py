@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import httpx
@@ -109,6 +109,12 @@ def _content_type(headers: httpx.Headers) -> tuple[str, str | None]:
     return mime.strip().lower(), charset
 
 
+def _page_mime(headers: httpx.Headers) -> str:
+    """The page's media type; "" when unlabeled (application/octet-stream too: sniffed)."""
+    mime = _content_type(headers)[0]
+    return "" if mime == "application/octet-stream" else mime
+
+
 def _status_error(status: int, url: str) -> FetchError:
     if status == 404 or status == 410:
         reason = f"The page was not found (HTTP {status})."
@@ -147,24 +153,21 @@ class Fetcher:
         (feed entries link to third parties); ``user_supplied`` only tags the logs.
         """
         started = asyncio.get_running_loop().time()
-        try:
-            async with asyncio.timeout(self._deadline()):
-                response, final_url = await self._open(url, {"Accept": _PAGE_ACCEPT})
-                try:
-                    if response.status_code == 304:  # never asked for: nothing to read
-                        raise _status_error(304, url)
-                    mime, charset = _content_type(response.headers)
-                    if mime == "application/octet-stream":  # unlabeled: sniff the bytes
-                        mime = ""
-                    if mime and mime not in _HTML_TYPES:
-                        raise FetchError(
-                            "not_html", f"The link is not a web page (it is {mime}).", url=url
-                        )
-                    body, truncated = await self._read(response, final_url)
-                finally:
-                    await response.aclose()
-        except TimeoutError:
-            raise FetchError("timeout", "The site took too long to answer.", url=url) from None
+
+        def refuse(response: httpx.Response) -> None:
+            if response.status_code == 304:  # never asked for: nothing to read
+                raise _status_error(304, url)
+            mime = _page_mime(response.headers)
+            if mime and mime not in _HTML_TYPES:
+                raise FetchError(
+                    "not_html", f"The link is not a web page (it is {mime}).", url=url
+                )
+
+        response, final_url, body, truncated = await self._get(
+            url, {"Accept": _PAGE_ACCEPT}, refuse, "The site took too long to answer."
+        )
+        mime = _page_mime(response.headers)
+        charset = _content_type(response.headers)[1]
         if not mime and not looks_like_html(body):
             raise FetchError("not_html", "The link is not a web page.", url=url)
         text, encoding = decode_html(body, charset, truncated=truncated)
@@ -196,28 +199,23 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        try:
-            async with asyncio.timeout(self._deadline()):
-                response, final_url = await self._open(url, headers)
-                try:
-                    if response.status_code == 304:
-                        return FeedResponse(
-                            url=final_url,
-                            status=304,
-                            body=b"",
-                            etag=response.headers.get("etag") or etag,
-                            last_modified=response.headers.get("last-modified") or last_modified,
-                        )
-                    mime, _ = _content_type(response.headers)
-                    if mime and not any(hint in mime for hint in _FEED_HINTS):
-                        raise FetchError(
-                            "not_html", f"The link is not a feed (it is {mime}).", url=url
-                        )
-                    body, truncated = await self._read(response, final_url)
-                finally:
-                    await response.aclose()
-        except TimeoutError:
-            raise FetchError("timeout", "The feed took too long to answer.", url=url) from None
+
+        def refuse(response: httpx.Response) -> None:
+            mime, _ = _content_type(response.headers)
+            if response.status_code != 304 and mime and not any(h in mime for h in _FEED_HINTS):
+                raise FetchError("not_html", f"The link is not a feed (it is {mime}).", url=url)
+
+        response, final_url, body, truncated = await self._get(
+            url, headers, refuse, "The feed took too long to answer."
+        )
+        if response.status_code == 304:
+            return FeedResponse(
+                url=final_url,
+                status=304,
+                body=b"",
+                etag=response.headers.get("etag") or etag,
+                last_modified=response.headers.get("last-modified") or last_modified,
+            )
         if truncated:
             raise FetchError(
                 "too_large",
@@ -236,6 +234,32 @@ class Fetcher:
     def _deadline(self) -> float:
         """Whole-request budget: redirects plus body, so a trickling server cannot hold us."""
         return self._settings.fetch_timeout * 2
+
+    async def _get(
+        self,
+        url: str,
+        headers: dict[str, str],
+        refuse: Callable[[httpx.Response], None],
+        too_slow: str,
+    ) -> tuple[httpx.Response, str, bytes, bool]:
+        """GET under the whole-request deadline: open (redirects re-checked), let ``refuse``
+        raise on the response's status and headers, then read the capped body (none for a 304).
+
+        Returns the closed response, the final URL, the body and whether it was cut.
+        """
+        body, truncated = b"", False
+        try:
+            async with asyncio.timeout(self._deadline()):
+                response, final_url = await self._open(url, headers)
+                try:
+                    refuse(response)
+                    if response.status_code != 304:
+                        body, truncated = await self._read(response, final_url)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise FetchError("timeout", too_slow, url=url) from None
+        return response, final_url, body, truncated
 
     async def _open(self, url: str, headers: dict[str, str]) -> tuple[httpx.Response, str]:
         """Send GET, following redirects by hand with every hop re-checked by the guard.

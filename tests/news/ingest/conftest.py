@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator
 import pytest
 
 from config import Settings
+from news.models import FeedRecord
 from news.sources.fetch import Fetcher
+from news.store import Store
 from tests.support.http_server import LocalHTTPServer
-from tests.support.sitegen import GenArticle, render_page
+from tests.support.sitegen import GenArticle, render_page, rss_feed
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
+RSS = {"Content-Type": "application/rss+xml"}
 
 
 def serve_pages(server: LocalHTTPServer, articles: list[GenArticle]) -> None:
@@ -39,3 +42,12 @@ async def fetcher(settings: Settings) -> AsyncIterator[Fetcher]:
 
 def page_requests(server: LocalHTTPServer) -> int:
     return sum(1 for r in server.requests if r.path.endswith(".html"))
+
+
+async def serve_feed(
+    server: LocalHTTPServer, store: Store, articles: list[GenArticle], path: str = "/feed.xml"
+) -> FeedRecord:
+    """Serve ``articles`` as pages and as one RSS feed at ``path``, and add the feed."""
+    serve_pages(server, articles)
+    server.set(path, (200, RSS, rss_feed(articles, server.base_url)))
+    return await store.add_feed(server.url(path))

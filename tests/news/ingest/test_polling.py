@@ -14,7 +14,7 @@ from news.sources.fetch import Fetcher
 from news.store import Store
 from news.topics import TopicService
 from tests.news.conftest import FakeEncoder
-from tests.news.ingest.conftest import HTML, page_requests, serve_pages
+from tests.news.ingest.conftest import HTML, page_requests, serve_feed, serve_pages
 from tests.support.http_server import Handler, LocalHTTPServer, hang
 from tests.support.sitegen import atom_feed, generate, rss_feed, stub_page
 
@@ -236,12 +236,7 @@ async def test_new_article_alerts_subscribers_once(
     server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
 ) -> None:
     articles = generate(4, seed=8)
-    serve_pages(server, articles)
-    server.set(
-        "/feed.xml",
-        (200, {"Content-Type": "application/rss+xml"}, rss_feed(articles, server.base_url)),
-    )
-    await store.add_feed(server.url("/feed.xml"))
+    await serve_feed(server, store, articles)
     encoder = FakeEncoder()
     topics = TopicService(store, encoder, settings)
     place = articles[2].title.split(":")[0]

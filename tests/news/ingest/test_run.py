@@ -15,9 +15,9 @@ from news.models import AddResult
 from news.sources.fetch import Fetcher
 from news.store import Store
 from tests.news.conftest import FakeEncoder
-from tests.news.ingest.conftest import serve_pages
+from tests.news.ingest.conftest import serve_feed
 from tests.support.http_server import LocalHTTPServer
-from tests.support.sitegen import generate, rss_feed
+from tests.support.sitegen import generate
 
 
 @contextlib.contextmanager
@@ -39,12 +39,7 @@ async def test_failing_encoder_or_alerts_never_lose_articles(
     server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
 ) -> None:
     articles = generate(3, seed=11)
-    serve_pages(server, articles)
-    server.set(
-        "/feed.xml",
-        (200, {"Content-Type": "application/rss+xml"}, rss_feed(articles, server.base_url)),
-    )
-    await store.add_feed(server.url("/feed.xml"))
+    await serve_feed(server, store, articles)
     calls: list[int] = []
 
     async def failing_on_new(result: AddResult, embedding: np.ndarray | None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import subprocess
 import sys
 import time
@@ -17,13 +16,7 @@ from news.stories.dedupe import (
     signature,
     similarity,
 )
-
-_VOCAB = [f"w{i}" for i in range(5000)]
-
-
-def _text(seed: int, words: int = 400) -> str:
-    rng = random.Random(seed)
-    return " ".join(rng.choice(_VOCAB) for _ in range(words))
+from tests.news.stories.conftest import random_text as _text
 
 
 def _jaccard(a: str, b: str) -> float:

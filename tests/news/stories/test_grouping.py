@@ -1,8 +1,8 @@
-"""news.stories.grouping: which recent story a new article joins, by MinHash or by embedding."""
+"""news.stories.grouping: which recent story a new article joins, by MinHash or by embedding.
+
+(``to_blob``, ``from_blob`` and ``cosine`` are tested in tests/news/store/test_stories.py.)"""
 
 from __future__ import annotations
-
-import random
 
 import numpy as np
 import pytest
@@ -14,43 +14,18 @@ from news.stories.grouping import (
     StoryMatch,
     choose_story,
     cosine,
-    from_blob,
     minhash_scores,
-    to_blob,
 )
+from tests.news.stories.conftest import random_text
 
-_VOCAB = [f"w{i}" for i in range(5000)]
 
-
-def _text(seed: int, words: int = 300) -> str:
-    rng = random.Random(seed)
-    return " ".join(rng.choice(_VOCAB) for _ in range(words))
+def _text(seed: int) -> str:
+    return random_text(seed, 300)
 
 
 def _unit(*values: float) -> np.ndarray:
     vector = np.array(values, dtype=np.float32)
     return vector / np.linalg.norm(vector)
-
-
-def test_blob_round_trip() -> None:
-    vector = np.arange(4, dtype=np.float64) / 3
-    blob = to_blob(vector)
-    assert blob is not None
-    assert len(blob) == 16
-    back = from_blob(blob)
-    assert back is not None
-    assert back.dtype == np.float32
-    assert back.tolist() == vector.astype(np.float32).tolist()
-    back[0] = 9.0  # writable: a copy, not a view of the bytes
-    assert (to_blob(None), from_blob(None)) == (None, None)
-
-
-def test_cosine() -> None:
-    a = np.array([1.0, 0.0], dtype=np.float32)
-    assert cosine(a, np.array([2.0, 0.0], dtype=np.float32)) == pytest.approx(1.0)
-    assert cosine(a, np.array([0.0, 3.0], dtype=np.float32)) == 0.0
-    assert cosine(a, np.zeros(2, dtype=np.float32)) == 0.0
-    assert cosine(a, np.ones(3, dtype=np.float32)) == 0.0  # another size
 
 
 def test_minhash_scores_match_similarity_one_by_one() -> None:
