@@ -44,7 +44,8 @@ from typing import Any
 
 import psutil
 
-from standin.server import SentMessage, StandIn
+from standin.models import SentMessage
+from standin.server import StandIn
 
 __all__ = ["BotProcess", "LoadResult", "run"]
 

@@ -79,7 +79,7 @@ class ControlAPI(SimulatedUsers):
 
     async def _control_message(self, request: web.Request) -> dict[str, Any]:
         body = await self._body(request)
-        injected = self._inject_message(
+        injected = await self.inject_message(
             int(body["chat_id"]),
             str(body["text"]),
             user_id=int(body["user_id"]) if body.get("user_id") is not None else None,

@@ -45,44 +45,24 @@ import contextlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
 from standin.control import ControlAPI
 from standin.methods import BotAPIMethods
-from standin.models import (
-    BOT_FIRST_NAME,
-    BOT_ID,
-    BOT_USERNAME,
-    BotAPIError,
-    Event,
-    Injected,
-    Pressed,
-    SentMessage,
-)
+from standin.models import BotAPIError, SentMessage
 from standin.params import read_params
 from standin.state import Signal
-from standin.thread import ServerThread, start_app
+from standin.thread import AsyncServer, ServerThread, start_app
 from standin.webhook import WebhookMethods
 
-__all__ = [
-    "BOT_FIRST_NAME",
-    "BOT_ID",
-    "BOT_USERNAME",
-    "BotAPIError",
-    "Event",
-    "Injected",
-    "Pressed",
-    "SentMessage",
-    "StandIn",
-]
+__all__ = ["SentMessage", "StandIn"]  # SentMessage: tests/e2e import it from here
 
 logger = logging.getLogger(__name__)
 
 
-class StandIn(ControlAPI, BotAPIMethods, WebhookMethods):
+class StandIn(ControlAPI, BotAPIMethods, WebhookMethods, AsyncServer):
     """The Bot API stand-in server; use as ``async with StandIn() as standin: ...``.
 
     ``StandIn(host, port, token, enforce_limits, *, limits=None, group_privacy=False)``: port 0
@@ -137,22 +117,9 @@ class StandIn(ControlAPI, BotAPIMethods, WebhookMethods):
         await runner.cleanup()
         logger.info("Bot API stand-in stopped")
 
-    async def __aenter__(self) -> StandIn:
-        return await self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
     def start_in_thread(self) -> StandIn:
         """Serve from a daemon thread with its own loop (for synchronous callers)."""
-        thread = ServerThread(self.start, self.stop, name="standin")
-        thread.start()
-        self._thread = thread
+        self._thread = ServerThread(self.start, self.stop, name="standin").start()
         return self
 
     def stop_thread(self) -> None:

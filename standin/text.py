@@ -1,4 +1,4 @@
-"""Telegram's text rules for the Bot API stand-in: HTML parse mode, entities, lengths.
+"""Telegram's text rules for the Bot API stand-in: parse modes, entities, lengths.
 
 The parser follows what the real Bot API server (tdlib) accepts, so a message that passes here
 passes on Telegram and a rejected one gets the same kind of "can't parse entities" error:
@@ -7,7 +7,8 @@ span class="tg-spoiler", blockquote, tg-emoji), only the entities &lt; &gt; &amp
 numeric ones (anything else after ``&`` is kept literally), properly nested tags.
 
 Entity offsets and lengths are in UTF-16 code units, as Telegram sends them. Telegram's length
-limit (4096) counts characters (code points) of the text after entity parsing.
+limit (4096) counts characters (code points) of the text after entity parsing. The entities a
+client adds to what users write are in :mod:`standin.incoming`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ __all__ = [
     "MAX_CALLBACK_DATA_BYTES",
     "MAX_TEXT_LENGTH",
     "EntityParseError",
-    "incoming_entities",
     "parse_html",
     "parse_markdown_v2",
     "parse_text",
@@ -467,53 +467,3 @@ def parse_text(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, A
     if mode in {"markdownv2", "markdown"}:
         return parse_markdown_v2(text, legacy=mode == "markdown")
     raise ValueError(f"unsupported parse_mode {parse_mode!r}")
-
-
-_WORD = re.compile(r"[\w]", re.UNICODE)
-
-
-def _is_word(ch: str) -> bool:
-    return bool(_WORD.match(ch))
-
-
-_COMMAND = re.compile(r"/([A-Za-z0-9_]{1,64})(?:@([A-Za-z0-9_]{3,32}))?")
-_MENTION = re.compile(r"@([A-Za-z0-9_]{2,32})")
-_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-
-
-def incoming_entities(text: str) -> list[dict[str, Any]]:
-    """Entities Telegram attaches to a user's plain message: bot_command, mention, url."""
-    found: list[dict[str, Any]] = []
-
-    def add(kind: str, start: int, end: int) -> None:
-        found.append(
-            {"type": kind, "offset": utf16_len(text[:start]), "length": utf16_len(text[start:end])}
-        )
-
-    for match in _COMMAND.finditer(text):
-        start, end = match.span()
-        prev = text[start - 1] if start else ""
-        nxt = text[end] if end < len(text) else ""
-        if prev and (_is_word(prev) or prev in "/<>"):
-            continue
-        if nxt and (_is_word(nxt) or nxt in "/<>@"):
-            continue
-        add("bot_command", start, end)
-    commands = [(e["offset"], e["offset"] + e["length"]) for e in found]
-    for match in _MENTION.finditer(text):
-        start, end = match.span()
-        prev = text[start - 1] if start else ""
-        nxt = text[end] if end < len(text) else ""
-        if (prev and _is_word(prev)) or (nxt and _is_word(nxt)):
-            continue
-        u_start = utf16_len(text[:start])
-        if any(a <= u_start < b for a, b in commands):
-            continue
-        add("mention", start, end)
-    for match in _URL.finditer(text):
-        start, end = match.span()
-        while end > start and text[end - 1] in ".,;:!?)]":
-            end -= 1
-        add("url", start, end)
-    found.sort(key=lambda e: (e["offset"], -e["length"]))
-    return found

@@ -2,8 +2,9 @@
 
 The one runner the stand-in, the demo's page, the sample news site and the tests' local HTTP
 server share: :func:`start_app` binds an application (port 0: an ephemeral port) and returns
-its runner and port; :class:`ServerThread` runs a server's async ``start``/``stop`` pair on a
-fresh event loop in a daemon thread, so synchronous callers and other loops can use it.
+its runner and port; :class:`AsyncServer` makes a server with ``start``/``stop`` coroutines an
+``async with`` block; :class:`ServerThread` runs such a pair on a fresh event loop in a daemon
+thread, so synchronous callers and other loops can use it (``with`` or ``async with``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Self
 
 from aiohttp import web
 
-__all__ = ["ServerThread", "start_app"]
+__all__ = ["AsyncServer", "ServerThread", "start_app"]
 
 
 async def start_app(
@@ -47,9 +50,34 @@ async def start_app(
     return runner, int(runner.addresses[0][1])
 
 
+class AsyncServer:
+    """``async with server:`` awaits ``server.start()`` and, at the end, ``server.stop()``."""
+
+    async def start(self) -> object:
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
 class ServerThread:
     """Runs ``start()`` on a new event loop in a daemon thread, then that loop until
-    :meth:`stop`, which runs ``stop()`` and cancels what is still pending there."""
+    :meth:`stop`, which runs ``stop()`` and cancels what is still pending there.
+
+    ``timeout``: how long :meth:`start` waits for ``start()`` (None: as long as it takes).
+    """
 
     def __init__(
         self,
@@ -57,10 +85,12 @@ class ServerThread:
         stop: Callable[[], Awaitable[object]],
         *,
         name: str,
+        timeout: float | None = None,
     ) -> None:
-        self._start = start
-        self._stop = stop
+        self._start_server = start
+        self._stop_server = stop
         self._name = name
+        self._timeout = timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
 
@@ -69,7 +99,7 @@ class ServerThread:
         """The server's loop while the thread runs."""
         return self._loop
 
-    def start(self, timeout: float | None = None) -> None:
+    def start(self) -> Self:
         """Start the thread and wait until ``start()`` returned; re-raises its error."""
         if self._thread is not None:
             raise RuntimeError(f"{self._name} is already running")
@@ -79,7 +109,7 @@ class ServerThread:
 
         def serve() -> None:
             try:
-                loop.run_until_complete(self._start())
+                loop.run_until_complete(self._start_server())
             except BaseException as exc:  # reported to the starting thread below
                 failure.append(exc)
                 ready.set()
@@ -88,7 +118,7 @@ class ServerThread:
             ready.set()
             loop.run_forever()
             try:
-                loop.run_until_complete(self._stop())
+                loop.run_until_complete(self._stop_server())
                 loop.run_until_complete(_cancel_pending())
             finally:
                 loop.close()
@@ -96,12 +126,13 @@ class ServerThread:
         self._loop = loop
         self._thread = threading.Thread(target=serve, name=self._name, daemon=True)
         self._thread.start()
-        if not ready.wait(timeout):
-            raise RuntimeError(f"{self._name} did not start within {timeout} s")
+        if not ready.wait(self._timeout):
+            raise RuntimeError(f"{self._name} did not start within {self._timeout} s")
         if failure:
             self._thread.join()
             self._thread = self._loop = None
             raise failure[0]
+        return self
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the loop, let ``stop()`` run there, and wait for the thread to end."""
@@ -110,6 +141,28 @@ class ServerThread:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)
         self._thread = self._loop = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.stop)
 
 
 async def _cancel_pending() -> None:

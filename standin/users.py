@@ -7,9 +7,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from standin.incoming import incoming_entities
 from standin.models import BOT_ID, BOT_USERNAME, Injected, Pressed
 from standin.state import StandInState
-from standin.text import MAX_TEXT_LENGTH, incoming_entities
+from standin.text import MAX_TEXT_LENGTH
 
 __all__ = ["SimulatedUsers"]
 
@@ -30,18 +31,14 @@ class SimulatedUsers(StandInState):
         reply_to_message_id: int | None = None,
     ) -> Injected:
         """A user writes ``text`` in a chat; entities are filled in as Telegram does."""
-        return await self._on_loop(
-            lambda: self._inject_message(
-                chat_id,
-                text,
-                user_id=user_id,
-                chat_type=chat_type,
-                chat_title=chat_title,
-                first_name=first_name,
-                username=username,
-                reply_to_message_id=reply_to_message_id,
+
+        def inject() -> Injected:  # runs on the server's loop
+            user, chat = self._sender(
+                chat_id, text, user_id, chat_type, chat_title, first_name, username
             )
-        )
+            return self._queue_text(chat, user, text, reply_to_message_id)
+
+        return await self._on_loop(inject)
 
     async def press_button(
         self, chat_id: int, message_id: int, data: str, *, user_id: int | None = None
@@ -51,18 +48,17 @@ class SimulatedUsers(StandInState):
             lambda: self._press_button(chat_id, message_id, data, user_id=user_id)
         )
 
-    def _inject_message(
+    def _sender(
         self,
         chat_id: int,
         text: str,
-        *,
-        user_id: int | None = None,
-        chat_type: str = "private",
-        chat_title: str | None = None,
-        first_name: str | None = None,
-        username: str | None = None,
-        reply_to_message_id: int | None = None,
-    ) -> Injected:
+        user_id: int | None,
+        chat_type: str,
+        chat_title: str | None,
+        first_name: str | None,
+        username: str | None,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The (user, chat) a message comes from, checked and remembered."""
         if chat_type not in {"private", "group", "supergroup"}:
             raise ValueError("chat_type must be private, group or supergroup")
         if not isinstance(chat_id, int) or isinstance(chat_id, bool):
@@ -96,6 +92,17 @@ class SimulatedUsers(StandInState):
                 "title": chat_title or previous.get("title") or f"Group {chat_id}",
             }
         self._chats[chat_id] = chat
+        return user, chat
+
+    def _queue_text(
+        self,
+        chat: dict[str, Any],
+        user: dict[str, Any],
+        text: str,
+        reply_to_message_id: int | None,
+    ) -> Injected:
+        """Queue ``text`` as one message update per part (privacy mode may hide them)."""
+        chat_id = chat["id"]
         # A Telegram client splits a long text into several messages of at most 4096 characters.
         size = MAX_TEXT_LENGTH if self.limits.enforce else max(len(text), 1)
         parts = [text[i : i + size] for i in range(0, len(text), size)]

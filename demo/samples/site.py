@@ -18,13 +18,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
 from importlib import resources
-from types import TracebackType
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from aiohttp import web
 
-from standin.thread import start_app
+from standin.thread import AsyncServer, start_app
 
 __all__ = [
     "SAMPLE_NOTICE",
@@ -177,7 +176,7 @@ policy · Terms of use · Advertise with us</p>
 """
 
 
-class SampleSite:
+class SampleSite(AsyncServer):
     """Serves the sample articles and their RSS feeds; batches become visible on ``release``.
 
     Usable without a server (``feed_xml``/``page_html`` take a base URL) or as an aiohttp app on
@@ -419,15 +418,3 @@ class SampleSite:
         if self.base_url is None:
             raise RuntimeError("the sample site is not serving; call start() first")
         return self.base_url + "/feed.xml"
-
-    async def __aenter__(self) -> SampleSite:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()

@@ -72,7 +72,7 @@ async def test_echo_button_and_group_command(standin: StandIn) -> None:
         edited = await standin.wait_for(42, after_id=mark, timeout=5)
         assert (edited.edited, edited.plain_text) == (True, "pressed e:hello <world>")
         answer = await standin.wait_for_event("answerCallbackQuery", after_id=mark)
-        assert answer.ok
+        assert (answer.ok, answer.params["chat_id"]) == (True, 42)
         assert answer.params["text"] == "done"
 
         await standin.inject_message(

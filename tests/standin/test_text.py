@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from standin.incoming import incoming_entities
 from standin.text import (
     EntityParseError,
-    incoming_entities,
     parse_html,
     parse_markdown_v2,
     parse_text,

@@ -27,7 +27,6 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TypeAlias
 
 from aiohttp import web
@@ -99,14 +98,16 @@ def stream_bytes(
     return handler
 
 
-class LocalHTTPServer:
-    """Serve ``routes`` on 127.0.0.1 at an ephemeral port from a background thread."""
+class LocalHTTPServer(ServerThread):
+    """Serve ``routes`` on 127.0.0.1 at an ephemeral port from a background thread
+    (``start()``/``stop()``, ``with`` or ``async with``; pending handlers are cancelled on stop).
+    """
 
     def __init__(self, routes: Mapping[str, Route] | None = None) -> None:
+        super().__init__(self._start, self._stop, name="LocalHTTPServer", timeout=10)
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[RecordedRequest] = []
         self.port: int = 0
-        self._thread = ServerThread(self._start, self._stop, name="LocalHTTPServer")
         self._runner: web.AppRunner | None = None
         self._lock = threading.Lock()
 
@@ -128,37 +129,6 @@ class LocalHTTPServer:
         """The recorded requests for one path, in order."""
         with self._lock:
             return [r for r in self.requests if r.path == path]
-
-    def start(self) -> LocalHTTPServer:
-        """Start the server thread and wait until it listens."""
-        self._thread.start(timeout=10)
-        return self
-
-    def stop(self) -> None:
-        """Stop serving; pending (hanging) handlers are cancelled."""
-        self._thread.stop()
-
-    def __enter__(self) -> LocalHTTPServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> LocalHTTPServer:
-        return await asyncio.to_thread(self.start)
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await asyncio.to_thread(self.stop)
 
     # -- internals -------------------------------------------------------------------------
     async def _start(self) -> None:

@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from standin.server import BOT_ID, BOT_USERNAME, SentMessage, StandIn
+from standin.models import BOT_ID, BOT_USERNAME, SentMessage
+from standin.server import StandIn
 
 __all__ = [
     "BOT_ID",
