@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "AddResult",
@@ -14,6 +18,7 @@ __all__ = [
     "FeedRecord",
     "OutboxItem",
     "StoredArticle",
+    "StoryRecord",
     "StorySource",
     "StoryView",
     "SubscribeResult",
@@ -92,6 +97,18 @@ class StorySource:
     url: str
     title: str
     published: datetime | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StoryRecord:
+    """A story's own row, without its sources: what a cache of stories re-reads when a story
+    changes. ``embedding`` is read-only (shared), None until an article brought one."""
+
+    id: int
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    embedding: npt.NDArray[np.float32] | None
 
 
 @dataclass(frozen=True, slots=True)

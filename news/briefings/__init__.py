@@ -9,5 +9,14 @@ from news.briefings.service import (
     LinkSummary,
     question_topic,
 )
+from news.briefings.snapshot import StorySnapshot, StorySnapshots
 
-__all__ = ["Briefing", "BriefingItem", "BriefingService", "LinkSummary", "question_topic"]
+__all__ = [
+    "Briefing",
+    "BriefingItem",
+    "BriefingService",
+    "LinkSummary",
+    "StorySnapshot",
+    "StorySnapshots",
+    "question_topic",
+]

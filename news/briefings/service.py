@@ -9,10 +9,11 @@
   the last two days) that it has not been shown yet; when there is nothing new, the newest
   stories anyway.
 
-Cost per request (the bot answers many): the candidates come from the store's cached
-``StorySnapshot`` of the last month's stories (one small query checks it is current; another
-process's new articles are read at the next request), word searches and topic similarities are
-computed once per snapshot and topic, summaries come from memory, and the briefing is recorded
+Cost per request (the bot answers many): the candidates come from the cached
+``StorySnapshot`` of the last month's stories (``news.briefings.snapshot``: one small query
+checks it is current; another process's new articles are read at the next request), word
+searches and topic similarities are computed once per snapshot and topic
+(``news.briefings.index``), summaries come from memory, and the briefing is recorded
 in one write. Nothing lives only in memory except these caches.
 """
 
@@ -26,27 +27,27 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from news.models import StoredArticle, StorySource, StoryView
+from news.briefings.index import StoryIndex
+from news.briefings.snapshot import StorySnapshots
+from news.models import StoredArticle, StoryView
 from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
 from news.topics import (
     STOP_WORDS,
     TextEncoder,
     normalize_topic,
-    stem,
     tokenize,
     topic_words,
-    url_words,
     wordset,
 )
 
 if TYPE_CHECKING:
     from config import Settings
     from news.ingest import Ingestor
-    from news.store import Store, StorySnapshot
+    from news.store import Store
 
 __all__ = [
     "Briefing",
@@ -57,8 +58,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 TOPIC_WINDOW = timedelta(days=7)  # how far back a topic briefing looks
 NEWS_WINDOW = timedelta(days=2)  # "what's new" for a chat that never had a briefing
@@ -72,7 +71,6 @@ BRIEF_MEANING_THRESHOLD = 0.30
 TEXT_HIT_MIN_SIMILARITY = 0.2  # a word found only deep in the text also needs some meaning
 CANDIDATES = 30
 TOPIC_VECTOR_CACHE = 512
-SEARCH_CACHE = 256  # word searches and topic similarities remembered per story snapshot
 MAX_QUERY_WORDS = 8  # words of a topic used for the word search
 
 # Words of a request that are not its topic: question words, filler, "news" itself.
@@ -133,124 +131,6 @@ def _coverage(story: StoryView) -> float:
     return 1.0 + 0.35 * math.log2(max(1, len(story.sources)))
 
 
-class _Index:
-    """What briefings derive from one ``StorySnapshot``: per-story word sets, word searches and
-    the embedding matrix, made on first use and shared by every request until the snapshot
-    changes. What depends only on immutable things (an article's text and URL, a story's title,
-    the search scores of a story whose articles did not change) carries over to the next
-    snapshot, so a new article costs work for its story only."""
-
-    def __init__(self, snapshot: StorySnapshot, previous: _Index | None) -> None:
-        self.snapshot = snapshot
-        self.views = {story.id: story for story in snapshot.stories}
-        self.position = {story.id: n for n, story in enumerate(snapshot.stories)}
-        embedded = [s.id for s in snapshot.stories if s.id in snapshot.embeddings]
-        self.embedded_ids = embedded
-        self.embedded_row = {story_id: row for row, story_id in enumerate(embedded)}
-        self.embedded_pos = [self.position[story_id] for story_id in embedded]
-        self.matrix: np.ndarray | None = None
-        self.norms: np.ndarray | None = None
-        # words -> (story id -> its score where not 0, story ids ranked)
-        self.searches: OrderedDict[tuple[str, ...], tuple[dict[int, int], list[int]]] = (
-            OrderedDict()
-        )
-        self.similarities: OrderedDict[str, np.ndarray] = OrderedDict()
-        articles = {a.id for story in snapshot.articles.values() for a in story}
-        old = previous
-        # Searches of the previous snapshot, valid for the stories whose articles are the same.
-        self.previous_searches = old.searches if old else None
-        old_articles = old.snapshot.articles if old else {}
-        self.changed = {
-            story_id
-            for story_id, mine in snapshot.articles.items()
-            if old_articles.get(story_id) is not mine
-        }
-        # article id -> casefolded "title\ntext" (word search), stems of "title\ntext", URL words
-        self.folded: dict[int, str] = _carry(old.folded if old else {}, articles)
-        self.text_stems: dict[int, frozenset[str]] = _carry(
-            old.text_stems if old else {}, articles
-        )
-        self.url_stems: dict[int, frozenset[str]] = _carry(old.url_stems if old else {}, articles)
-        # story id -> stems of its title (a story's title never changes)
-        self.title_stems: dict[int, frozenset[str]] = _carry(
-            old.title_stems if old else {}, set(self.views)
-        )
-
-    def window(self, since: datetime) -> int:
-        """How many of the snapshot's stories (newest first) were active since ``since``."""
-        return self.snapshot.count_since(since)
-
-    def search(self, words: tuple[str, ...]) -> list[int]:
-        """Story ids of ``Store.search_stories(words)`` over the whole snapshot, in its order:
-        most words found (as a case-insensitive substring of one article's title or text)
-        first, then most recently active."""
-        found = self.searches.get(words)
-        if found is not None:
-            self.searches.move_to_end(words)
-            return found[1]
-        terms = [w.strip().casefold() for w in words if w.strip()]
-        before = self.previous_searches.get(words) if self.previous_searches else None
-        scores: dict[int, int] = {}
-        for story in self.snapshot.stories:
-            if before is not None and story.id not in self.changed:
-                best = before[0].get(story.id, 0)
-            else:
-                best = 0
-                for article in self.snapshot.articles.get(story.id, ()):
-                    folded = self.folded.get(article.id)
-                    if folded is None:
-                        text = f"{article.title}\n{article.text}"
-                        folded = self.folded[article.id] = text.casefold()
-                    best = max(best, sum(1 for term in terms if term in folded))
-            if best:
-                scores[story.id] = best
-        ranked = sorted(scores, key=lambda story_id: (-scores[story_id], self.position[story_id]))
-        self.searches[words] = (scores, ranked)
-        while len(self.searches) > SEARCH_CACHE:
-            self.searches.popitem(last=False)
-        return ranked
-
-    def similarity(self, topic: str, query: np.ndarray) -> np.ndarray:
-        """Cosine of ``query`` to each embedded story (``embedded_ids`` order), per topic."""
-        scores = self.similarities.get(topic)
-        if scores is not None:
-            self.similarities.move_to_end(topic)
-            return scores
-        if self.matrix is None or self.norms is None:
-            vectors = [self.snapshot.embeddings[story_id] for story_id in self.embedded_ids]
-            self.matrix = np.stack(vectors).astype(np.float32)
-            self.norms = np.linalg.norm(self.matrix, axis=1)
-        norms = self.norms * float(np.linalg.norm(query))
-        scores = self.matrix @ query / np.where(norms == 0, 1.0, norms)
-        self.similarities[topic] = scores
-        while len(self.similarities) > SEARCH_CACHE:
-            self.similarities.popitem(last=False)
-        return scores
-
-    def title_words(self, story: StoryView) -> frozenset[str]:
-        stems = self.title_stems.get(story.id)
-        if stems is None:
-            stems = self.title_stems[story.id] = frozenset(stem(w) for w in tokenize(story.title))
-        return stems
-
-    def text_words(self, article: StoredArticle) -> frozenset[str]:
-        stems = self.text_stems.get(article.id)
-        if stems is None:
-            text = f"{article.title}\n{article.text}"
-            stems = self.text_stems[article.id] = frozenset(stem(w) for w in tokenize(text))
-        return stems
-
-    def url_words(self, source: StorySource) -> frozenset[str]:
-        stems = self.url_stems.get(source.article_id)
-        if stems is None:
-            stems = self.url_stems[source.article_id] = frozenset(url_words(source.url))
-        return stems
-
-
-def _carry(old: dict[int, T], keep: set[int]) -> dict[int, T]:
-    return {key: value for key, value in old.items() if key in keep}
-
-
 def _all_in(words: Sequence[str], present: frozenset[str]) -> bool:
     """``words_match`` on a precomputed word set."""
     return bool(words) and all(word in present for word in words)
@@ -259,7 +139,7 @@ def _all_in(words: Sequence[str], present: frozenset[str]) -> bool:
 class BriefingService:
     """Chooses and summarizes briefing stories; also summarizes links people send.
 
-    Stories are ranked in memory over the store's ``StorySnapshot`` (cached per process and
+    Stories are ranked in memory over a ``StorySnapshot`` (cached per process and
     checked against the database with one small query per request), so a briefing costs that
     query, one read of the chat's history (no topic), the cached summaries and one write.
     """
@@ -272,14 +152,17 @@ class BriefingService:
         settings: Settings,
         *,
         ingestor: Ingestor | None = None,
+        snapshots: StorySnapshots | None = None,
     ) -> None:
         self.store = store
         self.summaries = summaries
         self.encoder = encoder
         self.settings = settings
         self.ingestor = ingestor
+        # The stories ranked, cached per process (news.briefings.snapshot).
+        self.snapshots = snapshots if snapshots is not None else StorySnapshots(store)
         self._topic_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._index: _Index | None = None
+        self._index: StoryIndex | None = None
 
     async def brief(
         self,
@@ -308,16 +191,16 @@ class BriefingService:
         logger.info("briefing chat=%s topic=%r: %d stories", chat_id, topic, len(items))
         return Briefing(topic=topic, items=items)
 
-    async def _current_index(self, now: datetime) -> _Index:
+    async def _current_index(self, now: datetime) -> StoryIndex:
         """The index of the store's current snapshot (rebuilt only when the snapshot changed)."""
-        snapshot = await self.store.story_snapshot(since=now - FALLBACK_WINDOW)
+        snapshot = await self.snapshots.get(since=now - FALLBACK_WINDOW)
         index = self._index
         if index is None or index.snapshot is not snapshot:
-            index = self._index = _Index(snapshot, index)
+            index = self._index = StoryIndex(snapshot, index)
         return index
 
     async def _new_stories(
-        self, index: _Index, chat_id: int, limit: int, now: datetime
+        self, index: StoryIndex, chat_id: int, limit: int, now: datetime
     ) -> list[StoryView]:
         last, briefed = await self.store.briefing_history(chat_id, since=now - FALLBACK_WINDOW)
         # Everything since the last briefing, and at least NEWS_WINDOW back: stories the chat
@@ -335,7 +218,7 @@ class BriefingService:
         return fresh[:limit]
 
     async def _topic_stories(
-        self, index: _Index, topic: str, limit: int, now: datetime
+        self, index: StoryIndex, topic: str, limit: int, now: datetime
     ) -> list[StoryView]:
         since = now - TOPIC_WINDOW
         window = index.window(since)
@@ -389,7 +272,7 @@ class BriefingService:
         return ranked[:limit]
 
     async def _similarities(
-        self, index: _Index, topic: str, window: int
+        self, index: StoryIndex, topic: str, window: int
     ) -> tuple[np.ndarray, int]:
         """Cosine of the topic to each embedded story of the snapshot (``index.embedded_ids``
         order), and how many of those rows are within the first ``window`` stories (none
@@ -414,7 +297,9 @@ class BriefingService:
             self._topic_vectors.move_to_end(topic)
         return vector
 
-    async def _summarize(self, index: _Index, stories: Sequence[StoryView]) -> list[BriefingItem]:
+    async def _summarize(
+        self, index: StoryIndex, stories: Sequence[StoryView]
+    ) -> list[BriefingItem]:
         """One batched summary call for all the stories' lead articles."""
         articles: dict[int, StoredArticle] = {}
         for story in stories:

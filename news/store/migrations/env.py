@@ -15,7 +15,8 @@ from alembic import context
 from sqlalchemy.engine import Connection, create_engine, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from news.store.database import sync_url
+from config.settings import DEFAULT_DATABASE_URL
+from news.store.sqlite import sync_url
 from news.store.tables import Base
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ target_metadata = Base.metadata
 
 def _url() -> str:
     url = context.config.get_main_option("sqlalchemy.url") or os.environ.get(
-        "NEWSBRIEF_DATABASE_URL", "sqlite:///newsbrief.db"
+        "NEWSBRIEF_DATABASE_URL", DEFAULT_DATABASE_URL
     )
     return url
 

@@ -4,21 +4,18 @@ one query then kept in memory, and a briefing costing a handful of SQL statement
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
-
-import pytest
-from sqlalchemy import event
 
 from config import Settings
-from news.store import facade as store_module
 from news.briefings import BriefingService
+from news.briefings.index import StoryIndex
+from news.briefings.snapshot import SNAPSHOT_FRESH_S, StorySnapshots
 from news.store import Store
 from news.summaries import SummaryService
 from news.topics import article_lead
 from tests.news.conftest import FakeEncoder, FakeSummarizer, make_article
+from tests.news.store.factories import statements
 
 STORIES = [
     ("Peace talks resume in Geneva", "Negotiators met for a new round of peace talks."),
@@ -41,31 +38,33 @@ async def _seed(store: Store, encoder: FakeEncoder, now: datetime) -> list[int]:
     return ids
 
 
-def _service(store: Store, encoder: FakeEncoder, settings: Settings) -> BriefingService:
-    return BriefingService(store, SummaryService(store, FakeSummarizer()), encoder, settings)
+def _service(
+    store: Store,
+    encoder: FakeEncoder,
+    settings: Settings,
+    snapshots: StorySnapshots | None = None,
+) -> BriefingService:
+    summaries = SummaryService(store, FakeSummarizer())
+    return BriefingService(store, summaries, encoder, settings, snapshots=snapshots)
 
 
-@contextmanager
-def _statements(store: Store) -> Iterator[list[str]]:
-    """The SQL statements the store sends while the block runs."""
-    seen: list[str] = []
+class Clock:
+    """A monotonic clock that moves only when told."""
 
-    def record(*args: Any) -> None:
-        seen.append(str(args[2]))
+    def __init__(self) -> None:
+        self.now = 1000.0
 
-    event.listen(store.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(store.sync_engine, "before_cursor_execute", record)
+    def __call__(self) -> float:
+        return self.now
 
 
 async def test_briefings_see_what_another_process_stored(
-    store: Store, settings: Settings, now: datetime, monkeypatch: pytest.MonkeyPatch
+    store: Store, settings: Settings, now: datetime
 ) -> None:
     encoder = FakeEncoder()
     ids = await _seed(store, encoder, now)
-    service = _service(store, encoder, settings)
+    clock = Clock()
+    service = _service(store, encoder, settings, StorySnapshots(store, clock=clock))
     first = await service.brief(1, "peace talks", now=now)
     assert [item.story.id for item in first.items] == [ids[0]]
     other = await Store.open(settings.database_url)  # the worker process, say
@@ -85,11 +84,10 @@ async def test_briefings_see_what_another_process_stored(
     finally:
         await other.close()
     assert (repost.status, repost.story_id) == ("new", ids[0])
-    start = store_module.monotonic()  # past the snapshot's freshness window (SNAPSHOT_FRESH_S)
-    monkeypatch.setattr(
-        "news.store.facade.monotonic", lambda: start + store_module.SNAPSHOT_FRESH_S + 1
-    )
-    later = await service.brief(2, "peace talks", now=now + timedelta(minutes=3))
+    within = await service.brief(2, "peace talks", now=now + timedelta(minutes=3))
+    assert [item.story.id for item in within.items] == [ids[0]]  # trusted for a moment
+    clock.now += SNAPSHOT_FRESH_S + 1  # past the snapshot's freshness window
+    later = await service.brief(4, "peace talks", now=now + timedelta(minutes=3))
     stories = {item.story.id: item.story for item in later.items}
     assert set(stories) == {ids[0], fresh.story_id}
     assert [s.source for s in stories[ids[0]].sources] == ["Example News", "Other News"]
@@ -106,7 +104,7 @@ async def test_word_search_over_the_snapshot_equals_the_store_search(
         make_article("https://s.example/old", "Talks on rates", "Old talks."),
         now=now - timedelta(days=9),  # outside the topic window
     )
-    service = _service(store, encoder, settings)
+    snapshots = StorySnapshots(store)
     since = now - timedelta(days=7)
     queries: Sequence[tuple[str, ...]] = [
         ("peace",),
@@ -117,17 +115,18 @@ async def test_word_search_over_the_snapshot_equals_the_store_search(
         ("the",),
     ]
 
-    async def check() -> None:
-        index = await service._current_index(now)  # the briefing's view of the snapshot
+    async def check(previous: StoryIndex | None) -> StoryIndex:
+        # What a briefing ranks over: the snapshot of the last 30 days, indexed.
+        index = StoryIndex(await snapshots.get(since=now - timedelta(days=30)), previous)
         window = index.window(since)
         for words in queries:
             expected = [s.id for s in await store.search_stories(words, since=since)]
             found = [sid for sid in index.search(words) if index.position[sid] < window]
             assert found == expected, words
             assert index.search(words) is index.search(words)  # remembered for this snapshot
+        return index
 
-    await check()
-    first = await service._current_index(now)
+    first = await check(None)
     # New articles: a second source of the markets story (with other words) and a new story.
     joined = await store.add_article(
         make_article(
@@ -140,11 +139,10 @@ async def test_word_search_over_the_snapshot_equals_the_store_search(
         make_article("https://s.example/volcano", "Volcano erupts", "Talks were moved."),
         now=now,
     )
-    second = await service._current_index(now)
-    assert second is not first
+    second = await check(first)
+    assert second.snapshot is not first.snapshot  # the new articles were read
     assert joined.story_id in second.changed
     assert len(second.changed) == 2  # the other stories' search scores carry over
-    await check()
 
 
 async def test_a_chat_back_after_a_long_time_sees_older_stories(
@@ -178,10 +176,10 @@ async def test_summaries_read_in_one_query_then_kept_in_memory(
     await SummaryService(store, summarizer).summaries_for(articles)  # made and stored
     assert len(summarizer.calls) == 1
     service = SummaryService(store, summarizer)  # another process, say: nothing in memory
-    with _statements(store) as sql:
+    with statements(store) as sql:
         first = await service.summaries_for(articles)
     assert sum("summaries" in s for s in sql) == 1  # one batched read
-    with _statements(store) as sql:
+    with statements(store) as sql:
         again = await service.summaries_for(articles)
     assert sql == []  # from memory
     assert first == again
@@ -194,17 +192,27 @@ async def test_a_warm_briefing_costs_a_few_statements(
 ) -> None:
     encoder = FakeEncoder()
     await _seed(store, encoder, now)
-    service = _service(store, encoder, settings)
+    clock = Clock()
+    service = _service(store, encoder, settings, StorySnapshots(store, clock=clock))
     await service.brief(1, "climate", now=now)  # warm: summaries made, snapshot read
     await service.brief(1, None, now=now)
-    with _statements(store) as sql:
+
+    def queries(sql: list[str]) -> list[str]:
+        return [s for s in sql if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+
+    clock.now += SNAPSHOT_FRESH_S + 1  # the snapshot is checked again (one query)
+    with statements(store) as sql:
         topic = await service.brief(2, "climate", now=now)
     assert topic.items
-    queries = [s for s in sql if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
-    assert len(queries) <= 3, queries  # snapshot check, chat upsert, briefing rows
-    assert not any("articles.text" in s for s in queries)  # no article read per request
-    with _statements(store) as sql:
+    check, chat, shown = queries(sql)  # snapshot check, chat upsert, briefing rows
+    assert "max(articles.id)" in check
+    assert "INSERT INTO chats" in chat
+    assert "INSERT INTO briefings" in shown
+    assert not any("articles.text" in s for s in sql)  # no article read per request
+    with statements(store) as sql:  # within the freshness window: no snapshot check
         news = await service.brief(3, None, now=now)
     assert news.items
-    queries = [s for s in sql if not s.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
-    assert len(queries) <= 5, queries  # + the chat's last briefing and shown stories
+    history, chat, shown = queries(sql)  # the chat's last briefing and shown stories
+    assert "briefings" in history
+    assert "INSERT INTO chats" in chat
+    assert "INSERT INTO briefings" in shown

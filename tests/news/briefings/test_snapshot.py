@@ -1,17 +1,23 @@
-"""Store.story_snapshot (the cached picture of recent stories briefings rank) and the batched
-reads of the briefing path: the snapshot always equals what the per-story methods return, also
-after another process (another Store on the same database) adds articles."""
+"""news.briefings.snapshot (the cached picture of recent stories briefings rank) and the batched
+reads of the briefing path: the snapshot always equals what the store's per-story methods
+return, also after another process (another Store on the same database) adds articles."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
-import pytest
 
-import news.store.facade
-from news.store import Store, StorySnapshot
-from tests.news.store.factories import make_article, make_text
+from news.briefings.snapshot import SNAPSHOT_FRESH_S, StorySnapshot, StorySnapshots
+from news.store import Store
+from tests.news.store import conftest as _store_fixtures
+from tests.news.store.factories import make_article, make_text, statements
+
+# The store's fixtures: these tests run on SQLite and, when configured, PostgreSQL too.
+backend = _store_fixtures.backend
+db_url = _store_fixtures.db_url
+postgres_url = _store_fixtures.postgres_url
+store = _store_fixtures.store
 
 NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 WINDOW = timedelta(days=30)
@@ -47,6 +53,7 @@ def _actual(snapshot: StorySnapshot, since: datetime) -> list[tuple[object, ...]
 
 
 async def test_snapshot_equals_the_per_story_reads(store: Store) -> None:
+    snapshots = StorySnapshots(store)
     for n in range(5):
         await store.add_article(
             make_article(n),
@@ -58,7 +65,7 @@ async def test_snapshot_equals_the_per_story_reads(store: Store) -> None:
     assert joined.status == "new"
     assert not joined.story_is_new  # a second source of story 0
 
-    snapshot = await store.story_snapshot(since=NOW - WINDOW)
+    snapshot = await snapshots.get(since=NOW - WINDOW)
     assert snapshot.since <= NOW - WINDOW
     assert len(snapshot.stories) == 4  # the 36-day-old story is outside the window
     assert _actual(snapshot, NOW - WINDOW) == await _expected(store, NOW - WINDOW)
@@ -75,54 +82,67 @@ async def test_snapshot_equals_the_per_story_reads(store: Store) -> None:
 
 
 async def test_unchanged_database_gives_the_same_snapshot(store: Store) -> None:
+    snapshots = StorySnapshots(store)
     await store.add_article(make_article(1), now=NOW)
-    first = await store.story_snapshot(since=NOW - WINDOW)
-    again = await store.story_snapshot(since=NOW - WINDOW + timedelta(minutes=5))
+    first = await snapshots.get(since=NOW - WINDOW)
+    again = await snapshots.get(since=NOW - WINDOW + timedelta(minutes=5))
     assert again is first  # reused: the database did not change
     await store.add_article(make_article(2), now=NOW)
-    third = await store.story_snapshot(since=NOW - WINDOW + timedelta(minutes=5))
+    third = await snapshots.get(since=NOW - WINDOW + timedelta(minutes=5))
     assert third is not first
     assert [s.title for s in third.stories] == ["Story number 2", "Story number 1"]
     assert [s.title for s in first.stories] == ["Story number 1"]  # old snapshots never change
 
 
-def _seconds_later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
-    """Move the store's monotonic clock on (past SNAPSHOT_FRESH_S, say)."""
-    start = news.store.facade.monotonic()
-    monkeypatch.setattr("news.store.facade.monotonic", lambda: start + seconds)
+class Clock:
+    """A monotonic clock that moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-async def test_a_checked_snapshot_is_trusted_briefly(
-    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_a_checked_snapshot_is_trusted_briefly(store: Store, db_url: str) -> None:
     """Under load the version query runs at most every SNAPSHOT_FRESH_S; this process's own
     articles are seen at once, another process's once that time has passed."""
+    clock = Clock()
+    snapshots = StorySnapshots(store, clock=clock)
     await store.add_article(make_article(1), now=NOW)
-    before = await store.story_snapshot(since=NOW - WINDOW)
+    before = await snapshots.get(since=NOW - WINDOW)
     other = await Store.open(db_url)
     try:
         await other.add_article(make_article(2), now=NOW)
     finally:
         await other.close()
-    assert await store.story_snapshot(since=NOW - WINDOW) is before  # within the window
+    with statements(store) as sql:
+        assert await snapshots.get(since=NOW - WINDOW) is before  # within the window
+    assert sql == []  # trusted: not even the version query
     await store.add_article(make_article(3), now=NOW)  # our own write: seen at once
-    own = await store.story_snapshot(since=NOW - WINDOW)
+    own = await snapshots.get(since=NOW - WINDOW)
     assert len(own.stories) == 3
     other = await Store.open(db_url)
     try:
         await other.add_article(make_article(4), now=NOW)
     finally:
         await other.close()
-    _seconds_later(monkeypatch, news.store.facade.SNAPSHOT_FRESH_S + 0.1)
-    assert len((await store.story_snapshot(since=NOW - WINDOW)).stories) == 4
+    clock.now += SNAPSHOT_FRESH_S + 0.1
+    latest = await snapshots.get(since=NOW - WINDOW)
+    assert len(latest.stories) == 4
+    clock.now += SNAPSHOT_FRESH_S + 0.1  # nothing new: one small query says so
+    with statements(store) as sql:
+        assert await snapshots.get(since=NOW - WINDOW) is latest
+    assert len(sql) == 1
+    assert "max(articles.id)" in sql[0]
 
 
-async def test_another_process_writes_are_seen(
-    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_another_process_writes_are_seen(store: Store, db_url: str) -> None:
+    clock = Clock()
+    snapshots = StorySnapshots(store, clock=clock)
     await store.add_article(make_article(1), embedding=_unit(1), now=NOW - timedelta(days=2))
     await store.add_article(make_article(2), now=NOW - timedelta(days=1))
-    before = await store.story_snapshot(since=NOW - WINDOW)
+    before = await snapshots.get(since=NOW - WINDOW)
     other = await Store.open(db_url)  # another process on the same database
     try:
         await other.add_article(make_article(3), embedding=_unit(3), now=NOW)
@@ -132,8 +152,8 @@ async def test_another_process_writes_are_seen(
         )
     finally:
         await other.close()
-    _seconds_later(monkeypatch, news.store.facade.SNAPSHOT_FRESH_S + 0.1)
-    after = await store.story_snapshot(since=NOW - WINDOW)
+    clock.now += SNAPSHOT_FRESH_S + 0.1
+    after = await snapshots.get(since=NOW - WINDOW)
     assert after is not before
     assert len(after.stories) == 3
     assert after.stories[0].id == joined.story_id  # story 1 moved up: a new source today
@@ -144,36 +164,38 @@ async def test_another_process_writes_are_seen(
     # The updated snapshot equals one read from scratch by a new store.
     fresh = await Store.open(db_url)
     try:
-        scratch = await fresh.story_snapshot(since=NOW - WINDOW)
+        scratch = await StorySnapshots(fresh).get(since=NOW - WINDOW)
     finally:
         await fresh.close()
     assert _actual(scratch, NOW - WINDOW) == _actual(after, NOW - WINDOW)
 
 
 async def test_an_old_story_active_again_comes_back_with_all_its_sources(store: Store) -> None:
+    snapshots = StorySnapshots(store)
     old = await store.add_article(make_article(1), now=NOW - timedelta(days=31))
     await store.add_article(make_article(2), now=NOW)
-    before = await store.story_snapshot(since=NOW - WINDOW)
+    before = await snapshots.get(since=NOW - WINDOW)
     assert [s.title for s in before.stories] == ["Story number 2"]
     # A new source (within the grouping window) brings the story back into the window.
     repost = make_article(102, text=make_text(1) + " Updated.", source="d.example")
     joined = await store.add_article(repost, now=NOW - timedelta(days=29))
     assert joined.story_id == old.story_id
-    after = await store.story_snapshot(since=NOW - WINDOW)
+    after = await snapshots.get(since=NOW - WINDOW)
     assert after.since == before.since  # brought up to date, not read again
     assert _actual(after, NOW - WINDOW) == await _expected(store, NOW - WINDOW)
     assert [len(s.sources) for s in after.stories] == [1, 2]
-    wider = await store.story_snapshot(since=NOW - timedelta(days=45))  # read again
+    wider = await snapshots.get(since=NOW - timedelta(days=45))  # read again
     assert wider.since <= NOW - timedelta(days=45)
     assert len(wider.stories) == 2
 
 
 async def test_a_window_moving_on_drops_old_stories(store: Store) -> None:
+    snapshots = StorySnapshots(store)
     await store.add_article(make_article(1), now=NOW - timedelta(days=29))
     await store.add_article(make_article(2), now=NOW)
-    first = await store.story_snapshot(since=NOW - WINDOW)
+    first = await snapshots.get(since=NOW - WINDOW)
     later = NOW + timedelta(days=3)
-    snapshot = await store.story_snapshot(since=later - WINDOW)
+    snapshot = await snapshots.get(since=later - WINDOW)
     assert snapshot is not first  # more than a day later: read again, the old story gone
     assert [s.title for s in snapshot.recent(since=later - WINDOW)] == ["Story number 2"]
     assert [s.title for s in snapshot.stories] == ["Story number 2"]

@@ -1,12 +1,19 @@
-"""Test data for the store: articles whose texts are unrelated unless made from one another."""
+"""Test data for the store (articles whose texts are unrelated unless made from one another),
+and a recorder of the SQL statements a store sends."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
 
 from news.models import Article
+from news.store import Store
 
-__all__ = ["make_article", "make_text"]
+__all__ = ["make_article", "make_text", "statements"]
 
 _VOCABULARY = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "su", "ti") for b in
                ("bar", "cen", "dol", "fim", "gos", "hul", "jat", "kev", "lun", "mop", "nix",
@@ -26,3 +33,18 @@ def make_article(n: int, *, text: str | None = None, source: str = "example.com"
         text=text if text is not None else make_text(n),
         source=source,
     )
+
+
+@contextmanager
+def statements(store: Store) -> Iterator[list[str]]:
+    """The SQL statements ``store`` sends while the block runs."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(store.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.sync_engine, "before_cursor_execute", record)

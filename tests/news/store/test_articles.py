@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-import news.store.facade
 from news.models import Article
 from news.store import Store
+from news.store.articles import ID_OVERLAP
 from news.stories.dedupe import content_hash
 from tests.news.store.factories import make_article, make_text
 
@@ -226,10 +226,7 @@ async def test_a_failed_write_leaves_nothing_behind(store: Store) -> None:
     assert ok.story_is_new
 
 
-async def test_grouping_window_follows_now_both_ways(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(news.store.facade, "_ID_OVERLAP", 0)  # only the cache-miss path finds it
+async def test_grouping_window_follows_now_both_ways(store: Store) -> None:
     text = make_text(1)
     first = await store.add_article(make_article(1, text=text), now=NOW)
     await store.add_article(make_article(2), now=NOW)
@@ -237,7 +234,10 @@ async def test_grouping_window_follows_now_both_ways(
     future = NOW + timedelta(days=10)
     late = await store.add_article(make_article(3), now=future)
     assert late.story_is_new
-    await store.add_article(make_article(4), now=future)
+    # ... and enough articles after it that re-reading the newest ids (ID_OVERLAP of them)
+    # does not bring it back: only reading the stories missing from the cache does
+    for n in range(4, 5 + ID_OVERLAP):
+        assert (await store.add_article(make_article(n), now=future)).story_is_new
     # ... and back in the window, it is found again
     back = await store.add_article(
         make_article(5, text=text + " Also here.", source="c.org"), now=NOW + timedelta(hours=1)
@@ -245,10 +245,15 @@ async def test_grouping_window_follows_now_both_ways(
     assert back.story_id == first.story_id
 
 
-async def test_story_embeddings_are_cached_read_only(
-    store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(news.store.facade, "_VECTOR_CACHE", 1)  # prune on every call
+async def test_story_embeddings_are_cached_read_only(db_url: str, store: Store) -> None:
+    small = await Store.open(db_url, vector_cache=1)  # the cache pruned on every call
+    try:
+        await _cached_read_only(small)
+    finally:
+        await small.close()
+
+
+async def _cached_read_only(store: Store) -> None:
     a = await store.add_article(make_article(1), embedding=unit(1, 0, 0), now=NOW)
     b = await store.add_article(make_article(2), embedding=unit(0, 1, 0), now=NOW)
     first = await store.story_embeddings(since=NOW)

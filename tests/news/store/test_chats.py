@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta, timezone
 
 import numpy as np
-import pytest
 
-from news.models import Chat
 from news.store import Store
-from tests.news.store.factories import make_article
+from news.store.chats import CHAT_TOUCH_TTL
+from tests.news.store.factories import make_article, statements
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 BIG_GROUP = -1001234567890123  # supergroup ids need 64 bits
@@ -27,41 +26,43 @@ async def test_upsert_and_get_chat(store: Store) -> None:
 
 
 async def test_touch_chat_skips_the_database_for_a_chat_seen_lately(
-    store: Store, db_url: str, monkeypatch: pytest.MonkeyPatch
+    store: Store, db_url: str
 ) -> None:
-    calls: list[int] = []
-    upsert = store.upsert_chat
-
-    async def counted(chat_id: int, *, kind: str, title: str | None) -> Chat:
-        calls.append(chat_id)
-        return await upsert(chat_id, kind=kind, title=title)
-
-    monkeypatch.setattr(store, "upsert_chat", counted)
-    await store.touch_chat(5, kind="group", title="Desk")
-    await store.touch_chat(5, kind="group", title="Desk")
-    assert calls == [5]  # the second sighting cost no round trip
-    await store.touch_chat(5, kind="group", title="Desk, renamed")
-    assert calls == [5, 5]  # a changed title is written
-    chat = await store.get_chat(5)
-    assert chat is not None
-    assert chat.title == "Desk, renamed"
-
-    await store.deactivate_chat(5)  # this process forgets the chat at once...
-    await store.touch_chat(5, kind="group", title="Desk, renamed")
-    chat = await store.get_chat(5)
-    assert chat is not None
-    assert chat.active  # ...so its next message reactivates it
-
-    other = await Store.open(db_url)  # another process (a worker) deactivates it
+    clock = [1000.0]
+    mine = await Store.open(db_url, clock=lambda: clock[0])  # this process, with its own clock
     try:
-        await other.deactivate_chat(5)
+        with statements(mine) as sql:
+            await mine.touch_chat(5, kind="group", title="Desk")
+        assert any("INSERT INTO chats" in s for s in sql)
+        with statements(mine) as sql:
+            await mine.touch_chat(5, kind="group", title="Desk")
+        assert sql == []  # the second sighting cost no round trip
+        with statements(mine) as sql:
+            await mine.touch_chat(5, kind="group", title="Desk, renamed")
+        assert any("INSERT INTO chats" in s for s in sql)  # a changed title is written
+        chat = await mine.get_chat(5)
+        assert chat is not None
+        assert chat.title == "Desk, renamed"
+
+        await mine.deactivate_chat(5)  # this process forgets the chat at once...
+        await mine.touch_chat(5, kind="group", title="Desk, renamed")
+        chat = await mine.get_chat(5)
+        assert chat is not None
+        assert chat.active  # ...so its next message reactivates it
+
+        await store.deactivate_chat(5)  # another process (a worker) deactivates it
+        clock[0] += CHAT_TOUCH_TTL - 1
+        await mine.touch_chat(5, kind="group", title="Desk, renamed")
+        chat = await mine.get_chat(5)
+        assert chat is not None
+        assert not chat.active  # within the window: this process trusts its last sighting
+        clock[0] += 2  # CHAT_TOUCH_TTL after that sighting
+        await mine.touch_chat(5, kind="group", title="Desk, renamed")
+        chat = await mine.get_chat(5)
+        assert chat is not None
+        assert chat.active
     finally:
-        await other.close()
-    monkeypatch.setattr("news.store.facade.monotonic", lambda: 10**9)  # CHAT_TOUCH_TTL later
-    await store.touch_chat(5, kind="group", title="Desk, renamed")
-    chat = await store.get_chat(5)
-    assert chat is not None
-    assert chat.active
+        await mine.close()
 
 
 async def test_subscribe_exists_limit_and_unsubscribe(store: Store) -> None:

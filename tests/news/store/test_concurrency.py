@@ -9,16 +9,17 @@ import subprocess
 import sys
 import textwrap
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from news.models import Subscription
 from news.store import Store
+from news.store.articles import Articles
+from news.store.database import DbConnection
 from news.stories.dedupe import NEAR_DUPLICATE, signature, similarity
 from news.stories.grouping import StoryCandidate
 from tests.news.store.factories import make_article, make_text
@@ -140,10 +141,10 @@ async def test_near_duplicates_from_two_writers_at_once_form_one_story(
     (or 0.3 s passed): without a grouping lock both would start a story."""
     arrived = 0
     both = asyncio.Event()
-    original = Store._story_candidates
+    original = Articles.story_candidates
 
     async def rendezvous(
-        self: Store, conn: AsyncConnection, *, since: datetime
+        self: Articles, conn: DbConnection, *, since: datetime
     ) -> list[StoryCandidate]:
         nonlocal arrived
         found = await original(self, conn, since=since)
@@ -154,7 +155,7 @@ async def test_near_duplicates_from_two_writers_at_once_form_one_story(
             await asyncio.wait_for(both.wait(), 0.3)
         return found
 
-    monkeypatch.setattr(Store, "_story_candidates", rendezvous)
+    monkeypatch.setattr(Articles, "story_candidates", rendezvous)
     text = make_text(1)
     first, other = await asyncio.gather(
         store.add_article(make_article(1, text=f"{text} Via A.")),
@@ -193,7 +194,7 @@ async def test_two_deliverers_claim_disjoint_alerts(store: Store, second: Store)
 async def test_cached_subscriptions_follow_changes_made_elsewhere(
     store: Store, second: Store
 ) -> None:
-    def topics(subs: list[tuple[Subscription, object]]) -> list[tuple[int, str]]:
+    def topics(subs: Sequence[tuple[Subscription, object]]) -> list[tuple[int, str]]:
         return [(s.chat_id, s.topic) for s, _ in subs]
 
     for chat in (1, 2):

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from news.store import database
 from news.store import Store
 from news.store.database import SQLiteDatabase, open_database, sync_url
+from news.store.sqlite import sqlite_engine
 from tests.news.store.factories import make_article
 
 
@@ -251,9 +251,9 @@ async def test_quick_writes_get_their_wal_checkpointed_on_the_pool(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The loop's connection never checkpoints (that writes the database file); every
-    QUICK_CHECKPOINT_EVERY quick commits a checkpoint runs on a pool thread instead."""
-    monkeypatch.setattr(database, "QUICK_CHECKPOINT_EVERY", 5)
-    db = _db(tmp_path)
+    ``checkpoint_every`` quick commits a checkpoint runs on a pool thread instead."""
+    engine, memory = sqlite_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    db = SQLiteDatabase(engine, memory=memory, checkpoint_every=5)
     ran: list[tuple[str, int]] = []
     checkpoint = db._run_checkpoint
 

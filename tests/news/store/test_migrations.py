@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from news.store import SchemaError, Store
-from news.store.facade import _alembic_config
+from news.store.schema import alembic_config
 from news.store.tables import Base
 from tests.news.store.factories import make_article
 
@@ -30,7 +30,7 @@ FreshUrl = Callable[[str], Awaitable[str]]
 
 
 def _script() -> ScriptDirectory:
-    return ScriptDirectory.from_config(_alembic_config())
+    return ScriptDirectory.from_config(alembic_config())
 
 
 def _diff(metadata: sa.MetaData) -> Callable[[Connection], list[Any]]:
@@ -140,7 +140,7 @@ async def test_every_revision_downgrades_and_upgrades_again(fresh_url: FreshUrl)
 def _downgrade_to_base(conn: Connection) -> None:
     from alembic import command
 
-    config = _alembic_config()
+    config = alembic_config()
     config.attributes["connection"] = conn
     command.downgrade(config, "base")
 

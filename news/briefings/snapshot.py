@@ -1,0 +1,228 @@
+"""The briefings' ranking snapshot: the stories active in the last month with their articles and
+embeddings, as one immutable picture, read once per database change instead of once per request.
+
+Stories and articles change only when an article is stored (articles are never rewritten), so
+one small query (``Store.stories_version``: the newest article id, and how many stories are
+active since the snapshot's start) tells whether the snapshot is current; when it is not, only
+the new articles and their stories are read. That query runs at most every ``fresh_s`` seconds
+under load: this process's own new articles (``Store.articles_added``) are seen at once, another
+process's within that time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from time import monotonic
+from typing import TYPE_CHECKING
+
+from news.models import StoredArticle, StoryRecord, StorySource, StoryView
+from news.store.articles import ID_OVERLAP
+from news.stories.grouping import Vector
+
+if TYPE_CHECKING:
+    from news.store import Store
+
+__all__ = ["SNAPSHOT_FRESH_S", "SNAPSHOT_SLACK", "StorySnapshot", "StorySnapshots"]
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_FRESH_S = 1.0  # seconds a checked story snapshot is trusted without asking again
+SNAPSHOT_SLACK = timedelta(days=1)  # a story snapshot serves windows starting this much later
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _micros(value: datetime) -> int:
+    """Exact integer microseconds since the epoch (floats lose the last digits)."""
+    return (_aware(value) - _EPOCH) // _MICROSECOND
+
+
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
+class StorySnapshot:
+    """The stories active since ``since``, with their articles and embeddings, as one immutable
+    picture (``StorySnapshots.get``): what a briefing ranks. Never mutate it or its members;
+    callers share them."""
+
+    since: datetime
+    stories: tuple[StoryView, ...]  # most recently active first (last_seen desc, id desc)
+    articles: Mapping[int, tuple[StoredArticle, ...]]  # story id -> its articles, oldest first
+    embeddings: Mapping[int, Vector]  # story id -> embedding (read-only), where one is set
+    max_article_id: int  # every article up to this id is reflected
+    _keys: tuple[int, ...] = dataclasses.field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        # Ascending keys (stories are newest first) for bisecting "active since".
+        object.__setattr__(self, "_keys", tuple(-_micros(s.last_seen) for s in self.stories))
+
+    def count_since(self, since: datetime) -> int:
+        """How many stories were seen since ``since``: ``stories[:n]`` are those."""
+        return bisect.bisect_right(self._keys, -_micros(since))
+
+    def recent(self, *, since: datetime, limit: int | None = None) -> list[StoryView]:
+        """Like ``Store.recent_stories``: the stories seen since ``since`` (and since the
+        snapshot's own ``since``), most recently active first, at most ``limit``."""
+        end = self.count_since(since)
+        return list(self.stories[: end if limit is None else min(end, max(limit, 0))])
+
+    def lead(self, story_id: int) -> StoredArticle | None:
+        """Like ``Store.story_text``: the story's first article."""
+        articles = self.articles.get(story_id)
+        return articles[0] if articles else None
+
+
+def build_snapshot(
+    since: datetime,
+    records: Sequence[StoryRecord],
+    articles: Mapping[int, Sequence[StoredArticle]],
+    newest: int,
+    *,
+    base: StorySnapshot | None = None,
+) -> StorySnapshot:
+    """A snapshot of the stories ``records`` with their ``articles``, replacing those stories
+    in ``base`` (None: these are all the stories)."""
+    stories: dict[int, StoryView] = {}
+    story_articles: dict[int, tuple[StoredArticle, ...]] = {}
+    embeddings: dict[int, Vector] = {}
+    if base is not None:
+        changed = {record.id for record in records}
+        stories = {s.id: s for s in base.stories if s.id not in changed}
+        story_articles = {i: a for i, a in base.articles.items() if i not in changed}
+        embeddings = {i: v for i, v in base.embeddings.items() if i not in changed}
+    for record in records:
+        mine = tuple(articles.get(record.id, ()))
+        stories[record.id] = StoryView(
+            id=record.id,
+            title=record.title,
+            first_seen=record.first_seen,
+            last_seen=record.last_seen,
+            sources=tuple(StorySource(a.id, a.source, a.url, a.title, a.published) for a in mine),
+        )
+        story_articles[record.id] = mine
+        if record.embedding is not None:
+            embeddings[record.id] = record.embedding
+    ordered = sorted(stories.values(), key=lambda s: (s.last_seen, s.id), reverse=True)
+    return StorySnapshot(
+        since=since,
+        stories=tuple(ordered),
+        articles=story_articles,
+        embeddings=embeddings,
+        max_article_id=newest,
+    )
+
+
+class StorySnapshots:
+    """The current ``StorySnapshot`` of a store, cached in this process (see the module
+    docstring). ``clock`` gives monotonic seconds; ``fresh_s`` is how long a checked snapshot
+    is trusted without asking the database again."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = monotonic,
+        fresh_s: float = SNAPSHOT_FRESH_S,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._fresh_s = fresh_s
+        self._snapshot: StorySnapshot | None = None
+        self._lock = asyncio.Lock()
+        self._checked = float("-inf")  # clock time the snapshot was last known current
+        self._seen_added = -1  # store.articles_added when it was
+
+    def _serves(self, snapshot: StorySnapshot | None, since: datetime) -> bool:
+        return snapshot is not None and snapshot.since <= since < snapshot.since + SNAPSHOT_SLACK
+
+    def _current(self, snapshot: StorySnapshot, version: tuple[int, int]) -> bool:
+        return version == (snapshot.max_article_id, len(snapshot.stories))
+
+    def _mark_checked(self, at: float, added: int) -> None:
+        self._checked, self._seen_added = at, added
+
+    async def get(self, *, since: datetime) -> StorySnapshot:
+        """The stories active since ``since`` with all their articles and embeddings. The
+        snapshot may start up to a day before ``since``: use ``StorySnapshot.recent`` to cut
+        it."""
+        since = _aware(since)
+        cached = self._snapshot
+        if cached is not None and self._serves(cached, since):
+            checked, added = self._clock(), self._store.articles_added
+            if added == self._seen_added and checked - self._checked < self._fresh_s:
+                return cached
+            version = await self._store.stories_version(since=cached.since)
+            if self._current(cached, version):
+                self._mark_checked(checked, added)
+                return cached
+        async with self._lock:  # one refresh at a time; the others reuse it
+            base = self._snapshot
+            added = self._store.articles_added
+            snapshot = None
+            if base is not None and self._serves(base, since):
+                version = await self._store.stories_version(since=base.since)
+                if self._current(base, version):
+                    self._mark_checked(self._clock(), added)
+                    return base
+                snapshot = await self._update(base, version)
+            if snapshot is None:
+                snapshot = await self._load(since)
+            self._snapshot = snapshot
+            self._mark_checked(self._clock(), added)
+            return snapshot
+
+    async def _load(self, since: datetime) -> StorySnapshot:
+        """Read a snapshot from scratch."""
+        newest, records, articles = await self._store.active_stories(since=since)
+        snapshot = build_snapshot(since, records, articles, newest)
+        logger.debug("story snapshot loaded: %d stories", len(snapshot.stories))
+        return snapshot
+
+    async def _update(self, base: StorySnapshot, version: tuple[int, int]) -> StorySnapshot | None:
+        """``base`` brought up to date by reading only the articles added since it was made
+        (and their stories); None when that does not explain ``version`` (then reload)."""
+        newest, count = version
+        store = self._store
+        added: dict[int, list[StoredArticle]] = {}
+        # Re-read a few ids back: PostgreSQL ids may commit out of order.
+        for article in await store.articles_after(base.max_article_id - ID_OVERLAP):
+            added.setdefault(article.story_id, []).append(article)
+        if not added:
+            return None
+        records = await store.story_records(list(added), since=base.since)
+        # New stories, or old ones active again: all their articles.
+        articles = await store.story_articles([r.id for r in records if r.id not in base.articles])
+        for record in records:
+            merged = {a.id: a for a in (*base.articles.get(record.id, ()), *added[record.id])}
+            merged.update((a.id, a) for a in articles.get(record.id, ()))
+            articles[record.id] = sorted(merged.values(), key=lambda a: a.id)
+        # Stories re-read only for the overlap stay as they were (the same objects).
+        views = {story.id: story for story in base.stories}
+
+        def same(record: StoryRecord) -> bool:
+            view, before = views.get(record.id), base.articles.get(record.id)
+            return (
+                view is not None
+                and before is not None
+                and (view.title, view.first_seen, view.last_seen)
+                == (record.title, record.first_seen, record.last_seen)
+                and [a.id for a in before] == [a.id for a in articles[record.id]]
+                and (record.id in base.embeddings) == (record.embedding is not None)
+            )
+
+        records = [record for record in records if not same(record)]
+        snapshot = build_snapshot(
+            base.since, records, articles, max(newest, base.max_article_id), base=base
+        )
+        if len(snapshot.stories) != count:  # something else changed (or raced): reload
+            return None
+        logger.debug("story snapshot updated: %d stories changed", len(records))
+        return snapshot

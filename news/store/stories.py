@@ -1,0 +1,287 @@
+"""Stories: a story with its sources (articles) as ``StoryView``, recent and searched stories,
+their embeddings, and the reads a cache of recent stories needs to stay current.
+
+Stories and articles change only when an article is stored (articles are never rewritten), so
+``version`` (the newest article id and how many stories are active) tells a cache in any process
+whether it is current, and ``articles_after`` with ``records`` and ``articles_of`` bring it up
+to date (see ``news.briefings.snapshot``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, bindparam, case, func, or_, select
+
+from news.models import StoredArticle, StoryRecord, StorySource, StoryView
+from news.store import mapping
+from news.store.access import Access, chunks
+from news.store.database import DbConnection
+from news.store.tables import ArticleRow, StoryRow
+from news.stories.grouping import Vector
+
+__all__ = ["VECTOR_CACHE", "Stories"]
+
+VECTOR_CACHE = 20_000  # story embeddings kept in memory (about 30 MB at 384 floats)
+
+# The one-query freshness check of a cache of recent stories, built once (building a statement
+# costs more than running it).
+_VERSION = select(
+    select(func.max(ArticleRow.id)).scalar_subquery(),
+    select(func.count())
+    .select_from(StoryRow)
+    .where(StoryRow.last_seen >= bindparam("since"))
+    .scalar_subquery(),
+)
+
+
+def _like_escape(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class Stories:
+    """Reads of the stories table with their articles (stories are written by ``Articles``)."""
+
+    def __init__(self, access: Access, *, vector_cache: int = VECTOR_CACHE) -> None:
+        self._access = access
+        self._vector_cache = vector_cache  # embeddings kept (at least those of the last call)
+        self._vectors: dict[int, Vector] = {}
+
+    async def _story_views(
+        self, conn: DbConnection, story_rows: Sequence[mapping.AnyRow]
+    ) -> list[StoryView]:
+        ids = [row.id for row in story_rows]
+        sources: dict[int, list[StorySource]] = {story_id: [] for story_id in ids}
+        for chunk in chunks(ids):
+            rows = await conn.execute(
+                select(
+                    ArticleRow.story_id,
+                    ArticleRow.id,
+                    ArticleRow.source,
+                    ArticleRow.url,
+                    ArticleRow.title,
+                    ArticleRow.published,
+                )
+                .where(ArticleRow.story_id.in_(chunk))
+                .order_by(ArticleRow.id)
+            )
+            for story_id, article_id, source, url, title, published in rows:
+                sources[story_id].append(StorySource(article_id, source, url, title, published))
+        return [
+            StoryView(
+                id=row.id,
+                title=row.title,
+                first_seen=row.first_seen,
+                last_seen=row.last_seen,
+                sources=tuple(sources[row.id]),
+            )
+            for row in story_rows
+        ]
+
+    async def get_story(self, story_id: int) -> StoryView | None:
+        async with self._access.read() as conn:
+            row = (
+                await conn.execute(select(*mapping.STORY_COLUMNS).where(StoryRow.id == story_id))
+            ).one_or_none()
+            if row is None:
+                return None
+            return (await self._story_views(conn, [row]))[0]
+
+    async def get_stories(self, story_ids: Sequence[int]) -> list[StoryView]:
+        """Several stories at once, in the order asked (unknown ids left out)."""
+        found: dict[int, StoryView] = {}
+        async with self._access.read() as conn:
+            for chunk in chunks(list(dict.fromkeys(story_ids))):
+                rows = (
+                    await conn.execute(
+                        select(*mapping.STORY_COLUMNS).where(StoryRow.id.in_(chunk))
+                    )
+                ).all()
+                for view in await self._story_views(conn, rows):
+                    found[view.id] = view
+        return [found[i] for i in story_ids if i in found]
+
+    async def recent_stories(self, *, since: datetime, limit: int = 50) -> list[StoryView]:
+        """Stories seen (first or again) since ``since``, most recently active first."""
+        async with self._access.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(*mapping.STORY_COLUMNS)
+                    .where(StoryRow.last_seen >= since)
+                    .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+            return await self._story_views(conn, rows)
+
+    async def search_stories(
+        self, words: Sequence[str], *, since: datetime | None = None, limit: int = 50
+    ) -> list[StoryView]:
+        """Stories whose articles contain any of ``words`` (case-insensitive substring of title
+        or text); more words matched first, then most recently active."""
+        terms = [w.strip() for w in words if w.strip()]
+        if not terms:
+            return []
+        hits = [
+            case(
+                (
+                    or_(
+                        ArticleRow.title.ilike(f"%{_like_escape(t)}%", escape="\\"),
+                        ArticleRow.text.ilike(f"%{_like_escape(t)}%", escape="\\"),
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+            for t in terms
+        ]
+        score: ColumnElement[int] = hits[0]
+        for hit in hits[1:]:
+            score = score + hit
+        per_article = select(ArticleRow.story_id.label("story_id"), score.label("score"))
+        if since is not None:
+            per_article = per_article.join(StoryRow, StoryRow.id == ArticleRow.story_id).where(
+                StoryRow.last_seen >= since
+            )
+        scored = per_article.subquery()
+        best = (
+            select(scored.c.story_id, func.max(scored.c.score).label("score"))
+            .group_by(scored.c.story_id)
+            .having(func.max(scored.c.score) > 0)
+            .subquery()
+        )
+        async with self._access.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(*mapping.STORY_COLUMNS)
+                    .join(best, best.c.story_id == StoryRow.id)
+                    .order_by(best.c.score.desc(), StoryRow.last_seen.desc(), StoryRow.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+            return await self._story_views(conn, rows)
+
+    async def story_embeddings(self, *, since: datetime) -> list[tuple[int, Vector]]:
+        """(story id, embedding) of stories active since ``since`` that have an embedding, most
+        recently active first. Embeddings never change once set, so they are cached by story
+        (read-only arrays): a call reads the ids and only the embeddings it has not seen."""
+        cache = self._vectors
+        async with self._access.read() as conn:
+            ids = (
+                (
+                    await conn.execute(
+                        select(StoryRow.id)
+                        .where(StoryRow.last_seen >= since, StoryRow.embedding.is_not(None))
+                        .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for chunk in chunks([i for i in ids if i not in cache]):
+                rows = await conn.execute(
+                    select(StoryRow.id, StoryRow.embedding).where(StoryRow.id.in_(chunk))
+                )
+                for story_id, blob in rows:
+                    vector = mapping.read_only_vector(blob)
+                    if vector is not None:
+                        cache[story_id] = vector
+        if len(cache) > max(self._vector_cache, 2 * len(ids)):  # keep what recent calls use
+            self._vectors = {i: cache[i] for i in ids if i in cache}
+        return [(i, cache[i]) for i in ids if i in cache]
+
+    async def story_text(self, story_id: int) -> StoredArticle | None:
+        """The article to summarize for a story: its first one (the story's title source)."""
+        async with self._access.read_one() as conn:
+            row = (
+                await conn.execute(
+                    select(*mapping.ARTICLE_COLUMNS)
+                    .where(ArticleRow.story_id == story_id)
+                    .order_by(ArticleRow.id)
+                    .limit(1)
+                )
+            ).one_or_none()
+        return None if row is None else mapping.article(row)
+
+    # --- what a cache of recent stories reads ----------------------------------------------------
+
+    async def version(self, *, since: datetime) -> tuple[int, int]:
+        """(newest article id, number of stories active since ``since``), in one small query:
+        unchanged, nothing a cache of those stories holds has changed."""
+        async with self._access.read_quick() as conn:
+            return await self._version(conn, since)
+
+    async def _version(self, conn: DbConnection, since: datetime) -> tuple[int, int]:
+        row = (await conn.execute(_VERSION, {"since": since})).one()
+        return int(row[0] or 0), int(row[1])
+
+    async def active(
+        self, *, since: datetime
+    ) -> tuple[int, list[StoryRecord], dict[int, list[StoredArticle]]]:
+        """Every story active since ``since`` (most recently active first) with all its
+        articles (oldest first), in one read, and the newest article id read before them (so
+        a later ``articles_after`` of it re-reads rather than misses)."""
+        async with self._access.read() as conn:
+            newest, _ = await self._version(conn, since)
+            stories = [
+                mapping.story_record(row)
+                for row in await conn.execute(
+                    select(*mapping.STORY_COLUMNS, StoryRow.embedding)
+                    .where(StoryRow.last_seen >= since)
+                    .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+                )
+            ]
+            articles: dict[int, list[StoredArticle]] = {story.id: [] for story in stories}
+            rows = await conn.execute(
+                select(*mapping.ARTICLE_COLUMNS)
+                .join(StoryRow, StoryRow.id == ArticleRow.story_id)
+                .where(StoryRow.last_seen >= since)
+                .order_by(ArticleRow.id)
+            )
+            for row in rows:
+                article = mapping.article(row)
+                if article.story_id in articles:  # not a story that became active meanwhile
+                    articles[article.story_id].append(article)
+        return newest, stories, articles
+
+    async def articles_after(self, article_id: int) -> list[StoredArticle]:
+        """The articles with an id above ``article_id``, oldest first."""
+        async with self._access.read_one() as conn:
+            rows = await conn.execute(
+                select(*mapping.ARTICLE_COLUMNS)
+                .where(ArticleRow.id > article_id)
+                .order_by(ArticleRow.id)
+            )
+        return [mapping.article(row) for row in rows]
+
+    async def records(self, story_ids: Sequence[int], *, since: datetime) -> list[StoryRecord]:
+        """The rows of those of ``story_ids`` active since ``since`` (in no particular order)."""
+        found: list[StoryRecord] = []
+        if not story_ids:
+            return found
+        async with self._access.read() as conn:
+            for chunk in chunks(list(dict.fromkeys(story_ids))):
+                rows = await conn.execute(
+                    select(*mapping.STORY_COLUMNS, StoryRow.embedding).where(
+                        StoryRow.id.in_(chunk), StoryRow.last_seen >= since
+                    )
+                )
+                found.extend(mapping.story_record(row) for row in rows)
+        return found
+
+    async def articles_of(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
+        """All articles of these stories, oldest first (stories without any left out)."""
+        found: dict[int, list[StoredArticle]] = {}
+        if not story_ids:
+            return found
+        async with self._access.read() as conn:
+            for chunk in chunks(list(dict.fromkeys(story_ids))):
+                rows = await conn.execute(
+                    select(*mapping.ARTICLE_COLUMNS)
+                    .where(ArticleRow.story_id.in_(chunk))
+                    .order_by(ArticleRow.id)
+                )
+                for row in rows:
+                    found.setdefault(row.story_id, []).append(mapping.article(row))
+        return found

@@ -1,0 +1,182 @@
+"""Subscriptions: the topics each chat follows (unique per chat up to case and spacing), with
+their embeddings; every change bumps a counter, so a cache of all of them in any process knows
+when to reload."""
+
+from __future__ import annotations
+
+import numpy.typing as npt
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from news.models import SubscribeResult, Subscription
+from news.store import mapping
+from news.store.access import Access, utcnow
+from news.store.chats import ensure_chat
+from news.store.counters import SUBSCRIPTIONS_COUNTER, bump, read_counter
+from news.store.database import DbConnection
+from news.store.tables import ChatRow, OutboxRow, SubscriptionRow
+from news.stories.grouping import Vector, to_blob
+
+__all__ = ["Subscriptions", "normalize_topic_key"]
+
+
+def normalize_topic_key(topic: str) -> str:
+    """The per-chat uniqueness key of a topic: whitespace collapsed, casefolded."""
+    return " ".join(topic.split()).casefold()
+
+
+class Subscriptions:
+    """The subscriptions table."""
+
+    def __init__(self, access: Access) -> None:
+        self._access = access
+        self._cached: tuple[int, list[tuple[Subscription, Vector | None]]] | None = None
+
+    async def subscribe(
+        self, chat_id: int, topic: str, *, embedding: npt.ArrayLike | None, limit: int
+    ) -> SubscribeResult:
+        """Subscribe a chat to a topic: ``created`` (or re-activated), ``exists`` (same topic
+        up to case and spacing), or ``limit`` when the chat already has ``limit`` topics."""
+        key = normalize_topic_key(topic)
+        blob = to_blob(embedding)
+        try:
+            async with self._access.write() as conn:
+                await ensure_chat(self._access, conn, chat_id)
+                row = (
+                    await conn.execute(
+                        select(*mapping.SUB_COLUMNS, SubscriptionRow.active).where(
+                            SubscriptionRow.chat_id == chat_id,
+                            SubscriptionRow.normalized == key,
+                        )
+                    )
+                ).one_or_none()
+                count = await self._count_subscriptions(conn, chat_id)
+                if row is not None and row.active:
+                    return SubscribeResult("exists", mapping.subscription(row), count)
+                if count >= limit:
+                    return SubscribeResult("limit", None, count)
+                if row is not None:
+                    await conn.execute(
+                        update(SubscriptionRow)
+                        .where(SubscriptionRow.id == row.id)
+                        .values(active=True, topic=topic, embedding=blob)
+                    )
+                    sub_id = row.id
+                else:
+                    sub_id = (
+                        await conn.execute(
+                            self._access.insert(SubscriptionRow)
+                            .values(
+                                chat_id=chat_id,
+                                topic=topic,
+                                normalized=key,
+                                embedding=blob,
+                                active=True,
+                                created_at=utcnow(),
+                            )
+                            .returning(SubscriptionRow.id)
+                        )
+                    ).scalar_one()
+                created = (
+                    await conn.execute(
+                        select(*mapping.SUB_COLUMNS).where(SubscriptionRow.id == sub_id)
+                    )
+                ).one()
+                await bump(conn, SUBSCRIPTIONS_COUNTER)
+                return SubscribeResult("created", mapping.subscription(created), count + 1)
+        except IntegrityError:
+            # The same topic was subscribed concurrently (PostgreSQL); it exists now.
+            async with self._access.read() as conn:
+                again = (
+                    await conn.execute(
+                        select(*mapping.SUB_COLUMNS).where(
+                            SubscriptionRow.chat_id == chat_id,
+                            SubscriptionRow.normalized == key,
+                        )
+                    )
+                ).one_or_none()
+                if again is None:
+                    raise
+                count = await self._count_subscriptions(conn, chat_id)
+            return SubscribeResult("exists", mapping.subscription(again), count)
+
+    async def _count_subscriptions(self, conn: DbConnection, chat_id: int) -> int:
+        return int(
+            (
+                await conn.execute(
+                    select(func.count(SubscriptionRow.id)).where(
+                        SubscriptionRow.chat_id == chat_id, SubscriptionRow.active.is_(True)
+                    )
+                )
+            ).scalar_one()
+        )
+
+    async def unsubscribe(self, chat_id: int, topic_or_id: str | int) -> bool:
+        """Turn a chat's topic off (by subscription id, or topic up to case and spacing).
+        Pending alerts queued for that topic are dropped. False when nothing matched."""
+        if isinstance(topic_or_id, int):
+            condition: ColumnElement[bool] = SubscriptionRow.id == topic_or_id
+        else:
+            condition = SubscriptionRow.normalized == normalize_topic_key(topic_or_id)
+        async with self._access.write() as conn:
+            row = (
+                await conn.execute(
+                    select(SubscriptionRow.id, SubscriptionRow.topic).where(
+                        SubscriptionRow.chat_id == chat_id,
+                        SubscriptionRow.active.is_(True),
+                        condition,
+                    )
+                )
+            ).one_or_none()
+            if row is None:
+                return False
+            await conn.execute(
+                update(SubscriptionRow).where(SubscriptionRow.id == row.id).values(active=False)
+            )
+            await conn.execute(
+                update(OutboxRow)
+                .where(
+                    OutboxRow.chat_id == chat_id,
+                    OutboxRow.topic == row.topic,
+                    OutboxRow.sent_at.is_(None),
+                    OutboxRow.dropped.is_(False),
+                )
+                .values(dropped=True, last_error="unsubscribed")
+            )
+            await bump(conn, SUBSCRIPTIONS_COUNTER)
+        return True
+
+    async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
+        """A chat's active topics, oldest first."""
+        async with self._access.read_one() as conn:
+            rows = await conn.execute(
+                select(*mapping.SUB_COLUMNS)
+                .where(SubscriptionRow.chat_id == chat_id, SubscriptionRow.active.is_(True))
+                .order_by(SubscriptionRow.id)
+            )
+        return [mapping.subscription(row) for row in rows]
+
+    async def active_subscriptions(self) -> list[tuple[Subscription, Vector | None]]:
+        """Every active topic of every active chat, with its embedding (read-only arrays).
+
+        Cached until a subscription changes anywhere (a counter that every change bumps), so
+        matching each new article costs one small query, not a reload of every topic."""
+        async with self._access.read() as conn:
+            version = await read_counter(conn, SUBSCRIPTIONS_COUNTER)
+            cached = self._cached
+            if version is not None and cached is not None and cached[0] == version:
+                return list(cached[1])
+            rows = await conn.execute(
+                select(*mapping.SUB_COLUMNS, SubscriptionRow.embedding)
+                .join(ChatRow, ChatRow.id == SubscriptionRow.chat_id)
+                .where(SubscriptionRow.active.is_(True), ChatRow.active.is_(True))
+                .order_by(SubscriptionRow.id)
+            )
+            result: list[tuple[Subscription, Vector | None]] = []
+            for row in rows:
+                # read-only: shared by every caller until the next change
+                vector = mapping.read_only_vector(row.embedding)
+                result.append((mapping.subscription(row), vector))
+        if version is not None:
+            self._cached = (version, result)
+        return list(result)
