@@ -191,7 +191,7 @@ async def test_a_warm_briefing_costs_a_few_statements(
     store: Store, settings: Settings, now: datetime
 ) -> None:
     encoder = FakeEncoder()
-    await _seed(store, encoder, now)
+    ids = await _seed(store, encoder, now)
     clock = Clock()
     service = _service(store, encoder, settings, StorySnapshots(store, clock=clock))
     await service.brief(1, "climate", now=now)  # warm: summaries made, snapshot read
@@ -203,7 +203,7 @@ async def test_a_warm_briefing_costs_a_few_statements(
     clock.now += SNAPSHOT_FRESH_S + 1  # the snapshot is checked again (one query)
     with statements(store) as sql:
         topic = await service.brief(2, "climate", now=now)
-    assert topic.items
+    assert [item.story.id for item in topic.items] == [ids[2]]  # the climate summit
     check, chat, shown = queries(sql)  # snapshot check, chat upsert, briefing rows
     assert "max(articles.id)" in check
     assert "INSERT INTO chats" in chat
@@ -211,7 +211,7 @@ async def test_a_warm_briefing_costs_a_few_statements(
     assert not any("articles.text" in s for s in sql)  # no article read per request
     with statements(store) as sql:  # within the freshness window: no snapshot check
         news = await service.brief(3, None, now=now)
-    assert news.items
+    assert sorted(item.story.id for item in news.items) == sorted(ids)  # all five are new
     history, chat, shown = queries(sql)  # the chat's last briefing and shown stories
     assert "briefings" in history
     assert "INSERT INTO chats" in chat

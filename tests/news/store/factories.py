@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 from sqlalchemy import event
 
 from news.models import Article
 from news.store import Store
 
-__all__ = ["make_article", "make_text", "statements"]
+__all__ = ["make_article", "make_text", "statements", "unit"]
 
 _VOCABULARY = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "su", "ti") for b in
                ("bar", "cen", "dol", "fim", "gos", "hul", "jat", "kev", "lun", "mop", "nix",
@@ -33,6 +34,12 @@ def make_article(n: int, *, text: str | None = None, source: str = "example.com"
         text=text if text is not None else make_text(n),
         source=source,
     )
+
+
+def unit(*values: float) -> np.ndarray:
+    """A unit vector (float32), for embeddings."""
+    v = np.asarray(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
 
 
 @contextmanager

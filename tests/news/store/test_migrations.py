@@ -20,7 +20,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 from news.store import SchemaError, Store
-from news.store.schema import alembic_config
+from news.store.schema import MIGRATIONS, alembic_config
 from news.store.tables import Base
 from tests.news.store.factories import make_article
 
@@ -49,9 +49,11 @@ async def _revision(store: Store) -> str | None:
 def test_revisions_form_one_chain() -> None:
     script = _script()
     assert len(script.get_heads()) == 1
-    revisions = list(script.walk_revisions())
-    assert len(revisions) >= 3
-    assert revisions[-1].down_revision is None
+    chain = [r.revision for r in reversed(list(script.walk_revisions()))]
+    # one revision per file in versions/, each named after it, oldest first
+    files = sorted(p.name.split("_")[0] for p in (MIGRATIONS / "versions").glob("0*.py"))
+    assert chain == files
+    assert script.get_revision(chain[0]).down_revision is None
 
 
 async def test_empty_database_upgrades_to_head_matching_models(fresh_url: FreshUrl) -> None:

@@ -1,125 +1,90 @@
-"""The story grouping policy, without a database."""
+"""Stories read back: recent, by id, searched by words, and their embeddings (cached,
+read-only)."""
 
 from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
-from news.stories.dedupe import NEAR_DUPLICATE, signature, similarity
-from news.stories.grouping import (
-    EMBEDDING_THRESHOLD,
-    StoryCandidate,
-    choose_story,
-    cosine,
-    from_blob,
-    minhash_scores,
-    to_blob,
-)
-from tests.news.store.factories import make_text
+from news.models import Article
+from news.store import Store
+from tests.news.store.factories import make_article, make_text, unit
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-def unit(*values: float) -> np.ndarray:
-    v = np.asarray(values, dtype=np.float32)
-    return v / np.linalg.norm(v)
-
-
-def test_blob_round_trip_is_float32_and_writable() -> None:
-    vector = np.array([0.25, -1.5, 3.0], dtype=np.float64)
-    blob = to_blob(vector)
-    assert blob is not None
-    assert len(blob) == 12
-    back = from_blob(blob)
-    assert back is not None
-    assert back.dtype == np.float32
-    np.testing.assert_array_equal(back, vector.astype(np.float32))
-    back[0] = 7.0  # a copy, not a view of the bytes
-    assert to_blob(None) is None
-    assert from_blob(None) is None
-
-
-def test_cosine() -> None:
-    assert cosine(unit(1, 0), unit(1, 0)) == pytest.approx(1.0)
-    assert cosine(unit(1, 0), unit(0, 1)) == pytest.approx(0.0)
-    assert cosine(unit(1, 1), unit(1, 0)) == pytest.approx(2**-0.5)
-    assert cosine(unit(1, 0), unit(1, 0, 0)) == 0.0  # other model, other size
-    assert cosine(np.zeros(2, np.float32), unit(1, 0)) == 0.0
-
-
-def test_no_candidates_means_a_new_story() -> None:
-    assert choose_story([], signature(make_text(1))) is None
-
-
-def test_near_duplicate_text_joins_by_minhash() -> None:
-    text = make_text(1)
-    repost = text + " Sign up for our newsletter to read more."
-    candidates = [
-        StoryCandidate(10, [signature(make_text(2))]),
-        StoryCandidate(11, [signature(make_text(3)), signature(text)]),
+async def test_recent_stories_and_get_stories(store: Store) -> None:
+    old = await store.add_article(make_article(1), now=NOW - timedelta(days=2))
+    mid = await store.add_article(make_article(2), now=NOW - timedelta(hours=3))
+    new = await store.add_article(make_article(3), now=NOW)
+    recent = await store.recent_stories(since=NOW - timedelta(days=1))
+    assert [s.id for s in recent] == [new.story_id, mid.story_id]
+    assert [s.id for s in await store.recent_stories(since=NOW - timedelta(days=3), limit=1)] == [
+        new.story_id
     ]
-    match = choose_story(candidates, signature(repost))
-    assert match is not None
-    assert (match.story_id, match.by) == (11, "minhash")
-    assert match.score >= NEAR_DUPLICATE
+    stories = await store.get_stories([old.story_id, 9999, new.story_id])
+    assert [s.id for s in stories] == [old.story_id, new.story_id]
+    assert await store.get_story(9999) is None
+    assert await store.story_text(9999) is None
 
 
-def test_unrelated_text_starts_a_new_story() -> None:
-    candidates = [StoryCandidate(i, [signature(make_text(i))]) for i in range(10, 15)]
-    assert choose_story(candidates, signature(make_text(99))) is None
+async def test_search_stories_by_words(store: Store) -> None:
+    def article(n: int, title: str, body: str) -> Article:
+        return dataclasses.replace(make_article(n), title=title, text=body + " " + make_text(n))
+
+    peace = await store.add_article(
+        article(1, "Peace talks resume in Geneva", "Delegations met on Monday."), now=NOW
+    )
+    both = await store.add_article(
+        article(2, "Markets", "Peace hopes lift markets after the Geneva meeting."), now=NOW
+    )
+    other = await store.add_article(article(3, "Weather", "Storms 100% likely_soon."), now=NOW)
+    old = await store.add_article(
+        article(4, "Peace prize", "Announced."), now=NOW - timedelta(days=10)
+    )
+
+    found = await store.search_stories(["GENEVA", "peace"])
+    # two words matched (newest first), then one
+    assert [s.id for s in found] == [both.story_id, peace.story_id, old.story_id]
+    recent = await store.search_stories(["peace"], since=NOW - timedelta(days=1))
+    assert {s.id for s in recent} == {peace.story_id, both.story_id}
+    # LIKE wildcards in words are literal
+    assert [s.id for s in await store.search_stories(["100%"])] == [other.story_id]
+    assert [s.id for s in await store.search_stories(["y_s"])] == [other.story_id]
+    assert [s.id for s in await store.search_stories(["%"])] == [other.story_id]
+    assert await store.search_stories(["nothing-like-this"]) == []
+    assert await store.search_stories([]) == []
+    assert await store.search_stories(["  "]) == []
+    assert len(await store.search_stories(["peace"], limit=1)) == 1
 
 
-def test_embedding_joins_when_close_enough() -> None:
-    story = unit(1, 0.2, 0)
-    close = unit(1, 0.3, 0.05)
-    far = unit(0.2, 1, 0)
-    assert cosine(close, story) >= EMBEDDING_THRESHOLD > cosine(far, story)
-    candidates = [StoryCandidate(5, [signature(make_text(5))], story)]
-    match = choose_story(candidates, signature(make_text(6)), close)
-    assert match is not None
-    assert (match.story_id, match.by) == (5, "embedding")
-    assert choose_story(candidates, signature(make_text(6)), far) is None
-    # no embedding on either side: only MinHash counts
-    assert choose_story(candidates, signature(make_text(6)), None) is None
-    assert choose_story([StoryCandidate(5, [signature(make_text(5))])], b"", close) is None
+async def test_story_embeddings_are_cached_read_only(db_url: str, store: Store) -> None:
+    small = await Store.open(db_url, vector_cache=1)  # the cache pruned on every call
+    try:
+        await _cached_read_only(small)
+    finally:
+        await small.close()
 
 
-def test_the_most_similar_story_wins() -> None:
-    candidates = [
-        StoryCandidate(1, [signature(make_text(1))], unit(1, 0.45, 0)),
-        StoryCandidate(2, [signature(make_text(2))], unit(1, 0.1, 0)),
-        StoryCandidate(3, [signature(make_text(3))], unit(1, 0.3, 0)),
+async def _cached_read_only(store: Store) -> None:
+    a = await store.add_article(make_article(1), embedding=unit(1, 0, 0), now=NOW)
+    b = await store.add_article(make_article(2), embedding=unit(0, 1, 0), now=NOW)
+    first = await store.story_embeddings(since=NOW)
+    assert [i for i, _ in first] == [b.story_id, a.story_id]
+    with pytest.raises(ValueError, match="read-only"):
+        first[0][1][0] = 1.0
+    c = await store.add_article(make_article(3), embedding=unit(0, 0, 1), now=NOW)
+    again = await store.story_embeddings(since=NOW)
+    assert [i for i, _ in again] == [c.story_id, b.story_id, a.story_id]
+    assert again[1][1] is first[0][1]  # known embeddings come from the cache
+    np.testing.assert_allclose(again[0][1], unit(0, 0, 1))
+    only_new = await store.story_embeddings(since=NOW + timedelta(seconds=1))
+    assert only_new == []
+    assert [i for i, _ in await store.story_embeddings(since=NOW)] == [
+        c.story_id,
+        b.story_id,
+        a.story_id,
     ]
-    match = choose_story(candidates, signature(make_text(9)), unit(1, 0.05, 0))
-    assert match is not None
-    assert match.story_id == 2
-
-
-def test_thresholds_are_inclusive_and_configurable() -> None:
-    sig = signature(make_text(1))
-    candidates = [StoryCandidate(1, [sig])]
-
-    def fixed(_: bytes, __: bytes) -> float:
-        return 0.5
-
-    assert choose_story(candidates, sig, similarity_fn=fixed, near_duplicate=0.5) is not None
-    assert choose_story(candidates, sig, similarity_fn=fixed, near_duplicate=0.51) is None
-
-
-def test_signatures_of_another_size_are_ignored() -> None:
-    sig = signature(make_text(1))
-    candidates = [StoryCandidate(1, [sig[:256]])]
-    assert choose_story(candidates, sig) is None
-
-
-def test_bulk_minhash_scores_equal_dedupe_similarity() -> None:
-    base = make_text(1, words=200)
-    texts = [base, base + " extra words at the end", base[: len(base) // 2], make_text(2), "", "a"]
-    sigs = [signature(t) for t in texts]
-    mine = signature(base + " and a different ending here")
-    scores = minhash_scores(mine, sigs)
-    assert scores.tolist() == [similarity(mine, s) for s in sigs]
-    assert scores[0] > 0.5
-    assert scores[4] == 0.0  # the empty text matches nothing
-    empty = minhash_scores(signature(""), sigs)
-    assert empty.tolist() == [0.0] * len(sigs)
-    assert minhash_scores(mine, [sigs[0][:256], sigs[0]]).tolist() == [0.0, scores[0]]
-    assert minhash_scores(mine, []).size == 0

@@ -1,4 +1,4 @@
-"""news.store.database on SQLite: statements on pool threads, transactions, cancels, old URLs."""
+"""news.store.sqlite: statements on pool threads, transactions, cancels, old URLs."""
 
 from __future__ import annotations
 
