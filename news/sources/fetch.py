@@ -1,6 +1,7 @@
 """Fetch web pages and feeds safely: one shared httpx client, bounded redirects (each hop
-re-checked by the address guard, :mod:`news.sources.guard`), a byte cap on bodies, content-type
-checks, charset decoding (:mod:`news.sources.decode`) and conditional GET. Every failure is a
+re-checked by the address guard, :mod:`news.sources.guard`), a cap on the decoded bytes of a body
+(gzip/deflate undone under the cap, :mod:`news.sources.inflate`), content-type checks, charset
+decoding (:mod:`news.sources.decode`) and conditional GET. Every failure is a
 :class:`FetchError` with a user-facing reason.
 """
 
@@ -17,6 +18,7 @@ from config.settings import Settings
 from news.sources.decode import decode_html
 from news.sources.errors import FetchError, FetchErrorKind
 from news.sources.guard import GuardedBackend, check_url
+from news.sources.inflate import ACCEPT_ENCODING, Inflater
 from news.text import looks_like_html
 
 __all__ = [
@@ -147,7 +149,8 @@ class Fetcher:
             await self._client.aclose()
 
     async def fetch_page(self, url: str, *, user_supplied: bool = True) -> Page:
-        """GET an HTML page. Bodies beyond ``fetch_max_bytes`` are cut (``truncated=True``).
+        """GET an HTML page. Bodies beyond ``fetch_max_bytes`` (decoded) are cut
+        (``truncated=True``); the page is still read, from what came.
 
         The address guard applies to every URL and every redirect hop, whoever supplied it
         (feed entries link to third parties); ``user_supplied`` only tags the logs.
@@ -270,7 +273,9 @@ class Fetcher:
         for _hop in range(self._settings.fetch_max_redirects + 1):
             checked = await check_url(current, allow_loopback=self._settings.allow_loopback)
             try:
-                request = self._client.build_request("GET", checked, headers=headers)
+                request = self._client.build_request(
+                    "GET", checked, headers={"Accept-Encoding": ACCEPT_ENCODING, **headers}
+                )
                 response = await self._client.send(request, stream=True, follow_redirects=False)
             except httpx.TimeoutException:
                 raise FetchError("timeout", "The site took too long to answer.", url=url) from None
@@ -304,13 +309,21 @@ class Fetcher:
         raise FetchError("unreachable", "The link redirects too many times.", url=url)
 
     async def _read(self, response: httpx.Response, url: str) -> tuple[bytes, bool]:
-        """Read at most ``fetch_max_bytes`` of the (decompressed) body; True when cut."""
+        """Read at most ``fetch_max_bytes`` of the decoded body; True when cut.
+
+        The raw (wire) bytes are decoded here under the same cap (:class:`Inflater`), not by
+        httpx, so a compression bomb stops at the cap instead of inflating one network chunk
+        into hundreds of megabytes first.
+        """
         cap = self._settings.fetch_max_bytes
+        inflater = Inflater(response.headers.get("content-encoding", ""), url)
         chunks: list[bytes] = []
-        size = 0
+        size = wire = 0
         try:
-            async for chunk in response.aiter_bytes(_CHUNK):
-                if size + len(chunk) > cap:
+            async for raw in response.aiter_raw(_CHUNK):
+                wire += len(raw)
+                chunk = inflater.decode(raw, cap - size)
+                if size + len(chunk) > cap or wire > cap:  # wire: junk after a gzip stream
                     chunks.append(chunk[: cap - size])
                     return b"".join(chunks), True
                 chunks.append(chunk)
