@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     poll_interval: float = Field(default=900.0, gt=0, description="Seconds between feed polls.")
     feed_concurrency: int = Field(default=8, ge=1, le=100)
     fetch_timeout: float = Field(default=15.0, gt=0, description="Seconds per HTTP request.")
-    fetch_max_bytes: int = Field(default=5_000_000, ge=10_000)
+    fetch_max_bytes: int = Field(
+        default=5_000_000, ge=10_000, description="Bytes of a page or feed, once decompressed."
+    )
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
     allow_loopback: bool = Field(
         default=False, description="Let user-supplied URLs reach 127.0.0.1 (tests and the demo)."
@@ -83,6 +85,21 @@ class Settings(BaseSettings):
         le=64,
         description="Processes that extract article text; 0: threads in the bot's process; "
         "unset: one per CPU core, up to 4 (threads on a single core).",
+    )
+    extract_max_chars: int = Field(
+        default=1_500_000, ge=10_000, description="HTML characters parsed per page; cut beyond."
+    )
+    extract_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds one page's article extraction may take."
+    )
+    feed_max_new_entries: int = Field(
+        default=50, ge=1, description="New entries taken per feed poll; the rest wait."
+    )
+    fetch_per_host: int = Field(
+        default=2, ge=1, le=20, description="Feed-entry pages fetched at once from one host."
+    )
+    fetch_host_interval: float = Field(
+        default=0.25, ge=0, description="Seconds between feed-entry page fetches on one host."
     )
     user_agent: str = "newsbrief/0.1 (+https://github.com/newsbrief/newsbrief)"
 
