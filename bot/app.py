@@ -9,8 +9,10 @@ at import time, and no model loads before its first use, so ``newsbrief run`` st
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +99,12 @@ def _extract_pool(workers: int) -> ProcessPoolExecutor | None:
     """``workers`` processes that extract HTML (started on first use), or None for threads."""
     if workers <= 0:
         return None
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    # Ctrl-C reaches the whole process group: the workers ignore it (no KeyboardInterrupt
+    # tracebacks) and are shut down by their owner (NewsServices.close).
+    ignore_sigint = functools.partial(signal.signal, signal.SIGINT, signal.SIG_IGN)
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_sigint
+    )
 
 
 async def open_services(

@@ -142,17 +142,32 @@ async def _unless_stopped(work: Coroutine[Any, Any, None], stop: asyncio.Event) 
 
 
 async def _stop_process(proc: asyncio.subprocess.Process, grace: float = 15.0) -> None:
-    if proc.returncode is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        proc.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(proc.wait(), grace)
-    except TimeoutError:
-        logger.warning("the bot did not stop within %.0f s; killing it", grace)
+    """SIGTERM the bot (it shuts its extract workers down), SIGKILL it after ``grace``; then
+    end what is left of its process group (workers of a bot that died without closing them)."""
+    if proc.returncode is None:
         with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
+            proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), grace)
+        except TimeoutError:
+            logger.warning("the bot did not stop within %.0f s; killing it", grace)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+    await _end_group(proc.pid)
+
+
+async def _end_group(pgid: int, grace: float = 3.0) -> None:
+    """Wait up to ``grace`` seconds for process group ``pgid`` to empty, then SIGKILL it."""
+    deadline = time.monotonic() + grace
+    try:
+        while time.monotonic() < deadline:
+            os.killpg(pgid, 0)  # ProcessLookupError once no process is left in the group
+            await asyncio.sleep(0.1)
+        logger.warning("processes of the bot outlived it; killing them")
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 async def run_demo(options: DemoOptions, stop: asyncio.Event | None = None) -> int:
@@ -209,8 +224,10 @@ async def run_demo(options: DemoOptions, stop: asyncio.Event | None = None) -> i
 
             async def start_up() -> None:
                 say("starting the bot; its feed poller ingests the first batch of sample news…")
+                # Its own process group: Ctrl-C reaches the demo only, which stops the bot
+                # (and the bot its workers) in order, and the group is cleaned up after it.
                 bot = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot.cli", "run", env=env
+                    sys.executable, "-m", "bot.cli", "run", env=env, process_group=0
                 )
                 procs.append(bot)
                 await _wait_bot_ready(standin, bot, deadline)
