@@ -88,6 +88,7 @@ class FeedRecord:
     next_check_at: datetime | None
     last_checked_at: datetime | None
     last_error: str | None
+    over_cap_polls: int = 0  # polls in a row that found more new entries than they may take
 
 
 @dataclass(frozen=True, slots=True)

@@ -101,9 +101,11 @@ class Feeds:
         last_modified: str | None = None,
         title: str | None = None,
         last_error: str | None = None,
+        over_cap_polls: int | None = None,
     ) -> None:
-        """Record a poll. ``etag``, ``last_modified`` and ``title`` given as None are kept as
-        they were (a failed poll must not forget them); ``last_error`` None clears it."""
+        """Record a poll. ``etag``, ``last_modified``, ``title`` and ``over_cap_polls`` given
+        as None are kept as they were (a failed poll must not forget them); ``last_error`` None
+        clears it."""
         values: dict[str, Any] = {
             "last_checked_at": checked_at,
             "next_check_at": next_check_at,
@@ -116,6 +118,8 @@ class Feeds:
             values["last_modified"] = last_modified
         if title is not None:
             values["title"] = title
+        if over_cap_polls is not None:
+            values["over_cap_polls"] = over_cap_polls
         async with self._access.write() as conn:
             await conn.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
 

@@ -68,6 +68,7 @@ FEED_COLUMNS = (
     FeedRow.next_check_at,
     FeedRow.last_checked_at,
     FeedRow.last_error,
+    FeedRow.over_cap_polls,
 )
 CHAT_COLUMNS = (
     ChatRow.id,

@@ -109,6 +109,7 @@ class FeedRow(Base):
     last_checked_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    over_cap_polls: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class FeedEntryRow(Base):
