@@ -7,8 +7,10 @@
   exponential backoff and the round stops (Telegram is unwell). 403 (the user blocked the bot):
   the chat is deactivated. 400 (or any other refusal, or a bug rendering one row): retried a
   few times, then dropped with the error, so one poison row never blocks the queue.
-- Pace: ``bot.ratelimit.PacedRateLimiter`` keeps the whole bot under ~30 messages/s overall,
+- Pace: ``bot.ratelimit.PacedRateLimiter`` keeps the whole bot under 30 messages/s overall,
   20/min per group and 1/s per private chat, each with a short burst as Telegram tolerates.
+  Alerts and digests are sent as bulk traffic (``bot.ratelimit.bulk``): every reply to a user
+  goes first.
 - Digests: at each digest chat's time, its pending alerts go out as one message (split at 4096
   characters), and are marked sent chunk by chunk.
 """
@@ -35,6 +37,7 @@ from telegram.error import (
 )
 
 from bot import render
+from bot.ratelimit import bulk
 from news.models import OutboxItem, StoryView
 
 if TYPE_CHECKING:
@@ -209,7 +212,8 @@ class Deliverer:
         report = DeliveryReport()
         self._draining = True
         try:
-            await self._drain(report)
+            with bulk():
+                await self._drain(report)
         finally:
             self._draining = False
         if report.sent or report.retried or report.dropped or report.deactivated:
@@ -251,20 +255,23 @@ class Deliverer:
     async def send_digests(self) -> DeliveryReport:
         """Send the digest of every chat whose digest time has come."""
         report = DeliveryReport()
-        store = self.store
         self._digesting = True
         try:
-            async with self._lock:
-                for chat in await store.digest_chats_due(_now(), tz=self.timezone):
-                    try:
-                        await self._send_digest(chat.id, report)
-                    except _StopRound:
-                        break
+            with bulk():
+                await self._digests(report)
         finally:
             self._digesting = False
         if report.sent:
             logger.info("digests: %d messages sent", report.sent)
         return report
+
+    async def _digests(self, report: DeliveryReport) -> None:
+        async with self._lock:
+            for chat in await self.store.digest_chats_due(_now(), tz=self.timezone):
+                try:
+                    await self._send_digest(chat.id, report)
+                except _StopRound:
+                    break
 
     async def _send_digest(self, chat_id: int, report: DeliveryReport) -> None:
         store = self.store

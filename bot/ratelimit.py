@@ -1,57 +1,251 @@
 """Telegram's sending limits, kept by one rate limiter for every Bot API call the bot makes.
 
-``PacedRateLimiter`` keeps the whole bot under ~30 messages/s overall, 20/min per group and
-1/s per private chat, each with a short burst as Telegram tolerates; a 429 is waited out and
-retried (PTB's ``AIORateLimiter``).
+``PacedRateLimiter`` paces every call that names a chat through one global token bucket
+(``PriorityPacer``: 27 messages/s with a burst of 3, so no one-second window ever holds more
+than Telegram's 30), and each message to a chat through that chat's own bucket (about one per
+second in a private chat, 20 per minute in a group, with a short burst). Waiters for the global
+bucket are served by priority: replies to a user's own message (the default) before bulk
+traffic, alerts and digests, which the deliverer sends inside ``bulk()``. A 429 pauses every
+paced call for ``retry_after`` and is retried.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+import asyncio
+import contextlib
+import contextvars
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from aiolimiter import AsyncLimiter
-from telegram.ext import AIORateLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
 
 if TYPE_CHECKING:
     from telegram._utils.types import JSONDict
 
-__all__ = ["PacedRateLimiter"]
+__all__ = [
+    "CHAT_BURST",
+    "CHAT_INTERVAL",
+    "OVERALL_BURST",
+    "OVERALL_PER_SECOND",
+    "PacedRateLimiter",
+    "Priority",
+    "PriorityPacer",
+    "bulk",
+    "current_priority",
+]
 
-OVERALL_PER_SECOND = 30.0  # Telegram: about 30 messages per second to different chats
-OVERALL_BURST = 30
-GROUP_PER_MINUTE = 20.0  # Telegram: 20 messages per minute to one group
+logger = logging.getLogger(__name__)
+
+TELEGRAM_PER_SECOND = 30  # Telegram: about 30 messages per second to different chats
+# Burst + rate <= 30: no one-second window holds more than Telegram's limit, and the stand-in's
+# (or Telegram's) own bucket keeps headroom for requests that arrive bunched up by the network.
+OVERALL_PER_SECOND = 27.0
+OVERALL_BURST = 3
+GROUP_PER_MINUTE = 20.0 / 1.1  # Telegram: 20 messages per minute to one group (10% margin)
 GROUP_BURST = 5
-CHAT_INTERVAL = 1.0  # Telegram: about one message per second to one private chat
-CHAT_BURST = 3  # "short bursts are tolerated"
-MARGIN = 1.03  # stay a little under each documented rate
+CHAT_INTERVAL = 1.1  # Telegram: about one message per second to one private chat (10% margin)
+CHAT_BURST = 2  # "short bursts are tolerated"; one token below the stand-in's 3, for jitter
+RETRY_PADDING = 0.1  # seconds added to a 429's retry_after
+_EPSILON = 1e-9  # a token short by rounding is a token (else a tiny wait could never end)
 
 
-class PacedRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter (overall and per-group rates, waiting out 429s) plus a per-chat pace
-    for private chats: Telegram's documented limits, with short bursts."""
+class Priority(IntEnum):
+    """Who waits for whom at the global bucket: lower values go first."""
 
-    def __init__(self, *, max_retries: int = 3, max_chats: int = 10_000) -> None:
-        # Leaky buckets: ``max_rate`` tokens of burst, refilled at the documented rate.
-        super().__init__(
-            overall_max_rate=OVERALL_BURST,
-            overall_time_period=OVERALL_BURST / OVERALL_PER_SECOND * MARGIN,
-            group_max_rate=GROUP_BURST,
-            group_time_period=GROUP_BURST * 60 / GROUP_PER_MINUTE * MARGIN,
-            max_retries=max_retries,
-        )
+    REPLY = 0  # an answer to a user's own message or button
+    BULK = 1  # alerts and digests
+
+
+_PRIORITY: contextvars.ContextVar[Priority] = contextvars.ContextVar(
+    "newsbrief_send_priority", default=Priority.REPLY
+)
+
+
+def current_priority() -> Priority:
+    """The priority of Bot API calls made from the running task (``bulk()`` or not)."""
+    return _PRIORITY.get()
+
+
+@contextlib.contextmanager
+def bulk() -> Iterator[None]:
+    """Calls made inside (and in tasks started inside) wait behind every reply to a user."""
+    token = _PRIORITY.set(Priority.BULK)
+    try:
+        yield
+    finally:
+        _PRIORITY.reset(token)
+
+
+class PriorityPacer:
+    """A token bucket (``rate`` per second, ``burst`` at most) whose waiters are served by
+    priority, then in arrival order. ``clock`` and ``sleep`` are injectable for tests.
+
+    A waiter is granted a token only when one is there, so grants never outrun the bucket;
+    a high-priority waiter waits at most for the next token (after other high-priority ones).
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(burst)
+        self._stamp: float | None = None
+        self._paused_until = 0.0
+        self._queues: tuple[deque[asyncio.Future[None]], ...] = tuple(deque() for _ in Priority)
+        self._dispatcher: asyncio.Task[None] | None = None
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
+
+    def _refill(self, now: float) -> None:
+        if self._stamp is None:
+            self._stamp = now
+            return
+        since = max(self._stamp, self._paused_until)  # nothing accrues during a pause
+        if now > since:
+            self._tokens = min(float(self.burst), self._tokens + (now - since) * self.rate)
+        self._stamp = max(self._stamp, now)
+
+    def _wait_time(self) -> float:
+        """Seconds until a token may be granted (0: now)."""
+        now = self._now()
+        self._refill(now)
+        if now < self._paused_until:
+            return self._paused_until - now
+        missing = 1.0 - self._tokens
+        return 0.0 if missing <= _EPSILON else missing / self.rate
+
+    def _next_waiter(self) -> asyncio.Future[None] | None:
+        for queue in self._queues:
+            while queue and queue[0].done():  # cancelled while waiting
+                queue.popleft()
+            if queue:
+                return queue[0]
+        return None
+
+    @property
+    def waiting(self) -> int:
+        """How many calls wait for a token (cancelled ones may still be counted)."""
+        return sum(len(queue) for queue in self._queues)
+
+    def pause(self, seconds: float) -> None:
+        """Grant nothing for ``seconds`` (a 429's retry_after), and start again with no burst."""
+        now = self._now()
+        self._refill(now)
+        self._paused_until = max(self._paused_until, now + seconds)
+        self._tokens = min(self._tokens, 1.0)
+
+    async def acquire(self, priority: Priority = Priority.REPLY) -> None:
+        """Wait for a token; calls of a higher priority (lower value) are served first."""
+        if self._next_waiter() is None and self._wait_time() == 0.0:
+            self._tokens -= 1.0
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queues[priority].append(future)
+        if self._dispatcher is None or self._dispatcher.done():
+            self._dispatcher = asyncio.create_task(self._dispatch(), name="rate-limiter")
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():  # granted, then cancelled: unused
+                self._tokens = min(float(self.burst), self._tokens + 1.0)
+            raise
+
+    async def _dispatch(self) -> None:
+        while (waiter := self._next_waiter()) is not None:
+            wait = self._wait_time()
+            if wait > 0:
+                await self._sleep(wait)
+                continue  # a more urgent waiter may have come meanwhile
+            for queue in self._queues:
+                if queue and queue[0] is waiter:
+                    queue.popleft()
+                    break
+            self._tokens -= 1.0
+            waiter.set_result(None)
+
+    async def close(self) -> None:
+        """Stop the dispatcher (at shutdown); waiters still queued are cancelled."""
+        for queue in self._queues:
+            while queue:
+                queue.popleft().cancel()
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._dispatcher
+            self._dispatcher = None
+
+
+class PacedRateLimiter(BaseRateLimiter[int]):
+    """Telegram's documented limits for every Bot API call: the global pace by priority
+    (``PriorityPacer``), a per-chat pace for messages, and 429s waited out and retried
+    (``rate_limit_args``: the retries of one call, as with PTB's ``AIORateLimiter``)."""
+
+    def __init__(
+        self,
+        *,
+        max_retries: int = 3,
+        max_chats: int = 10_000,
+        overall: PriorityPacer | None = None,
+    ) -> None:
+        self._max_retries = max_retries
         self._max_chats = max_chats
-        self._chat_limiters: OrderedDict[int, AsyncLimiter] = OrderedDict()
+        self._overall = overall or PriorityPacer(OVERALL_PER_SECOND, OVERALL_BURST)
+        self._chat_limiters: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
 
-    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+    @property
+    def overall(self) -> PriorityPacer:
+        """The global bucket (for tests and benchmarks)."""
+        return self._overall
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        await self._overall.close()
+
+    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
         limiter = self._chat_limiters.pop(chat_id, None)
         if limiter is None:
-            limiter = AsyncLimiter(CHAT_BURST, CHAT_BURST * CHAT_INTERVAL * MARGIN)
+            if isinstance(chat_id, int) and chat_id > 0:
+                limiter = AsyncLimiter(CHAT_BURST, CHAT_BURST * CHAT_INTERVAL)
+            else:  # groups and channels (negative ids, @usernames)
+                limiter = AsyncLimiter(GROUP_BURST, GROUP_BURST * 60 / GROUP_PER_MINUTE)
         self._chat_limiters[chat_id] = limiter  # most recently used last
         while len(self._chat_limiters) > self._max_chats:
             self._chat_limiters.popitem(last=False)
         return limiter
+
+    async def _send(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        chat_id: int | str | None,
+        per_chat: bool,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if chat_id is None:  # getUpdates, getMe, answerCallbackQuery…: not messages
+            return await callback(*args, **kwargs)
+        # The chat's own token first, so a call waiting on its chat holds no global token.
+        chat_limit = self._chat_limiter(chat_id) if per_chat else contextlib.nullcontext()
+        async with chat_limit:
+            await self._overall.acquire(current_priority())
+            return await callback(*args, **kwargs)
 
     async def process_request(
         self,
@@ -63,18 +257,21 @@ class PacedRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
         chat_id = data.get("chat_id")
-        paced = (
-            isinstance(chat_id, int)
-            and chat_id > 0
-            and endpoint.startswith("send")
-            and endpoint != "sendChatAction"
-        )
-        if paced:
-            assert isinstance(chat_id, int)
-            async with self._chat_limiter(chat_id):
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+        with contextlib.suppress(ValueError, TypeError):
+            chat_id = int(chat_id)  # an integer id passed as a string
+        if not isinstance(chat_id, int | str):
+            chat_id = None
+        per_chat = endpoint.startswith("send") and endpoint != "sendChatAction"
+        retries = rate_limit_args or self._max_retries
+        for attempt in range(retries + 1):
+            try:
+                return await self._send(callback, args, kwargs, chat_id, per_chat)
+            except RetryAfter as exc:
+                if attempt == retries:
+                    logger.warning("429 after %d retries: %s", retries, exc)
+                    raise
+                seconds = exc.retry_after
+                wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
+                logger.info("429 from Telegram: every chat waits %.1f s", wait)
+                self._overall.pause(wait + RETRY_PADDING)
+        raise AssertionError("unreachable")  # pragma: no cover
