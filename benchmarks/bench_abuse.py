@@ -439,7 +439,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
                 result["bot_start_s"] = round(await bot.start(standin), 1)
                 assert bot.process is not None
                 tree = psutil.Process(bot.process.pid)
-                warm = ["/brief", "/brief", hostile.url("article", 0)]
+                warm = [hostile.url("article", 0), "/brief", "/brief"]  # the new article first
                 await _warm_up(standin, WARM_CHAT, warm, 120)
                 await asyncio.sleep(3.0)  # let the warm-up's background work finish
                 async with peak_rss(tree) as peak:
