@@ -14,6 +14,7 @@ from news.briefings.snapshot import SNAPSHOT_FRESH_S, StorySnapshots
 from news.store import Store
 from news.summaries import SummaryService
 from news.topics import article_lead
+from tests.news.briefings.support import Clock
 from tests.news.conftest import FakeEncoder, FakeSummarizer, make_article
 from tests.news.store.factories import statements
 
@@ -46,16 +47,6 @@ def _service(
 ) -> BriefingService:
     summaries = SummaryService(store, FakeSummarizer())
     return BriefingService(store, summaries, encoder, settings, snapshots=snapshots)
-
-
-class Clock:
-    """A monotonic clock that moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def test_briefings_see_what_another_process_stored(

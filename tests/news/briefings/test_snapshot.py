@@ -10,6 +10,7 @@ import numpy as np
 
 from news.briefings.snapshot import SNAPSHOT_FRESH_S, StorySnapshot, StorySnapshots
 from news.store import Store
+from tests.news.briefings.support import Clock
 from tests.news.store import conftest as _store_fixtures
 from tests.news.store.factories import make_article, make_text, statements
 
@@ -92,16 +93,6 @@ async def test_unchanged_database_gives_the_same_snapshot(store: Store) -> None:
     assert third is not first
     assert [s.title for s in third.stories] == ["Story number 2", "Story number 1"]
     assert [s.title for s in first.stories] == ["Story number 1"]  # old snapshots never change
-
-
-class Clock:
-    """A monotonic clock that moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def test_a_checked_snapshot_is_trusted_briefly(store: Store, db_url: str) -> None:
