@@ -2,9 +2,11 @@
 with topic alerts queued for each new one.
 
 The shape of a run: feeds are polled concurrently under a bound (conditional GET, per-feed
-backoff; :mod:`news.ingest.polling`); each unseen entry's page is fetched under a second bound
-and extracted off the event loop (:mod:`news.ingest.steps`); one writer task embeds ready articles
-in batches (off the loop), stores them one by one, marks their entries seen and calls ``on_new``
+backoff, at most ``feed_max_new_entries`` new entries per feed and poll, newest first;
+:mod:`news.ingest.polling`); each taken entry's page is fetched under a second bound, paced per
+host, and extracted off the event loop within the page bounds (:mod:`news.ingest.steps`,
+:mod:`news.sources.limits`); one writer task embeds ready articles in batches (off the loop),
+stores them one by one, marks their entries seen and calls ``on_new``
 (:mod:`news.ingest.run`). So the loop overlaps network, extraction and the store, and an entry is
 marked seen only once its article is stored or definitively rejected: a crash mid-run loses
 nothing (the feed's new ETag is saved only when every entry was settled).

@@ -1,6 +1,8 @@
 """Feed polling: the due feeds fetched concurrently under a bound (conditional GET, per-feed
-backoff), each unseen entry's page fetched and extracted (falling back to the feed's own full
-text), and the feed's new validators saved only once every entry is settled.
+backoff); at most ``feed_max_new_entries`` unseen entries taken per feed and poll, newest first,
+the rest left for the next polls; each taken entry's page fetched (paced per host) and extracted
+(falling back to the feed's own full text); the feed's new validators saved only once every
+entry is settled and none is left waiting.
 """
 
 from __future__ import annotations
@@ -21,13 +23,17 @@ from news.models import FeedEntry, FeedRecord
 from news.sources.extract import NotAnArticle
 from news.sources.feeds import FeedError, next_check_at, parse_feed
 from news.sources.fetch import FetchError
+from news.sources.limits import Overtime, run_bounded
 
 if TYPE_CHECKING:
     from news.sources.feeds import ParsedFeed
 
-__all__ = ["is_transient", "poll_feeds"]
+__all__ = ["fresh_entries", "is_transient", "newest_first", "poll_feeds"]
 
 logger = logging.getLogger(__name__)
+
+_SEEN_BATCH = 500  # entry ids looked up at once
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
 def is_transient(error: FetchError) -> bool:
@@ -83,7 +89,7 @@ async def _poll_feed(steps: IngestSteps, feed: FeedRecord, now: datetime, run: R
         )
         parsed = None
         if response.status != 304:
-            parsed = await asyncio.to_thread(parse_feed, response.body, response.url)
+            parsed = await _parse(steps, response.body, response.url)
     except (FetchError, FeedError) as exc:
         await _feed_failed(steps, feed, now, exc.reason)
         run.report.feed_errors.append((feed.url, exc.reason))
@@ -97,20 +103,45 @@ async def _poll_feed(steps: IngestSteps, feed: FeedRecord, now: datetime, run: R
             error_count=0,
             etag=response.etag,
             last_modified=response.last_modified,
+            over_cap_polls=0,
         )
         return
-    all_settled = await _feed_entries(steps, feed, parsed, FeedBodies(response.body), run)
-    # Save the new validators only when every entry is settled: otherwise the next poll
-    # would get a 304 and never retry the entries that failed for a passing reason.
+    all_settled, over_cap = await _feed_entries(
+        steps, feed, parsed, FeedBodies(response.body), run
+    )
+    if over_cap:
+        run.report.feeds_over_cap.append(feed.url)
+        logger.warning(
+            "feed %s has more than %d new entries (%d polls in a row); the rest wait",
+            feed.url,
+            steps.settings.feed_max_new_entries,
+            feed.over_cap_polls + 1,
+        )
+    # Save the new validators only when every entry is settled and none is left waiting:
+    # otherwise the next poll would get a 304 and never take the entries that failed for a
+    # passing reason or were left for later.
+    keep = all_settled and not over_cap
     await steps.store.update_feed(
         feed.id,
         checked_at=now,
         next_check_at=next_check_at(now, interval, 0),
         error_count=0,
-        etag=response.etag if all_settled else feed.etag,
-        last_modified=response.last_modified if all_settled else feed.last_modified,
+        etag=response.etag if keep else feed.etag,
+        last_modified=response.last_modified if keep else feed.last_modified,
         title=parsed.title or feed.title,
+        over_cap_polls=feed.over_cap_polls + 1 if over_cap else 0,
     )
+
+
+async def _parse(steps: IngestSteps, body: bytes, url: str) -> ParsedFeed:
+    """Parse feed bytes off the loop (in the extraction workers, if any) within the time one
+    page's extraction may take: a huge feed costs a worker for a bounded time."""
+    try:
+        return await run_bounded(
+            steps.settings.extract_timeout, steps.extract_executor, parse_feed, body, url
+        )
+    except Overtime:
+        raise FeedError("The feed is too large to read in time.") from None
 
 
 async def _feed_failed(steps: IngestSteps, feed: FeedRecord, now: datetime, reason: str) -> None:
@@ -127,15 +158,41 @@ async def _feed_failed(steps: IngestSteps, feed: FeedRecord, now: datetime, reas
     )
 
 
+def newest_first(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    """The feed's entries once each, newest first by date; undated ones after, in feed order
+    (feeds list their newest first)."""
+    unique = list({e.entry_id: e for e in entries}.values())
+    return sorted(unique, key=lambda e: e.published or _UNDATED, reverse=True)  # stable
+
+
+async def fresh_entries(
+    steps: IngestSteps, feed: FeedRecord, entries: Sequence[FeedEntry]
+) -> tuple[list[FeedEntry], bool]:
+    """The newest ``feed_max_new_entries`` unseen entries, and whether more are waiting.
+
+    Seen ids are looked up a batch at a time, newest first, stopping once one more than the cap
+    is found: a feed of 100,000 entries costs a few lookups, not one per entry.
+    """
+    cap = steps.settings.feed_max_new_entries
+    fresh: list[FeedEntry] = []
+    ordered = newest_first(entries)
+    for start in range(0, len(ordered), _SEEN_BATCH):
+        batch = ordered[start : start + _SEEN_BATCH]
+        seen = await steps.store.seen_entries(feed.id, [e.entry_id for e in batch])
+        fresh.extend(e for e in batch if e.entry_id not in seen)
+        if len(fresh) > cap:
+            return fresh[:cap], True
+    return fresh, False
+
+
 async def _feed_entries(
     steps: IngestSteps, feed: FeedRecord, parsed: ParsedFeed, bodies: FeedBodies, run: Run
-) -> bool:
-    """Fetch and queue the unseen entries; True when all of them were settled."""
-    entries = list({e.entry_id: e for e in parsed.entries}.values())
-    seen = await steps.store.seen_entries(feed.id, [e.entry_id for e in entries])
-    fresh = [e for e in entries if e.entry_id not in seen]
+) -> tuple[bool, bool]:
+    """Fetch and queue the unseen entries, at most ``feed_max_new_entries`` of them, newest
+    first; returns whether all taken were settled, and whether more are left for later polls."""
+    fresh, over_cap = await fresh_entries(steps, feed, parsed.entries)
     if not fresh:
-        return True
+        return True, over_cap
     run.expect(len(fresh))
     loop = asyncio.get_running_loop()
     items = [
@@ -150,7 +207,7 @@ async def _feed_entries(
         )
     )
     outcomes = await asyncio.gather(*(item.done for item in items if item.done))
-    return all(outcome != "failed" for outcome in outcomes)
+    return all(outcome != "failed" for outcome in outcomes), over_cap
 
 
 async def _entry(

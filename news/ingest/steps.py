@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from news.models import AddResult, Article
-from news.sources.extract import extract
+from news.sources.limits import extract_bounded
+from news.sources.pacing import HostPacer
 from news.topics import TextEncoder, article_lead
 
 if TYPE_CHECKING:
@@ -52,13 +53,19 @@ class IngestSteps:
         self.on_new = on_new
         self.settings = settings
         self.extract_executor = extract_executor
+        # Shared by every run, so back-to-back polls are paced as one stream per host.
+        self.pacer = HostPacer(settings.fetch_per_host, settings.fetch_host_interval)
 
     async def extract(self, body: str | bytes, url: str | None) -> Article:
-        """Run the extractor off the event loop."""
-        if self.extract_executor is None:
-            return await asyncio.to_thread(extract, body, url)
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.extract_executor, extract, body, url)
+        """Run the extractor off the event loop, within the page bounds (``extract_max_chars``,
+        ``extract_timeout``: :mod:`news.sources.limits`). Raises NotAnArticle."""
+        return await extract_bounded(
+            body,
+            url,
+            max_chars=self.settings.extract_max_chars,
+            seconds=self.settings.extract_timeout,
+            executor=self.extract_executor,
+        )
 
     async def fetch_article(
         self, url: str, *, user_supplied: bool, slots: asyncio.Semaphore | None = None
@@ -66,9 +73,12 @@ class IngestSteps:
         """Fetch a page (holding one of ``slots``, if given, while fetching) and extract its
         article, whose URL is the canonical one, else the final URL after redirects.
 
+        Pages nobody asked for by hand (feed entries) are paced per host first
+        (``fetch_per_host``, ``fetch_host_interval``); a user's link is not kept waiting.
         Raises FetchError or NotAnArticle.
         """
-        async with slots or contextlib.nullcontext():
+        paced = contextlib.nullcontext() if user_supplied else self.pacer.slot(url)
+        async with paced, slots or contextlib.nullcontext():
             page = await self.fetcher.fetch_page(url, user_supplied=user_supplied)
         article = await self.extract(page.text, page.url)
         return article if article.url else replace(article, url=page.url)

@@ -24,6 +24,13 @@ def serve_pages(server: LocalHTTPServer, articles: list[GenArticle]) -> None:
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The news tests' settings without per-host pacing: every page here is on one loopback
+    host, and only the pacing tests are about pacing (they set it themselves)."""
+    return settings.model_copy(update={"fetch_host_interval": 0.0, "fetch_per_host": 20})
+
+
+@pytest.fixture
 async def server() -> AsyncIterator[LocalHTTPServer]:
     async with LocalHTTPServer() as running:
         yield running
