@@ -90,7 +90,7 @@ class Settings(BaseSettings):
         default=1_500_000, ge=10_000, description="HTML characters parsed per page; cut beyond."
     )
     extract_timeout: float = Field(
-        default=20.0, gt=0, description="Seconds one page's article extraction may take."
+        default=20.0, gt=0, description="Seconds to extract one page or parse one feed."
     )
     feed_max_new_entries: int = Field(
         default=50, ge=1, description="New entries taken per feed poll; the rest wait."
