@@ -215,6 +215,8 @@ def _run_feeds_list(settings: Settings, args: argparse.Namespace) -> int:
             print("no feeds (add one: newsbrief feeds add URL)")
         for feed in feeds:
             state = f"errors {feed.error_count}: {feed.last_error}" if feed.error_count else "ok"
+            if feed.over_cap_polls:  # a flooding feed: entries wait beyond the per-poll cap
+                state += f"  over the new-entry cap {feed.over_cap_polls} poll(s) in a row"
             print(
                 f"{feed.id:>4}  {feed.url}  {feed.title or '-'}  "
                 f"checked {_when(feed.last_checked_at)}  next {_when(feed.next_check_at)}  {state}"
