@@ -8,6 +8,7 @@ of subprocess starts, and MiniLM loads, small; the delivery module's last test r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import os
 import signal
@@ -21,6 +22,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from news.store import Store
@@ -159,10 +161,14 @@ class BotProcess:
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown code runs."""
+        """SIGKILL: no shutdown code runs (its orphaned extract workers are killed too)."""
         assert self.proc is not None
+        workers = psutil.Process(self.proc.pid).children(recursive=True)
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(10)
+        for worker in workers:
+            with contextlib.suppress(psutil.Error):
+                worker.kill()
 
     def stop(self) -> int | None:
         if self.proc is None:
