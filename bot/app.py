@@ -28,6 +28,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.background import BackgroundRunner
 from bot.context import BotApplication, NewsServices, context_types
 from bot.delivery import Deliverer
 from bot.handlers.briefing import brief, text_message
@@ -183,9 +184,9 @@ def file_url_for(api_url: str) -> str:
 def _add_handlers(app: BotApplication) -> None:
     # Order matters within the group: the first matching handler wins. Commands first, then
     # buttons, then plain text (private chats, or groups when addressed), and last any other
-    # command, answered with a hint. Slow handlers (links, briefings) do not hold other chats:
-    # PerChatUpdateProcessor runs different chats concurrently; the work itself runs off the
-    # loop in the services.
+    # command, answered with a hint. Slow work does not hold other chats: PerChatUpdateProcessor
+    # runs different chats concurrently, links are read by the background runner (bot_data.links)
+    # so their update slot is free at once, and the work itself runs off the loop in the services.
     new = filters.UpdateType.MESSAGE  # edited messages are not requests
     app.add_handlers(
         [
@@ -240,8 +241,14 @@ async def _post_init(app: BotApplication) -> None:
     logger.info("bot @%s ready", app.bot.username)
 
 
+async def _post_stop(app: BotApplication) -> None:
+    # Links still being read are dropped before the bot and the services close.
+    await app.bot_data.links.stop()
+
+
 async def _post_shutdown(app: BotApplication) -> None:
     data = app.bot_data
+    await data.links.stop()
     if data.services is not None and data.owns_services:
         await data.services.close()
         data.services = None
@@ -277,6 +284,7 @@ def build_application(
         .rate_limiter(PacedRateLimiter())
         .concurrent_updates(processor)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if request is not None:
@@ -291,6 +299,12 @@ def build_application(
     app.bot_data.timezone = zone
     app.bot_data.services = services
     app.bot_data.handles_updates = handle_updates
+    app.bot_data.links = BackgroundRunner(
+        concurrent=settings.link_concurrency,
+        per_chat=settings.link_concurrency_per_chat,
+        pending=settings.link_pending,
+        pending_per_chat=settings.link_pending_per_chat,
+    )
     if handle_updates:
         _add_handlers(app)
     if jobs:

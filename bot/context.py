@@ -15,6 +15,7 @@ from typing import Any, TypeAlias
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.background import BackgroundRunner
 from bot.delivery import Deliverer
 from config import Settings
 from news.briefings import BriefingService
@@ -69,6 +70,8 @@ class BotData:
     handles_updates: bool = True  # False in `newsbrief worker`: jobs only
     deliverer: Deliverer | None = None  # set in post_init
     polling_feeds: bool = False  # a feed poll is running (the next one skips its turn)
+    # Links users send are read here, apart from the update slots (limits: settings.link_*).
+    links: BackgroundRunner = field(default_factory=BackgroundRunner)
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

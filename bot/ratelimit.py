@@ -256,7 +256,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | JSONDict | list[JSONDict]:
-        chat_id = data.get("chat_id")
+        chat_id: Any = data.get("chat_id")
         with contextlib.suppress(ValueError, TypeError):
             chat_id = int(chat_id)  # an integer id passed as a string
         if not isinstance(chat_id, int | str):

@@ -118,6 +118,17 @@ class Settings(BaseSettings):
     alert_interval: float = Field(default=2.0, gt=0, description="Seconds between outbox drains.")
     timezone: str = "UTC"
 
+    # Links users send (/summary URL, a link in a message): read apart from other requests
+    link_concurrency: int = Field(default=8, ge=1, le=256, description="Links read at once.")
+    link_concurrency_per_chat: int = Field(default=1, ge=1, le=16)
+    link_pending: int = Field(
+        default=100, ge=1, description="Links accepted and not yet answered; more get 'busy'."
+    )
+    link_pending_per_chat: int = Field(default=3, ge=1)
+    link_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds to fetch, extract and summarize one link."
+    )
+
     log_level: str = "INFO"
 
     @field_validator("feeds", mode="before")

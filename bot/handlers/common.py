@@ -23,6 +23,7 @@ __all__ = [
     "MAX_QUESTION_CHARS",
     "TYPING_AFTER",
     "first_url",
+    "parse_id",
     "remember_chat",
     "reply",
     "reply_all",
@@ -67,6 +68,15 @@ def strip_mention(text: str, username: str | None) -> str:
     if username:
         text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
     return " ".join(text.split())
+
+
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only: str.isdigit() also accepts "²"
+
+
+def parse_id(text: str) -> int | None:
+    """A number the user typed (a story id), or None when it is not plain ASCII digits."""
+    text = text.strip()
+    return int(text) if _ID.fullmatch(text) else None
 
 
 def first_url(message: Message) -> str | None:

@@ -14,7 +14,7 @@ from bot.handlers.common import remember_chat, reply
 
 __all__ = ["digest", "parse_digest_time"]
 
-_DIGEST_TIME = re.compile(r"([01]?\d|2[0-3])[:.h]([0-5]\d)")
+_DIGEST_TIME = re.compile(r"([01]?[0-9]|2[0-3])[:.h]([0-5][0-9])")  # ASCII digits only
 
 
 def parse_digest_time(text: str) -> time:

@@ -56,15 +56,21 @@ class Harness:
     services: NewsServices
     encoder: FakeEncoder
 
-    async def process(self, payload: dict[str, Any]) -> None:
+    async def process(self, payload: dict[str, Any], *, wait: bool = True) -> None:
+        """Handle one update; ``wait``: also until the links it handed off are answered."""
         await self.app.process_update(Update.de_json(payload, self.app.bot))
         await settle()
+        if wait:
+            await self.app.bot_data.links.join()
 
-    async def send(self, text: str, chat: Chat | None = None, **kwargs: Any) -> list[str]:
-        """Send ``text`` as a user; the texts the bot sent to that chat in response."""
+    async def send(
+        self, text: str, chat: Chat | None = None, *, wait: bool = True, **kwargs: Any
+    ) -> list[str]:
+        """Send ``text`` as a user; the texts the bot sent to that chat in response
+        (``wait``: including the answers to links it handed off)."""
         chat = chat or Chat()
         before = len(self.telegram.calls)
-        await self.process(message_update(text, chat, **kwargs))
+        await self.process(message_update(text, chat, **kwargs), wait=wait)
         return [
             call.params["text"]
             for call in self.telegram.calls[before:]
@@ -124,4 +130,5 @@ async def harness(settings: Settings, services: NewsServices) -> AsyncIterator[H
         encoder = services.encoder
         assert isinstance(encoder, FakeEncoder)
         yield Harness(app, telegram, services, encoder)
+        await app.bot_data.links.stop()
     assert telegram.unexpected == [], "the bot called Bot API methods the test did not expect"

@@ -271,6 +271,17 @@ async def test_full_article_button_and_link_command(harness: Harness) -> None:
     assert "/link followed by a story number" in usage
 
 
+@pytest.mark.parametrize("typed", ["²", "١٢", "12.0", "-3", "1" * 19, "1 2"])
+async def test_only_plain_ascii_ids_are_story_numbers(harness: Harness, typed: str) -> None:
+    [usage] = await harness.send(f"/link {typed}")  # "²".isdigit() is True; int("²") fails
+    assert usage == "Send /link followed by a story number, e.g. /link 12"
+
+
+async def test_digest_times_take_ascii_digits_only(harness: Harness) -> None:
+    [usage] = await harness.send("/digest ٠٨:٣٠")
+    assert usage.startswith("Send /digest HH:MM")
+
+
 @pytest.mark.parametrize(
     ("data", "answer"),
     [
