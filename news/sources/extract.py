@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -31,22 +32,27 @@ from trafilatura.utils import load_html
 
 from news.models import Article
 from news.sources.extract_language import declared_language, detect_language
+from news.sources.extract_lines import Model, load_model, score_lines
+from news.sources.extract_meta import DATE_FORMAT, read_metadata
 from news.sources.fetch import decode_html
 from summarizer.furniture import is_author_bio, is_furniture
 
 __all__ = [
     "MIN_WORDS",
     "NotAnArticle",
+    "PageLines",
     "clean_lines",
     "drop_trailing_bio",
     "extract",
     "is_junk",
+    "read_lines",
+    "select_lines",
 ]
 
 logger = logging.getLogger(__name__)
 
+MODE = "precision"  # trafilatura's mode for the one pass
 MIN_WORDS = 40  # fewer words than this is a stub, a teaser or an error page, not an article
-_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 _PRUNE = [
     # embedded posts quote other media; readers and annotators leave them out of the body
     "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
@@ -202,7 +208,7 @@ def _published(document: Document) -> datetime | None:
     if not value:
         return None
     for parse in (
-        lambda v: datetime.strptime(v, _DATE_FORMAT),
+        lambda v: datetime.strptime(v, DATE_FORMAT),
         datetime.fromisoformat,
     ):
         try:
@@ -228,25 +234,58 @@ def _canonical(tree: lxml_html.HtmlElement, url: str | None) -> str | None:
     return None
 
 
-def _run_trafilatura(tree: lxml_html.HtmlElement, url: str | None) -> Document | None:
-    """The one trafilatura pass: precision mode, with metadata; the tree is copied, not changed."""
+def _run_trafilatura(
+    tree: lxml_html.HtmlElement, url: str | None, mode: str = "precision"
+) -> Document | None:
+    """The one trafilatura pass; the tree is copied, not changed. ``mode`` is
+    ``precision``, ``balanced`` or ``recall``."""
     result = trafilatura.bare_extraction(
         tree,
         url=url,
-        favor_precision=True,
+        favor_precision=mode == "precision",
+        favor_recall=mode == "recall",
         include_comments=False,
         include_tables=True,
         include_images=False,
         include_links=False,
-        with_metadata=True,
+        with_metadata=False,  # read_metadata: the same sources without the costly searches
         prune_xpath=_PRUNE,
-        date_extraction_params={
-            "extensive_search": False,
-            "original_date": True,
-            "outputformat": _DATE_FORMAT,
-        },
     )
     return result if isinstance(result, Document) else None
+
+
+@dataclass(frozen=True)
+class PageLines:
+    """What the one parse and the one trafilatura pass give: the candidate lines and their
+    context (headline, link texts), for :func:`extract` and for training the line model."""
+
+    tree: lxml_html.HtmlElement
+    document: Document  # the metadata (text in ``lines``)
+    lines: list[str]
+    title: str | None
+    links: set[str]
+
+
+def read_lines(html: str | bytes, url: str | None = None, mode: str = MODE) -> PageLines:
+    """Parse the page once and run trafilatura once on it (``mode``: see
+    :func:`_run_trafilatura`); raises :class:`NotAnArticle` when trafilatura finds no text."""
+    tree = _parse(html)
+    result = _run_trafilatura(tree, url, mode)
+    if result is None or not result.text:
+        if _is_link_list(tree):
+            raise NotAnArticle("The page is a list of links (an index page), not an article.")
+        raise NotAnArticle("No article text was found on the page.")
+    document = read_metadata(tree, url)
+    title = " ".join((document.title or "").split()) or None
+    lines = [line.strip() for line in result.text.splitlines() if line.strip()]
+    return PageLines(tree, document, lines, title, _anchor_texts(tree))
+
+
+def select_lines(page: PageLines, model: Model | None = None) -> list[str]:
+    """The article's lines: those the line model keeps (:mod:`news.sources.extract_lines`)."""
+    scores = score_lines(page.lines, page.title, page.links, model)
+    chosen = model or load_model()
+    return [line for line, p in zip(page.lines, scores, strict=True) if p >= chosen.threshold]
 
 
 def extract(html: str | bytes, url: str | None = None) -> Article:
@@ -254,19 +293,12 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
 
     ``url`` is where the page came from; the page's canonical URL wins when it names one.
     """
-    tree = _parse(html)
-    links = _anchor_texts(tree)
+    page = read_lines(html, url)
+    tree, document, title, links = page.tree, page.document, page.title, page.links
     canonical = _canonical(tree, url)
     declared = declared_language(tree)
-    document = _run_trafilatura(tree, url)
-    if document is None or not document.text:
-        if _is_link_list(tree):
-            raise NotAnArticle("The page is a list of links (an index page), not an article.")
-        raise NotAnArticle("No article text was found on the page.")
-    title = " ".join((document.title or "").split()) or None
-    raw_lines = [line for line in document.text.splitlines() if line.strip()]
-    lines = drop_trailing_bio(clean_lines(raw_lines, title=title, links=links))
-    _reject_non_article(lines, raw_lines, links, tree)
+    lines = select_lines(page)
+    _reject_non_article(lines, page.lines, links, tree)
     text = "\n".join(lines)
     final_url = canonical or url or document.url or ""
     host = urlsplit(final_url).hostname or ""

@@ -16,7 +16,7 @@ __all__ = ["declared_language", "detect_language"]
 
 MIN_CONFIDENCE = 0.8  # below this the detector is guessing (short or mixed texts)
 _MIN_LETTERS = 12  # "OK", "Menu 2", a name: too little to call
-_MAX_CHARS = 4000  # the opening of an article decides its language; the rest only costs time
+_MAX_CHARS = 1500  # the opening of an article decides its language; the rest only costs time
 _CODE = re.compile(r"[-_,;\s]")
 
 

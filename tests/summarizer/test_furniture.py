@@ -124,7 +124,6 @@ def test_author_bio_shape() -> None:
     assert not is_author_bio("The council is a body of 40 elected members.")
 
 
-
 def test_patterns_match_whole_lines_only() -> None:
     line = "The advertisement ran for a week before the regulator banned it."
     assert not any(p.fullmatch(line) for p in PATTERNS)
