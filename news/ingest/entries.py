@@ -9,6 +9,7 @@ import logging
 from urllib.parse import urlsplit
 
 from news.models import Article, FeedEntry
+from news.sources.limits import Overtime, run_bounded
 from news.text import html_to_text
 
 __all__ = ["FULL_TEXT_MIN_WORDS", "FeedBodies", "article_from_entry", "feed_full_texts"]
@@ -58,10 +59,12 @@ def article_from_entry(
 
 
 class FeedBodies:
-    """The feed's full entry texts, parsed once (off the loop) on first need."""
+    """The feed's full entry texts, parsed once (off the loop, within ``seconds``) on first
+    need; a feed too big to parse in time has none."""
 
-    def __init__(self, body: bytes) -> None:
+    def __init__(self, body: bytes, seconds: float) -> None:
         self._body = body
+        self._seconds = seconds
         self._texts: dict[str, str] | None = None
         self._lock = asyncio.Lock()
 
@@ -69,7 +72,11 @@ class FeedBodies:
         async with self._lock:
             if self._texts is None:
                 try:
-                    self._texts = await asyncio.to_thread(feed_full_texts, self._body)
+                    texts = await run_bounded(self._seconds, None, feed_full_texts, self._body)
+                    self._texts = texts
+                except Overtime:
+                    logger.warning("reading full texts of a feed took too long")
+                    self._texts = {}
                 except Exception:
                     logger.exception("reading full texts of a feed failed")
                     self._texts = {}

@@ -107,7 +107,7 @@ async def _poll_feed(steps: IngestSteps, feed: FeedRecord, now: datetime, run: R
         )
         return
     all_settled, over_cap = await _feed_entries(
-        steps, feed, parsed, FeedBodies(response.body), run
+        steps, feed, parsed, FeedBodies(response.body, steps.settings.extract_timeout), run
     )
     if over_cap:
         run.report.feeds_over_cap.append(feed.url)
