@@ -1,10 +1,12 @@
 """Which lines of trafilatura's output are article text: a small logistic model over line features.
 
-Each line of the precision-mode output gets a few features (length, punctuation, case, digits,
-position, whether it matches a furniture pattern, repeats the headline or one link's text, reads
-like an author bio, what its neighbours look like); a logistic model trained on the shared real
-pages (``benchmarks/train_extract.py``, weights in ``extract_lines.json`` beside this file) keeps
-a line when its score is at least the trained threshold. Pure functions; the weights are read
+Each line of trafilatura's output gets a few features (length, punctuation, case, digits,
+position, table cells, whether it matches a furniture pattern, repeats the headline or one link's
+text, reads like an author bio, what its neighbours look like); a logistic model over them keeps
+a line when its score reaches the threshold. ``benchmarks/train_extract.py`` fits the model on
+the shared real pages and scores it out of sample (leave one set out) beside the plain rules
+(:func:`rule_model`: drop furniture, the headline, link teasers and a trailing bio); it writes
+whichever wins to ``extract_lines.json`` beside this file. Pure functions; the weights are read
 once on first use and never changed.
 """
 
@@ -19,7 +21,16 @@ from pathlib import Path
 
 from summarizer.furniture import is_author_bio, is_furniture
 
-__all__ = ["FEATURES", "WEIGHTS", "Model", "line_features", "load_model", "score_lines"]
+__all__ = [
+    "FEATURES",
+    "RULE_FEATURES",
+    "WEIGHTS",
+    "Model",
+    "line_features",
+    "load_model",
+    "rule_model",
+    "score_lines",
+]
 
 WEIGHTS = Path(__file__).with_name("extract_lines.json")
 _WORD = re.compile(r"\w+")
@@ -63,6 +74,17 @@ class Model:
     def score(self, features: Sequence[float]) -> float:
         z = sum(w * x for w, x in zip(self.weights, features, strict=True))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+RULE_FEATURES = ("furniture", "title", "link_text", "bio")
+
+
+def rule_model() -> Model:
+    """The plain rules as a model: keep a line unless one of :data:`RULE_FEATURES` is set."""
+    weights = [5.0 if name == "bias" else 0.0 for name in FEATURES]
+    for name in RULE_FEATURES:
+        weights[FEATURES.index(name)] = -10.0
+    return Model(weights, 0.5)
 
 
 @lru_cache(maxsize=1)
