@@ -11,8 +11,6 @@ import contextlib
 import signal
 from typing import Any
 
-from standin.server import StandIn
-
 __all__ = ["register"]
 
 _DESCRIPTION = (
@@ -49,6 +47,10 @@ def _run_command(settings: object, args: argparse.Namespace) -> int:
 async def _serve(
     host: str, port: int, token: str | None, enforce: bool, group_privacy: bool
 ) -> int:
+    # Imported here, not at the top: the server pulls in aiohttp, and every `newsbrief --help`
+    # imports this module through the entry point.
+    from standin.server import StandIn
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
