@@ -67,6 +67,8 @@ def bot_environment(
         NEWSBRIEF_POLL_INTERVAL=str(options.poll_interval),
         NEWSBRIEF_ALERT_INTERVAL="1",
         NEWSBRIEF_ALLOW_LOOPBACK="true",
+        # The sample site is the demo's own server on 127.0.0.1: no per-host spacing for it.
+        NEWSBRIEF_FETCH_HOST_INTERVAL="0",
         NEWSBRIEF_LOG_LEVEL=options.log_level,
         HF_HUB_OFFLINE=base.get("HF_HUB_OFFLINE", "1"),
         TRANSFORMERS_OFFLINE=base.get("TRANSFORMERS_OFFLINE", "1"),
