@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from importlib.metadata import entry_points
 
 from bot.commands import news, run, summarize
-from bot.logs import configure_logging
+from bot.logs import RedactingFilter, configure_logging, secret_values
 from config import ConfigError, load_settings
 
 __all__ = ["build_parser", "main"]
@@ -50,15 +50,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        print(f"newsbrief: {exc}", file=sys.stderr)
+        print(f"newsbrief: {RedactingFilter(()).redact(str(exc))}", file=sys.stderr)
         return 2
-    secrets = [settings.telegram_token, settings.webhook_secret]
+    secrets = secret_values([settings.telegram_token, settings.webhook_secret])
     configure_logging(args.log_level or settings.log_level, secrets=secrets)
+    redactor = RedactingFilter(secrets)
+    # A failure to start is one line on stderr, secrets redacted, and no traceback.
     try:
         return int(args.func(settings, args) or 0)
     except ConfigError as exc:
-        print(f"newsbrief: {exc}", file=sys.stderr)
+        print(f"newsbrief: {redactor.redact(str(exc))}", file=sys.stderr)
         return 2
+    except run.StartupError as exc:
+        print(f"newsbrief: {redactor.redact(str(exc))}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         return 130
 

@@ -8,7 +8,10 @@ file, with the shared deterministic stand-ins for the two models (``tests.suppor
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+import sys
+import threading
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -95,6 +98,18 @@ class Harness:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@pytest.fixture(autouse=True)
+def logging_state() -> Iterator[None]:
+    """``main()`` configures logging for the whole process (a handler on the test's captured
+    stderr, crash hooks); put it back after each test."""
+    root = logging.getLogger()
+    ptb = logging.getLogger("telegram.ext")
+    saved = (root.handlers[:], root.level, ptb.filters[:], sys.excepthook, threading.excepthook)
+    yield
+    root.handlers[:], level, ptb.filters[:], sys.excepthook, threading.excepthook = saved
+    root.setLevel(level)
 
 
 @pytest.fixture
