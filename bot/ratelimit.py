@@ -1,7 +1,7 @@
 """Telegram's sending limits, kept by one rate limiter for every Bot API call the bot makes.
 
 ``PacedRateLimiter`` paces every call that names a chat through one global token bucket
-(``PriorityPacer``: 27 messages/s with a burst of 3, so no one-second window ever holds more
+(``PriorityPacer``: 29 messages/s with no burst, so no one-second window ever holds more
 than Telegram's 30), and each message to a chat through that chat's own bucket (about one per
 second in a private chat, 20 per minute in a group, with a short burst). Waiters for the global
 bucket are served by priority: replies to a user's own message (the default) before bulk
@@ -44,8 +44,8 @@ logger = logging.getLogger(__name__)
 TELEGRAM_PER_SECOND = 30  # Telegram: about 30 messages per second to different chats
 # Burst + rate <= 30: no one-second window holds more than Telegram's limit, and the stand-in's
 # (or Telegram's) own bucket keeps headroom for requests that arrive bunched up by the network.
-OVERALL_PER_SECOND = 27.0
-OVERALL_BURST = 3
+OVERALL_PER_SECOND = 29.0
+OVERALL_BURST = 1
 GROUP_PER_MINUTE = 20.0 / 1.1  # Telegram: 20 messages per minute to one group (10% margin)
 GROUP_BURST = 5
 CHAT_INTERVAL = 1.1  # Telegram: about one message per second to one private chat (10% margin)

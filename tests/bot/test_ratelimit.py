@@ -60,8 +60,9 @@ async def test_a_burst_of_a_thousand_chats_never_exceeds_the_global_limit() -> N
     await asyncio.gather(*tasks)
     assert len(granted) == 1003
     assert most_in_one_second(granted) <= ratelimit.TELEGRAM_PER_SECOND
-    # 1,003 messages at 27/s after a burst of 3: about 37 s, the pace is used, not wasted
-    assert 36.5 < max(granted) < 37.5
+    # the pace is used, not wasted: 1,003 messages at 29/s after a burst of 1 take 34.6 s
+    paced = (1003 - ratelimit.OVERALL_BURST) / ratelimit.OVERALL_PER_SECOND
+    assert max(granted) == pytest.approx(paced, abs=0.2)
     interval = 1 / ratelimit.OVERALL_PER_SECOND
     assert len(reply_waited) == 3
     assert all(wait <= interval + 1e-9 for wait in reply_waited), reply_waited
@@ -128,11 +129,11 @@ async def test_a_reply_waits_about_one_token_behind_a_busy_alert_backlog() -> No
             await asyncio.gather(*(send(chat) for chat in range(1, 101)))
 
     backlog = asyncio.create_task(alerts())
-    await asyncio.sleep(0.2)  # the burst is gone; about 5 alerts out, 95 waiting
+    await asyncio.sleep(0.2)  # about 6 alerts out, 94 waiting
     asked = loop.time()
     await send(5000)
     waited = loop.time() - asked
-    assert waited < 1 / ratelimit.OVERALL_PER_SECOND + 0.1  # FIFO would be 95/27 = 3.5 s
+    assert waited < 1 / ratelimit.OVERALL_PER_SECOND + 0.1  # FIFO: behind ~94 alerts, 3.2 s
     alerts_before = [chat for chat, _ in sent].index(5000)
     assert alerts_before < 12
     backlog.cancel()
