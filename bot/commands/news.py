@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -228,7 +229,8 @@ def _run_feeds_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run_feeds_remove(settings: Settings, args: argparse.Namespace) -> int:
     async def action(store: Any) -> int:
-        key: str | int = int(args.feed) if args.feed.isdigit() else args.feed
+        feed: str = args.feed.strip()
+        key: str | int = int(feed) if re.fullmatch(r"[0-9]{1,18}", feed) else feed  # ASCII ids
         if await store.remove_feed(key):
             print(f"removed feed {args.feed}")
             return 0

@@ -62,7 +62,7 @@ class Feeds:
         else:
             key = url_or_id.strip()
             condition = FeedRow.url == key
-            if key.isdigit():
+            if key.isascii() and key.isdigit():  # "²".isdigit() is True, int("²") fails
                 condition = or_(condition, FeedRow.id == int(key))
         async with self._access.write() as conn:
             ids = (await conn.execute(select(FeedRow.id).where(condition))).scalars().all()

@@ -107,6 +107,9 @@ def test_feeds_add_remove_and_db_upgrade(
     run(capsys, "feeds", "add", "http://127.0.0.1:9/b.xml")
     code, out, _ = run(capsys, "feeds", "list")
     assert out.count("http://127.0.0.1:9/") == 2
+    code, _, err = run(capsys, "feeds", "remove", "²")  # not an id: "²".isdigit() is True
+    assert code == 1
+    assert err == "newsbrief: no feed ²\n"
     assert run(capsys, "feeds", "remove", feed_id)[0] == 0
     assert run(capsys, "feeds", "remove", "http://127.0.0.1:9/b.xml")[0] == 0
     assert run(capsys, "feeds", "remove", "http://127.0.0.1:9/b.xml")[0] == 1
