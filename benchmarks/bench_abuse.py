@@ -25,29 +25,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import struct
 import sys
-import tempfile
 import time
 import zlib
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import psutil
 from aiohttp import web
 
-from benchmarks.bench_bot import (
+from benchmarks.bot_harness import (
     BotProcess,
-    _bot_env,
-    _not_edit,
-    _percentile,
-    _seed_articles,
-    _warm_up,
+    Latencies,
+    ask,
+    bot_env,
+    cli_main,
+    newsbrief_argv,
+    peak_rss,
+    percentile,
+    seed_articles,
+    warm_up,
+    workspace,
 )
 from standin.server import StandIn
 from standin.thread import ServerThread, start_app
@@ -182,71 +183,6 @@ class HostileServer:
         return web.Response(text=ARTICLE, content_type="text/html")
 
 
-def tree_rss_mb(process: psutil.Process) -> float:
-    """Resident memory of ``process`` and all its descendants, in MB (10^6 bytes)."""
-    total = 0
-    with contextlib.suppress(psutil.Error):
-        total += process.memory_info().rss
-        for child in process.children(recursive=True):
-            with contextlib.suppress(psutil.Error):
-                total += child.memory_info().rss
-    return total / 1e6
-
-
-@contextlib.asynccontextmanager
-async def peak_rss(process: psutil.Process, every_s: float = 0.25) -> AsyncIterator[list[float]]:
-    """Samples :func:`tree_rss_mb` while the block runs; yields a one-item list: the peak."""
-    peak = [tree_rss_mb(process)]
-
-    async def sample() -> None:
-        while True:
-            peak[0] = max(peak[0], tree_rss_mb(process))
-            await asyncio.sleep(every_s)
-
-    task = asyncio.create_task(sample())
-    try:
-        yield peak
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        peak[0] = max(peak[0], tree_rss_mb(process))
-
-
-@dataclass
-class Latencies:
-    """Reply latencies of one phase's requests (None: no reply within ``timeout_s``)."""
-
-    values: list[float | None]
-    timeout_s: float
-
-    def summary(self) -> dict[str, Any]:
-        counted = sorted(v if v is not None else self.timeout_s for v in self.values)
-        timeouts = sum(1 for v in self.values if v is None)
-        return {
-            "requests": len(self.values),
-            "replied": len(self.values) - timeouts,
-            "timeouts": timeouts,
-            "p50_ms": round(_percentile(counted, 50) * 1000, 1),
-            "p99_ms": round(_percentile(counted, 99) * 1000, 1),
-            "max_ms": round(counted[-1] * 1000, 1) if counted else 0.0,
-            "timeout_s": self.timeout_s,
-            "latencies_ms": [None if v is None else round(v * 1000, 1) for v in self.values],
-        }
-
-
-async def ask(standin: StandIn, chat_id: int, text: str, reply_s: float) -> float | None:
-    """Send ``text`` from ``chat_id``; seconds until the bot's first new message there."""
-    mark = standin.last_id
-    sent = time.perf_counter()
-    await standin.inject_message(chat_id, text)
-    try:
-        await standin.wait_for(chat_id, after_id=mark, timeout=reply_s, predicate=_not_edit)
-    except TimeoutError:
-        return None
-    return time.perf_counter() - sent
-
-
 async def probe(
     standin: StandIn, first_chat: int, count: int, every_s: float, reply_s: float
 ) -> Latencies:
@@ -296,7 +232,7 @@ async def _abuse(
             "sent": sum(1 for k, _ in links if k == kind),
             "answered": sum(1 for k, _ in answered if k == kind),
             "answer_p50_s": round(
-                _percentile(sorted(v for k, v in answered if k == kind and v is not None), 50), 1
+                percentile(sorted(v for k, v in answered if k == kind and v is not None), 50), 1
             ),
         }
         for kind in KINDS
@@ -339,41 +275,27 @@ async def _burst(
     }
 
 
+def _goal(goal: str, value: float, passed: bool) -> dict[str, Any]:
+    return {"goal": goal, "value": value, "pass": passed}
+
+
+def _p99_goal(phase: str, brief: dict[str, Any], goal_ms: float) -> dict[str, Any]:
+    """The prober's p99 under ``goal_ms``, every request answered."""
+    passed = brief["timeouts"] == 0 and brief["p99_ms"] < goal_ms
+    return _goal(f"{phase}: /brief p99 < {goal_ms:.0f} ms", brief["p99_ms"], passed)
+
+
 def _goals(result: dict[str, Any]) -> list[dict[str, Any]]:
     abuse, burst = result.get("abuse"), result.get("burst")
     goals: list[dict[str, Any]] = []
     if abuse:
-        brief = abuse["brief"]
-        goals.append(
-            {
-                "goal": f"abuse: /brief p99 < {P99_ABUSE_GOAL_MS:.0f} ms",
-                "value": brief["p99_ms"],
-                "pass": brief["timeouts"] == 0 and brief["p99_ms"] < P99_ABUSE_GOAL_MS,
-            }
-        )
-        goals.append(
-            {
-                "goal": f"abuse: peak RSS < {RSS_GOAL_MB:.0f} MB",
-                "value": abuse["peak_rss_mb"],
-                "pass": abuse["peak_rss_mb"] < RSS_GOAL_MB,
-            }
-        )
+        goals.append(_p99_goal("abuse", abuse["brief"], P99_ABUSE_GOAL_MS))
+        rss = abuse["peak_rss_mb"]
+        goals.append(_goal(f"abuse: peak RSS < {RSS_GOAL_MB:.0f} MB", rss, rss < RSS_GOAL_MB))
     if burst:
-        brief = burst["brief"]
-        goals.append(
-            {
-                "goal": f"burst: /brief p99 < {P99_BURST_GOAL_MS:.0f} ms",
-                "value": brief["p99_ms"],
-                "pass": brief["timeouts"] == 0 and brief["p99_ms"] < P99_BURST_GOAL_MS,
-            }
-        )
-        goals.append(
-            {
-                "goal": "burst: zero 429s",
-                "value": burst["responses_429"],
-                "pass": burst["responses_429"] == 0,
-            }
-        )
+        goals.append(_p99_goal("burst", burst["brief"], P99_BURST_GOAL_MS))
+        throttled = burst["responses_429"]
+        goals.append(_goal("burst: zero 429s", throttled, throttled == 0))
     return goals
 
 
@@ -423,24 +345,20 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     burst_chats = getattr(args, "burst", None) or (300 if quick else 1000)
     result: dict[str, Any] = {"quick": quick, "errors": []}
     hostile = HostileServer()
-    with tempfile.TemporaryDirectory(prefix="bench_abuse_") as tmp:
-        workdir = Path(tmp)
-        db_url = f"sqlite:///{workdir / 'bench.db'}"
+    with workspace("bench_abuse_") as (workdir, db_url):
         async with contextlib.AsyncExitStack() as stack:
             standin = await stack.enter_async_context(StandIn(enforce_limits=True))
             await asyncio.to_thread(hostile.start)
             stack.callback(hostile.stop)
-            env = _bot_env(standin, db_url) | {"NEWSBRIEF_ALLOW_LOOPBACK": "true"}
-            argv = [sys.executable, "-m", "bot.cli", "run"]
-            bot = BotProcess("bot", argv, env, workdir / "bot.log")
+            env = bot_env(standin, db_url) | {"NEWSBRIEF_ALLOW_LOOPBACK": "true"}
+            bot = BotProcess("bot", newsbrief_argv(), env, workdir / "bot.log")
             stack.push_async_callback(bot.stop)
             try:
-                result["seed"] = await _seed_articles(workdir, env)
+                result["seed"] = await seed_articles(workdir, env)
                 result["bot_start_s"] = round(await bot.start(standin), 1)
-                assert bot.process is not None
-                tree = psutil.Process(bot.process.pid)
+                tree = bot.ps
                 warm = [hostile.url("article", 0), "/brief", "/brief"]  # the new article first
-                await _warm_up(standin, WARM_CHAT, warm, 120)
+                await warm_up(standin, WARM_CHAT, warm, 120)
                 await asyncio.sleep(3.0)  # let the warm-up's background work finish
                 async with peak_rss(tree) as peak:
                     throttled = standin.stats()["responses_429"]
@@ -480,11 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_abuse", description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--burst", type=int, default=None, help="chats in the burst (1000)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    result = run(args)
-    print(json.dumps(result, indent=2, default=str))
-    return 0 if result.get("ok") else 1
+    return cli_main(parser, run, argv)
 
 
 if __name__ == "__main__":

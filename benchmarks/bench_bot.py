@@ -26,33 +26,34 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
-import signal
-import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psutil
-
-from standin.models import SentMessage
+from benchmarks.bot_harness import (
+    BotProcess,
+    LoadResult,
+    bot_env,
+    cli_main,
+    newsbrief_argv,
+    not_edit,
+    seed_articles,
+    warm_up,
+    workspace,
+)
 from standin.server import StandIn
 
-__all__ = ["BotProcess", "LoadResult", "run"]
+__all__ = ["drive_load", "run"]
 
 logger = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
-TOKEN = "123456789:AAFakeTokenForTheBenchmarkStandIn000"  # noqa: S105 - fake, stand-in only
 TOPICS = ("peace talks", "markets", "climate", "football", "technology")
 TELEGRAM_RATE = 30.0  # messages per second Telegram allows a bot overall
 FANOUT_SLACK = 1.15
@@ -62,160 +63,6 @@ BOT_CHATS = 2_000_000
 FANOUT_CHATS = 5_000_000
 FANOUT_TOPIC = "fan-out benchmark"
 IDLE_SAMPLE_S = 4.0
-
-
-@dataclass
-class LoadResult:
-    """One bot under the briefing load."""
-
-    name: str
-    requests: int = 0
-    replied: int = 0
-    failed: int = 0
-    wall_s: float = 0.0
-    cpu_s: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    messages: int = 0
-    chat_actions: int = 0
-    idle_cpu_per_s: float = 0.0  # background jobs, measured before the load
-    kinds: Counter[str] = field(default_factory=Counter)
-    phases: list[LoadResult] = field(default_factory=list)  # when merged from phases
-
-    @property
-    def cpu_ms_per_request(self) -> float | None:
-        return self.cpu_s / self.replied * 1000 if self.replied else None
-
-    @classmethod
-    def merged(cls, name: str, phases: Sequence[LoadResult]) -> LoadResult:
-        """Several phases of one bot as one result (counts and latencies pooled)."""
-        total = cls(name, phases=list(phases))
-        for phase in phases:
-            total.requests += phase.requests
-            total.replied += phase.replied
-            total.failed += phase.failed
-            total.wall_s += phase.wall_s
-            total.cpu_s += phase.cpu_s
-            total.latencies += phase.latencies
-            total.messages += phase.messages
-            total.chat_actions += phase.chat_actions
-            total.kinds.update(phase.kinds)
-        total.idle_cpu_per_s = phases[0].idle_cpu_per_s if phases else 0.0
-        return total
-
-    def median_cpu_ms(self) -> float | None:
-        """Median over the phases of CPU ms per request (the pooled figure without phases)."""
-        values = [p.cpu_ms_per_request for p in self.phases if p.cpu_ms_per_request is not None]
-        if not values:
-            return self.cpu_ms_per_request
-        return statistics.median(values)
-
-    def summary(self) -> dict[str, Any]:
-        lat = sorted(self.latencies)
-        return {
-            "requests": self.requests,
-            "replied": self.replied,
-            "failed": self.failed,
-            "replies_per_s": round(self.replied / self.wall_s, 2) if self.wall_s else 0.0,
-            "latency_p50_ms": round(_percentile(lat, 50) * 1000, 1),
-            "latency_p99_ms": round(_percentile(lat, 99) * 1000, 1),
-            "latency_max_ms": round(lat[-1] * 1000, 1) if lat else 0.0,
-            "cpu_s": round(self.cpu_s, 3),
-            "cpu_ms_per_request": round(self.cpu_s / self.replied * 1000, 3)
-            if self.replied
-            else None,
-            "cpu_ms_per_request_median": _round(self.median_cpu_ms()),
-            "cpu_ms_per_request_phases": [_round(p.cpu_ms_per_request) for p in self.phases],
-            "net_cpu_ms_per_request": round(
-                max(self.cpu_s - self.idle_cpu_per_s * self.wall_s, 0.0) / self.replied * 1000, 3
-            )
-            if self.replied
-            else None,
-            "idle_cpu_ms_per_s": round(self.idle_cpu_per_s * 1000, 2),
-            "messages_per_request": round(self.messages / self.replied, 2) if self.replied else 0,
-            "chat_actions_per_request": round(self.chat_actions / self.replied, 2)
-            if self.replied
-            else 0,
-            "wall_s": round(self.wall_s, 2),
-            "request_kinds": dict(self.kinds),
-        }
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 3)
-
-
-def _percentile(values: Sequence[float], pct: float) -> float:
-    if not values:
-        return 0.0
-    index = max(0, min(len(values) - 1, round(pct / 100 * len(values) + 0.5) - 1))
-    return values[index]
-
-
-class BotProcess:
-    """A bot subprocess (the real bot or the echo baseline) with its CPU accounting."""
-
-    def __init__(self, name: str, argv: Sequence[str], env: dict[str, str], log: Path) -> None:
-        self.name = name
-        self.argv = list(argv)
-        self.env = env
-        self.log = log
-        self.process: asyncio.subprocess.Process | None = None
-        self._ps: psutil.Process | None = None
-
-    async def start(self, standin: StandIn, *, limit_s: float = 180.0) -> float:
-        """Start and wait until it long-polls the stand-in; returns the start-up seconds."""
-        polls_before = standin.stats()["methods"].get("getUpdates", 0)
-        started = time.perf_counter()
-        with self.log.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=log
-            )
-        self._ps = psutil.Process(self.process.pid)
-        while time.perf_counter() - started < limit_s:
-            if self.process.returncode is not None:
-                raise RuntimeError(
-                    f"{self.name} exited ({self.process.returncode}): {self.tail()}"
-                )
-            if standin.stats()["methods"].get("getUpdates", 0) > polls_before:
-                return time.perf_counter() - started
-            await asyncio.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not start polling within {limit_s}s: {self.tail()}")
-
-    def cpu_seconds(self) -> float:
-        """User+system CPU of the process and its children so far."""
-        if self._ps is None:
-            return 0.0
-        total = 0.0
-        with contextlib.suppress(psutil.Error):
-            times = self._ps.cpu_times()
-            total += times.user + times.system
-            for child in self._ps.children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    ctimes = child.cpu_times()
-                    total += ctimes.user + ctimes.system
-        return total
-
-    def rss_mb(self) -> float:
-        if self._ps is None:
-            return 0.0
-        with contextlib.suppress(psutil.Error):
-            return round(self._ps.memory_info().rss / 2**20, 1)
-        return 0.0
-
-    def tail(self, lines: int = 15) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    async def stop(self) -> None:
-        if self.process is None or self.process.returncode is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(self.process.wait(), 20)
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
 
 
 def _request(user: int, round_no: int) -> tuple[str, str]:
@@ -257,7 +104,7 @@ async def drive_load(
             await standin.inject_message(chat_id, text, first_name=f"Bench {index}")
             try:
                 await standin.wait_for(
-                    chat_id, after_id=mark, timeout=reply_timeout, predicate=_not_edit
+                    chat_id, after_id=mark, timeout=reply_timeout, predicate=not_edit
                 )
             except TimeoutError:
                 result.failed += 1
@@ -282,65 +129,6 @@ async def drive_load(
         1 for e in standin.events(mark_all, "sendChatAction") if e.ok and e.chat_id in chats
     )
     return result
-
-
-def _not_edit(message: SentMessage) -> bool:
-    return not message.edited
-
-
-async def _warm_up(standin: StandIn, chat_id: int, texts: Sequence[str], wait_s: float) -> None:
-    """One request of each kind, so models are loaded and summaries cached before measuring."""
-    for text in texts:
-        mark = standin.last_id
-        await standin.inject_message(chat_id, text)
-        with contextlib.suppress(TimeoutError):
-            await standin.wait_for(chat_id, after_id=mark, timeout=wait_s, predicate=_not_edit)
-        await asyncio.sleep(1.1)  # the bot paces itself at one message per second per chat
-
-
-def _bot_env(standin: StandIn, db_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBRIEF_")}
-    env.update(
-        NEWSBRIEF_TELEGRAM_API_URL=standin.base_url,
-        NEWSBRIEF_TELEGRAM_TOKEN=TOKEN,
-        NEWSBRIEF_DATABASE_URL=db_url,
-        NEWSBRIEF_LOG_LEVEL="WARNING",
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-async def _seed_articles(workdir: Path, env: dict[str, str]) -> dict[str, Any]:
-    """Write the sample pages to a folder and ``newsbrief ingest`` them (the real pipeline)."""
-    from demo.samples.site import SampleSite
-
-    site = SampleSite(released=(1, 2))
-    pages = workdir / "pages"
-    pages.mkdir()
-    for article in site.articles():
-        name = article.path.strip("/").replace("/", "_") or article.slug
-        (pages / f"{name}.html").write_text(site.page_html(article, "https://news.example"))
-    log = workdir / "ingest.log"
-    started = time.perf_counter()
-    with log.open("wb") as out:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "ingest",
-            "--no-progress",
-            str(pages),
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=out,
-        )
-        code = await process.wait()
-    if code != 0:
-        raise RuntimeError(f"newsbrief ingest failed ({code}): {log.read_text()[-2000:]}")
-    return {"pages": len(site.articles()), "ingest_s": round(time.perf_counter() - started, 1)}
 
 
 async def _fanout(
@@ -504,36 +292,32 @@ async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[st
         "load": {},
         "errors": [],
     }
-    with tempfile.TemporaryDirectory(prefix="bench_bot_") as tmp:
-        workdir = Path(tmp)
-        db_url = f"sqlite:///{workdir / 'bench.db'}"
+    with workspace("bench_bot_") as (workdir, db_url):
         async with contextlib.AsyncExitStack() as stack:
             echo_standin = await stack.enter_async_context(StandIn(enforce_limits=True))
             standin = await stack.enter_async_context(StandIn(enforce_limits=True))
             for each in (echo_standin, standin):
                 each.set_limits(flood=False)
             echo_argv = [sys.executable, "-m", "benchmarks.echo_bot", "--concurrent"]
-            echo_env = _bot_env(echo_standin, db_url)
+            echo_env = bot_env(echo_standin, db_url)
             echo = BotProcess("echo", echo_argv, echo_env, workdir / "echo.log")
             stack.push_async_callback(echo.stop)
-            argv = [sys.executable, "-m", "bot.cli", "run"]
-            if profile:  # diagnosis: run the bot under cProfile
-                argv[1:1] = ["-m", "cProfile", "-o", profile]
-            env = _bot_env(standin, db_url)
+            argv = newsbrief_argv(profile)  # profile: diagnosis, under cProfile
+            env = bot_env(standin, db_url)
             bot = BotProcess("bot", argv, env, workdir / "bot.log")
             stack.push_async_callback(bot.stop)
             try:
                 await echo.start(echo_standin)
-                await _warm_up(echo_standin, ECHO_CHATS, ["warm", "up"], 10)
+                await warm_up(echo_standin, ECHO_CHATS, ["warm", "up"], 10)
                 bots = [(echo_standin, echo, ECHO_CHATS + 1)]
                 if target != "echo":
-                    result["seed"] = await _seed_articles(workdir, env)
+                    result["seed"] = await seed_articles(workdir, env)
                     result["bot_start_s"] = round(await bot.start(standin), 1)
                     # Steady state: every story's summary cached (/brief pages through them
                     # all), every request kind run once.
                     warm = ["/brief"] * 10 + [f"/brief {t}" for t in TOPICS]
                     warm += [f"what's new on {t}?" for t in TOPICS]
-                    await _warm_up(standin, BOT_CHATS, warm, 120)
+                    await warm_up(standin, BOT_CHATS, warm, 120)
                     bots.append((standin, bot, BOT_CHATS + 1))
                 loads = await _interleaved_load(
                     bots, users=users, pairs=pairs, phase_rounds=phase_rounds, think_s=think_s
@@ -595,11 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=None, help="phases per bot (default 5)")
     parser.add_argument("--think", type=float, default=None)
     parser.add_argument("--fanout", type=int, default=None)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    result = run(args)
-    print(json.dumps(result, indent=2, default=str))
-    return 0 if result.get("ok") else 1
+    return cli_main(parser, run, argv)
 
 
 if __name__ == "__main__":

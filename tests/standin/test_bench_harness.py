@@ -7,14 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_bot import BotProcess, LoadResult, _bot_env, drive_load
+from benchmarks.bench_bot import drive_load
+from benchmarks.bot_harness import BotProcess, Latencies, LoadResult, bot_env, percentile
 from standin.server import StandIn
 
 
 @pytest.mark.slow
 async def test_load_driver_measures_the_echo_bot(standin: StandIn, tmp_path: Path) -> None:
     standin.set_limits(flood=False)
-    env = _bot_env(standin, f"sqlite:///{tmp_path / 'unused.db'}")
+    env = bot_env(standin, f"sqlite:///{tmp_path / 'unused.db'}")
     echo = BotProcess(
         "echo",
         [sys.executable, "-m", "benchmarks.echo_bot", "--concurrent"],
@@ -68,3 +69,13 @@ def test_phases_merge_into_pooled_counts_and_a_median_cost() -> None:
     assert summary["cpu_ms_per_request_phases"] == [5.0, 6.0, 20.0]
     assert summary["cpu_ms_per_request_median"] == 6.0
     assert LoadResult("idle").median_cpu_ms() is None
+
+
+def test_a_missing_reply_counts_at_the_timeout_in_the_percentiles() -> None:
+    summary = Latencies([0.1, 0.2, None, 0.3], timeout_s=5.0).summary()
+    assert (summary["requests"], summary["replied"], summary["timeouts"]) == (4, 3, 1)
+    assert summary["p50_ms"] == 200.0
+    assert summary["p99_ms"] == summary["max_ms"] == 5000.0
+    assert summary["latencies_ms"] == [100.0, 200.0, None, 300.0]
+    assert percentile([], 50) == 0.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0
