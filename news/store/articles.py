@@ -3,8 +3,10 @@ by ``news.stories``), and reading them back.
 
 ``add_article`` groups one article at a time per database (on PostgreSQL through an advisory
 lock), so near-duplicates stored at once by two processes still share a story. The grouping data
-of recent stories (MinHash signatures, story embeddings) never changes once written, so it is
-cached between calls.
+of recent stories (per article: MinHash signature, names and numbers, publication time and
+outlet; per story: its embedding) never changes once written, so it is cached between calls,
+compactly (a signature of 512 bytes and 8 bytes a name per article), for the stories of the
+grouping window only.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy.typing as npt
@@ -24,6 +27,7 @@ from news.store.access import Access, aware, chunks, utcnow
 from news.store.database import DbConnection
 from news.store.tables import ArticleRow, StoryRow
 from news.stories.dedupe import content_hash, signature
+from news.stories.entities import ENTITY_WORDS, Names, entities, names_key
 from news.stories.grouping import (
     STORY_WINDOW,
     StoryCandidate,
@@ -39,18 +43,33 @@ logger = logging.getLogger(__name__)
 
 PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
 ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may commit late
+_LEAD_CHARS = ENTITY_WORDS * 12  # characters of text read back to find an article's names
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """What grouping compares of one stored article."""
+
+    signature: bytes
+    names: Names
+    when: datetime  # published, else fetched
+    source: str
+
+
+def _names_of(title: str, text: str) -> Names:
+    return names_key(entities(title or "", text or ""))
 
 
 class _CandidateCache:
     """Immutable grouping data of the recently active stories, kept between add_article calls."""
 
     def __init__(self) -> None:
-        self.signatures: dict[int, dict[int, bytes]] = {}  # story id -> article id -> MinHash
+        self.articles: dict[int, dict[int, _Known]] = {}  # story id -> article id -> data
         self.embeddings: dict[int, Vector | None] = {}  # story id -> embedding (once set)
         self.max_article_id = 0
 
-    def add(self, story_id: int, article_id: int, sig: bytes) -> None:
-        self.signatures.setdefault(story_id, {})[article_id] = sig
+    def add(self, story_id: int, article_id: int, known: _Known) -> None:
+        self.articles.setdefault(story_id, {})[article_id] = known
         self.max_article_id = max(self.max_article_id, article_id)
 
 
@@ -84,6 +103,8 @@ class Articles:
         url = article.url.strip()
         digest = content_hash(article.text)
         sig = signature(article.text)
+        names = _names_of(article.title, article.text)
+        when = aware(article.published or at)
         vector = None if embedding is None else from_blob(to_blob(embedding))
         blob = to_blob(vector)
         try:
@@ -93,7 +114,9 @@ class Articles:
                 if existing is not None:
                     return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
                 candidates = await self.story_candidates(conn, since=at - STORY_WINDOW)
-                match = choose_story(candidates, sig, vector)
+                match = choose_story(
+                    candidates, sig, vector, entities=names, when=when, source=article.source
+                )
                 if match is None:
                     story_id = (
                         await conn.execute(
@@ -172,11 +195,13 @@ class Articles:
     async def story_candidates(
         self, conn: DbConnection, *, since: datetime
     ) -> list[StoryCandidate]:
-        """Stories active since ``since``, most recent first, with their articles' signatures.
+        """Stories active since ``since``, most recent first, with what grouping compares of
+        their articles (signature, names, time, outlet) and their embeddings.
 
-        Signatures and story embeddings never change once written, so they are cached; each call
-        reads only the active story ids and the articles added since the last call (with an
-        overlap, for ids that commit out of order on PostgreSQL).
+        This is the candidate search: the stories of the grouping window by an indexed range of
+        ``last_seen``, never the whole store. What it returns never changes once written, so it is
+        cached; each call reads only the active story ids and the articles added since the last
+        call (with an overlap, for ids that commit out of order on PostgreSQL).
         """
         stories = (
             await conn.execute(
@@ -187,30 +212,36 @@ class Articles:
         ).all()
         cache = self._cache
         active = {story_id for story_id, _ in stories}
-        for story_id in list(cache.signatures):
+        for story_id in list(cache.articles):
             if story_id not in active:
-                del cache.signatures[story_id]
+                del cache.articles[story_id]
                 cache.embeddings.pop(story_id, None)
         if not stories:
             return []
 
+        columns = (
+            ArticleRow.id,
+            ArticleRow.story_id,
+            ArticleRow.signature,
+            ArticleRow.title,
+            func.substr(ArticleRow.text, 1, _LEAD_CHARS),
+            ArticleRow.published,
+            ArticleRow.fetched_at,
+            ArticleRow.source,
+        )
         new = await conn.execute(
-            select(ArticleRow.id, ArticleRow.story_id, ArticleRow.signature)
+            select(*columns)
             .join(StoryRow, StoryRow.id == ArticleRow.story_id)
             .where(ArticleRow.id > cache.max_article_id - ID_OVERLAP)
             .where(StoryRow.last_seen >= since)
         )
-        for article_id, story_id, sig in new:
-            cache.add(story_id, article_id, sig)
-        missing = [s for s in active if s not in cache.signatures]
+        for row in new:
+            self._remember(row)
+        missing = [s for s in active if s not in cache.articles]
         for chunk in chunks(missing):
-            rows = await conn.execute(
-                select(ArticleRow.id, ArticleRow.story_id, ArticleRow.signature).where(
-                    ArticleRow.story_id.in_(chunk)
-                )
-            )
-            for article_id, story_id, sig in rows:
-                cache.add(story_id, article_id, sig)
+            rows = await conn.execute(select(*columns).where(ArticleRow.story_id.in_(chunk)))
+            for row in rows:
+                self._remember(row)
         need = [s for s, has in stories if has and s not in cache.embeddings]
         for chunk in chunks(need):
             blobs = await conn.execute(
@@ -218,14 +249,29 @@ class Articles:
             )
             for story_id, blob in blobs:
                 cache.embeddings[story_id] = from_blob(blob)
-        return [
-            StoryCandidate(
-                story_id,
-                list(cache.signatures.get(story_id, {}).values()),
-                cache.embeddings.get(story_id),
+        candidates = []
+        for story_id, _ in stories:
+            known = list(cache.articles.get(story_id, {}).values())
+            candidates.append(
+                StoryCandidate(
+                    story_id,
+                    [k.signature for k in known],
+                    cache.embeddings.get(story_id),
+                    entities=[k.names for k in known],
+                    times=[k.when for k in known],
+                    sources=[k.source for k in known],
+                )
             )
-            for story_id, _ in stories
-        ]
+        return candidates
+
+    def _remember(self, row: mapping.AnyRow) -> None:
+        """Cache one article's grouping data (known articles are not read twice)."""
+        article_id, story_id, sig, title, lead, published, fetched, source = row
+        if article_id in self._cache.articles.get(story_id, {}):
+            return
+        when = aware(published if published is not None else fetched)
+        known = _Known(sig, _names_of(title, lead), when, source or "")
+        self._cache.add(story_id, article_id, known)
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
         async with self._access.read_one() as conn:

@@ -112,7 +112,8 @@ async def test_old_stories_are_not_joined(store: Store) -> None:
 
 async def test_embedding_similarity_groups_and_is_stored(store: Store) -> None:
     first = await store.add_article(make_article(1), embedding=unit(1, 0.1, 0), now=NOW)
-    close = await store.add_article(make_article(2), embedding=unit(1, 0.2, 0), now=NOW)
+    other = make_article(2, source="other.org")  # one outlet's follow-up would stay apart
+    close = await store.add_article(other, embedding=unit(1, 0.2, 0), now=NOW)
     far = await store.add_article(make_article(3), embedding=unit(0, 1, 0), now=NOW)
     none = await store.add_article(make_article(4), now=NOW)
     assert close.story_id == first.story_id

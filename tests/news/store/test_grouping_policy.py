@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import pytest
 
+from news.models import Article
+from news.store import Store
 from news.stories.dedupe import NEAR_DUPLICATE, signature, similarity
 from news.stories.grouping import (
     EMBEDDING_THRESHOLD,
@@ -75,7 +79,7 @@ def test_embedding_joins_when_close_enough() -> None:
     candidates = [StoryCandidate(5, [signature(make_text(5))], story)]
     match = choose_story(candidates, signature(make_text(6)), close)
     assert match is not None
-    assert (match.story_id, match.by) == (5, "embedding")
+    assert (match.story_id, match.by) == (5, "event")
     assert choose_story(candidates, signature(make_text(6)), far) is None
     # no embedding on either side: only MinHash counts
     assert choose_story(candidates, signature(make_text(6)), None) is None
@@ -123,3 +127,59 @@ def test_bulk_minhash_scores_equal_dedupe_similarity() -> None:
     assert empty.tolist() == [0.0] * len(sigs)
     assert minhash_scores(mine, [sigs[0][:256], sigs[0]]).tolist() == [0.0, scores[0]]
     assert minhash_scores(mine, []).size == 0
+
+
+# -- through the store: the same event from another outlet --------------------------------------
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+REPORT = (
+    "Choi Kyung-ju won the Sony Open in Honolulu on Sunday, three shots clear of Rory Sabbatini."
+)
+
+
+def _report(
+    n: int, source: str, text: str, published: datetime | None = None, title: str = "Choi wins"
+) -> Article:
+    return Article(
+        url=f"https://{source}/golf/{n}",
+        title=title,
+        text=text + " " + make_text(n, words=120),
+        source=source,
+        published=published,
+    )
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["warm cache", "cold cache"])
+async def test_another_outlets_report_of_the_event_joins_its_story(
+    store: Store, db_url: str, cold: bool
+) -> None:
+    lead = unit(0.8, 0.6, 0)  # cosine 0.80 to the rewrite: under the threshold without names
+    first = await store.add_article(_report(1, "reuters.com", REPORT), embedding=lead, now=NOW)
+    other = store
+    if cold:  # another process: its grouping data read back from the database
+        other = await Store.open(db_url)
+    try:
+        rewrite = "Korean golfer Choi Kyung-ju took the Sony Open in Honolulu by three shots."
+        joined = await other.add_article(
+            _report(2, "apnews.com", rewrite), embedding=unit(1, 0, 0), now=NOW
+        )
+        # Reuters already carries the story: its second report stays apart, however close
+        follow_up = await other.add_article(
+            _report(5, "reuters.com", rewrite), embedding=lead, now=NOW
+        )
+        unnamed = "A golfer won a tournament in the sun by a few shots at the weekend."
+        apart = await other.add_article(
+            _report(3, "bbc.co.uk", unnamed, title="a win in the sun"),
+            embedding=unit(1, 0, 0),
+            now=NOW,
+        )
+        days = NOW + timedelta(days=2)
+        later = await other.add_article(
+            _report(4, "cnn.com", rewrite, published=days), embedding=unit(1, 0, 0), now=days
+        )
+    finally:
+        if cold:
+            await other.close()
+    assert (joined.story_id, joined.story_is_new) == (first.story_id, False)
+    assert apart.story_is_new  # the same subject without the names: another event
+    assert later.story_is_new  # the same names two days on: another event
+    assert follow_up.story_is_new

@@ -1,19 +1,26 @@
-"""news.stories.grouping: which recent story a new article joins, by MinHash or by embedding.
+"""news.stories.grouping: which recent story a new article joins, by MinHash or as the same event.
 
 (``to_blob``, ``from_blob`` and ``cosine`` are tested in tests/news/store/test_stories.py.)"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import numpy as np
 import pytest
 
 from news.stories.dedupe import signature, similarity
+from news.stories.entities import names_key
 from news.stories.grouping import (
     EMBEDDING_THRESHOLD,
+    POLICY,
+    GroupingPolicy,
     StoryCandidate,
     StoryMatch,
     choose_story,
     cosine,
+    event_scores,
     minhash_scores,
 )
 from tests.news.stories.conftest import random_text
@@ -62,9 +69,7 @@ def test_a_close_embedding_joins_and_the_better_score_wins() -> None:
         StoryCandidate(3, [signature(_text(8))], _unit(0.0, 1.0, 0.0)),
     ]
     match = choose_story(candidates, signature(_text(9)), article)
-    assert match == StoryMatch(
-        2, pytest.approx(cosine(article, _unit(1.0, 0.12, 0.0))), "embedding"
-    )
+    assert match == StoryMatch(2, pytest.approx(cosine(article, _unit(1.0, 0.12, 0.0))), "event")
 
 
 def test_below_both_thresholds_starts_a_new_story() -> None:
@@ -96,3 +101,83 @@ def test_similarity_fn_replaces_the_bulk_minhash() -> None:
     candidates = [StoryCandidate(1, [signature(_text(15)), b"short"])]
     assert choose_story(candidates, sig, similarity_fn=always) == StoryMatch(1, 0.9, "minhash")
     assert calls == [(sig, signature(_text(15)))]  # a signature of another size is not compared
+
+
+# -- the same event from another outlet ---------------------------------------------------------
+NOON = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+SHARED = names_key(["choi", "sony open", "honolulu", "#3"])
+
+
+def _event(**kwargs: Any) -> StoryCandidate:
+    """A story from Reuters at noon whose embedding has cosine 0.80 to ``_ARTICLE``."""
+    fields: dict[str, Any] = {
+        "entities": [SHARED],
+        "times": [NOON],
+        "sources": ["Reuters"],
+        "embedding": _unit(0.8, 0.6, 0.0),
+    }
+    fields.update(kwargs)
+    return StoryCandidate(1, [signature(_text(20))], **fields)
+
+
+_ARTICLE = _unit(1.0, 0.0, 0.0)
+
+
+def test_shared_names_carry_a_rewrite_the_embedding_alone_would_miss() -> None:
+    # cosine 0.80 is under the threshold alone; the same names add entity_weight
+    assert 0.80 < POLICY.threshold <= 0.80 + POLICY.entity_weight
+    story = [_event()]
+    sig = signature(_text(21))
+    assert choose_story(story, sig, _ARTICLE) is None  # no names given
+    match = choose_story(story, sig, _ARTICLE, entities=SHARED, when=NOON, source="AP")
+    assert match == StoryMatch(1, pytest.approx(0.80 + POLICY.entity_weight, abs=0.02), "event")
+    other = names_key(["mickelson", "pebble beach", "#5"])  # same subject, another event
+    assert choose_story(story, sig, _ARTICLE, entities=other, when=NOON, source="AP") is None
+
+
+def test_reports_days_apart_are_different_events_but_near_copies_still_join() -> None:
+    story = [_event()]
+    later = NOON + POLICY.event_gap + timedelta(minutes=1)
+    sig = signature(_text(21))
+    assert choose_story(story, sig, _ARTICLE, entities=SHARED, when=later, source="AP") is None
+    just = NOON - POLICY.event_gap
+    assert choose_story(story, sig, _ARTICLE, entities=SHARED, when=just, source="AP")
+    copy = signature(_text(20))
+    match = choose_story(story, copy, _ARTICLE, entities=SHARED, when=later, source="AP")
+    assert match == StoryMatch(1, 1.0, "minhash")
+
+
+def test_an_outlets_second_report_joins_only_as_a_near_copy() -> None:
+    story = [_event(sources=["Reuters", "BBC"], entities=[SHARED, SHARED], times=[NOON, NOON])]
+    sig = signature(_text(21))
+    for outlet in ("Reuters", " reuters ", "BBC"):
+        assert choose_story(story, sig, _ARTICLE, entities=SHARED, source=outlet) is None
+    assert choose_story(story, sig, _ARTICLE, entities=SHARED, source="AP") is not None
+    assert choose_story(story, sig, _ARTICLE, entities=SHARED, source=None) is not None
+    assert choose_story(story, signature(_text(20)), _ARTICLE, source="Reuters") == StoryMatch(
+        1, 1.0, "minhash"
+    )
+
+
+def test_a_near_copy_wins_over_a_closer_embedding() -> None:
+    text = _text(22)
+    candidates = [
+        StoryCandidate(1, [signature(_text(23))], _ARTICLE, entities=[SHARED]),
+        StoryCandidate(2, [signature(text)], _unit(0.0, 1.0, 0.0)),
+    ]
+    match = choose_story(candidates, signature(text + " more"), _ARTICLE, entities=SHARED)
+    assert match is not None
+    assert (match.story_id, match.by) == (2, "minhash")
+
+
+def test_event_scores_add_the_three_signals() -> None:
+    candidates = [_event(), _event(entities=[]), _event(embedding=None)]
+    minhash = np.array([0.2, 0.2, 0.2])
+    scores = event_scores(candidates, _ARTICLE, minhash, SHARED, when=NOON, source="AP")
+    weighted = POLICY.minhash_weight * 0.2
+    assert scores[0] == pytest.approx(0.80 + POLICY.entity_weight + weighted, abs=1e-6)
+    assert scores[1] == pytest.approx(0.80 + weighted, abs=1e-6)
+    assert scores[2] == 0.0  # out of reach of the threshold: names not even compared
+    loose = GroupingPolicy(threshold=0.0)
+    scores = event_scores(candidates, _ARTICLE, minhash, SHARED, policy=loose)
+    assert scores[2] == pytest.approx(POLICY.entity_weight + weighted, abs=1e-6)
