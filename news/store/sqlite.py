@@ -50,6 +50,7 @@ from sqlalchemy.sql.expression import Executable
 __all__ = [
     "BUSY_TIMEOUT_MS",
     "QUICK_CHECKPOINT_EVERY",
+    "PoolCounts",
     "QuickConnection",
     "SQLiteConnection",
     "SQLiteDatabase",
@@ -67,6 +68,18 @@ QUICK_CHECKPOINT_EVERY = 500  # quick commits between WAL checkpoints (run on th
 T = TypeVar("T")
 AnyResult: TypeAlias = Result[*tuple[Any, ...]]
 Parameters: TypeAlias = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+class PoolCounts:
+    """What went to the pool's threads, counted for tests and diagnosis: ``hops`` (every task
+    handed to a thread: a statement, a transaction's end, opening the loop's connection, a
+    checkpoint) and ``checkpoints`` (WAL checkpoints done). An int increment each, no more."""
+
+    __slots__ = ("checkpoints", "hops")
+
+    def __init__(self) -> None:
+        self.hops = 0
+        self.checkpoints = 0
 
 
 class _Statements:
@@ -101,10 +114,17 @@ class ThreadConnection(_Statements):
     """
 
     def __init__(
-        self, engine: Engine, executor: ThreadPoolExecutor, *, begin: bool, single: bool = False
+        self,
+        engine: Engine,
+        executor: ThreadPoolExecutor,
+        *,
+        begin: bool,
+        single: bool = False,
+        counts: PoolCounts,
     ) -> None:
         self._engine = engine
         self._executor = executor
+        self._counts = counts  # shared with the database
         self._begin = begin
         self._single = single
         self._conn: Connection | None = None
@@ -154,6 +174,7 @@ class ThreadConnection(_Statements):
 
     async def _hop(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         await self._settle()
+        self._counts.hops += 1
         future = asyncio.wrap_future(self._executor.submit(self._on_thread, fn, args, kwargs))
         self._running = future
         result = await asyncio.shield(future)  # cancelled: it still runs; _settle waits for it
@@ -161,6 +182,7 @@ class ThreadConnection(_Statements):
         return result
 
     async def _submit(self, fn: Callable[..., T], *args: Any) -> T:
+        self._counts.hops += 1
         future = asyncio.wrap_future(self._executor.submit(fn, *args))
         self._running = future
         result = await asyncio.shield(future)
@@ -228,7 +250,11 @@ SQLiteConnection: TypeAlias = ThreadConnection | QuickConnection
 
 
 class SQLiteDatabase:
-    """A SQLite file (or memory) through pysqlite on a thread pool; see the module docstring."""
+    """A SQLite file (or memory) through pysqlite on a thread pool; see the module docstring.
+
+    ``checkpoint_every``: quick commits between WAL checkpoints. ``counts`` (a
+    :class:`PoolCounts`) says how many thread hops and checkpoints there have been.
+    """
 
     def __init__(
         self,
@@ -251,6 +277,7 @@ class SQLiteDatabase:
         self._opening: Future[Connection] | None = None
         self._quick_commits = 0
         self._checkpoint: Future[None] | None = None
+        self.counts = PoolCounts()
 
     def _new_executor(self) -> ThreadPoolExecutor:
         return ThreadPoolExecutor(self._threads, thread_name_prefix="newsbrief-sqlite")
@@ -273,7 +300,7 @@ class SQLiteDatabase:
 
     @contextlib.asynccontextmanager
     async def _connection(self, engine: Engine, *, begin: bool) -> AsyncIterator[SQLiteConnection]:
-        conn = ThreadConnection(engine, self._executor, begin=begin)
+        conn = ThreadConnection(engine, self._executor, begin=begin, counts=self.counts)
         try:
             yield conn
         except BaseException:
@@ -294,7 +321,9 @@ class SQLiteDatabase:
     def on_pool(self, *, write: bool) -> ThreadConnection:
         """A connection for one statement (``write``: one transaction) on the pool."""
         engine = self._writer if write else self._single
-        return ThreadConnection(engine, self._executor, begin=write, single=True)
+        return ThreadConnection(
+            engine, self._executor, begin=write, single=True, counts=self.counts
+        )
 
     @contextlib.asynccontextmanager
     async def read_quick(self) -> AsyncIterator[SQLiteConnection]:
@@ -310,7 +339,7 @@ class SQLiteDatabase:
         if self._memory or self._quick is not None:
             return
         if self._opening is None:
-            self._opening = self._executor.submit(self._open_loop_connection)
+            self._opening = self._on_pool(self._open_loop_connection)
         opening = self._opening
         conn = await asyncio.wrap_future(opening)
         if self._opening is opening:
@@ -350,7 +379,7 @@ class SQLiteDatabase:
             raise _WouldWait
         if self._quick is None:
             if self._opening is None:
-                self._opening = self._executor.submit(self._open_loop_connection)
+                self._opening = self._on_pool(self._open_loop_connection)
             if not self._opening.done():
                 raise _WouldWait
             opening, self._opening = self._opening, None
@@ -372,12 +401,22 @@ class SQLiteDatabase:
         self._quick_commits += 1
         busy = self._checkpoint is not None and not self._checkpoint.done()
         if self._quick_commits % self._checkpoint_every == 0 and not busy:
-            self._checkpoint = self._executor.submit(self._run_checkpoint)
+            self._checkpoint = self._on_pool(self._run_checkpoint)
+
+    async def checkpointed(self) -> None:
+        """Wait for a WAL checkpoint in progress, if there is one."""
+        if self._checkpoint is not None:
+            await asyncio.wrap_future(self._checkpoint)
+
+    def _on_pool(self, fn: Callable[[], T]) -> Future[T]:
+        self.counts.hops += 1
+        return self._executor.submit(fn)
 
     def _run_checkpoint(self) -> None:
         try:
             with self._single.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            self.counts.checkpoints += 1
         except Exception:  # the next one, or any pool write's auto-checkpoint, catches up
             logger.warning("WAL checkpoint failed", exc_info=True)
 

@@ -8,7 +8,6 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -29,19 +28,6 @@ async def _create(db: SQLiteDatabase) -> None:
     async with db.write() as conn:
         await conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
     await db.prepare()  # what Store.open does once the schema is there
-
-
-def _count_hops(db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """The functions handed to the pool's threads from now on (each one a thread hop)."""
-    hops: list[object] = []
-    submit = db._executor.submit
-
-    def counted(fn: Any, *args: Any) -> Any:
-        hops.append(fn)
-        return submit(fn, *args)
-
-    monkeypatch.setattr(db._executor, "submit", counted)
-    return hops
 
 
 @pytest.fixture
@@ -154,10 +140,8 @@ async def test_the_earlier_aiosqlite_url_opens_the_same_file(tmp_path: Path) -> 
         await new.close()
 
 
-async def test_a_write_on_the_pool_commits_in_one_thread_hop(
-    db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    hops = _count_hops(db, monkeypatch)
+async def test_a_write_on_the_pool_commits_in_one_thread_hop(db: SQLiteDatabase) -> None:
+    before = db.counts.hops
 
     def two_inserts(conn: sa.Connection, fail: bool) -> None:
         conn.exec_driver_sql("INSERT INTO t (v) VALUES ('a')")
@@ -166,18 +150,16 @@ async def test_a_write_on_the_pool_commits_in_one_thread_hop(
             raise RuntimeError("boom")
 
     await db.on_pool(write=True).run_sync(two_inserts, False)
-    assert len(hops) == 1  # check out, BEGIN IMMEDIATE, two inserts, COMMIT, return
+    assert db.counts.hops - before == 1  # check out, BEGIN IMMEDIATE, two inserts, COMMIT, return
     with pytest.raises(RuntimeError):
         await db.on_pool(write=True).run_sync(two_inserts, True)
-    assert len(hops) == 2
+    assert db.counts.hops - before == 2
     assert await _values(db) == ["a", "b"]  # the failed one rolled back as a whole
-    assert len(hops) == 3  # a one-statement read is one hop too
+    assert db.counts.hops - before == 3  # a one-statement read is one hop too
 
 
-async def test_quick_statements_run_on_the_loop_without_a_hop(
-    db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    hops = _count_hops(db, monkeypatch)
+async def test_quick_statements_run_on_the_loop_without_a_hop(db: SQLiteDatabase) -> None:
+    before = db.counts.hops
     async with db.write_quick() as conn:
         await conn.execute(sa.text("INSERT INTO t (v) VALUES ('quick')"))
         where = await conn.run_sync(lambda _c: threading.current_thread())
@@ -185,7 +167,7 @@ async def test_quick_statements_run_on_the_loop_without_a_hop(
         rows = (await conn.execute(sa.text("SELECT v FROM t"))).scalars().all()
     assert where is threading.current_thread()
     assert rows == ["quick"]
-    assert hops == []
+    assert db.counts.hops == before
 
 
 async def test_a_quick_write_never_waits_on_the_loop_for_another_writer(tmp_path: Path) -> None:
@@ -247,39 +229,39 @@ async def test_another_threads_loop_uses_the_pool(db: SQLiteDatabase) -> None:
     assert await _values(db) == ["from another loop"]
 
 
-async def test_quick_writes_get_their_wal_checkpointed_on_the_pool(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _rows_in_file_alone(tmp_path: Path, name: str) -> int:
+    """Rows of ``t`` in a copy of the database file without its WAL (0: not there yet)."""
+    copy = tmp_path / name
+    shutil.copyfile(tmp_path / "db.sqlite", copy)
+    raw = sqlite3.connect(copy)
+    try:
+        return int(raw.execute("SELECT count(*) FROM t").fetchone()[0])
+    except sqlite3.OperationalError:  # no table t in the file yet: still in the WAL
+        return 0
+    finally:
+        raw.close()
+
+
+async def test_quick_writes_get_their_wal_checkpointed_on_the_pool(tmp_path: Path) -> None:
     """The loop's connection never checkpoints (that writes the database file); every
     ``checkpoint_every`` quick commits a checkpoint runs on a pool thread instead."""
     engine, memory = sqlite_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     db = SQLiteDatabase(engine, memory=memory, checkpoint_every=5)
-    ran: list[tuple[str, int]] = []
-    checkpoint = db._run_checkpoint
-
-    def spy() -> None:
-        checkpoint()
-        # The database file alone (without its WAL) now holds every committed row.
-        copy = tmp_path / f"copy{len(ran)}.sqlite"
-        shutil.copyfile(tmp_path / "db.sqlite", copy)
-        raw = sqlite3.connect(copy)
-        try:
-            rows = raw.execute("SELECT count(*) FROM t").fetchone()[0]
-        finally:
-            raw.close()
-        ran.append((threading.current_thread().name, rows))
-
-    monkeypatch.setattr(db, "_run_checkpoint", spy)
+    in_file: list[int] = []
     try:
         await _create(db)
-        for n in range(10):
+        hops = db.counts.hops
+        for n in range(1, 11):
             async with db.write_quick() as conn:
                 await conn.execute(sa.text("INSERT INTO t (v) VALUES (:v)"), {"v": str(n)})
-            if db._checkpoint is not None:
-                await asyncio.wrap_future(db._checkpoint)
-        assert [rows for _, rows in ran] == [5, 10]
-        assert all(name.startswith("newsbrief-sqlite") for name, _ in ran)
-        assert await _values(db) == [str(n) for n in range(10)]
+            await db.checkpointed()
+            assert db.counts.checkpoints == n // 5
+            in_file.append(_rows_in_file_alone(tmp_path, f"copy{n}.sqlite"))
+        assert db.counts.checkpoints == 2
+        assert db.counts.hops - hops == 2  # the writes ran on the loop, the checkpoints did not
+        # The database file alone holds every committed row after each checkpoint, none before.
+        assert in_file == [0, 0, 0, 0, 5, 5, 5, 5, 5, 10]
+        assert await _values(db) == [str(n) for n in range(1, 11)]
     finally:
         await db.dispose()
 
