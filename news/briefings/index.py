@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from news.briefings.ranking import coverage
 from news.briefings.snapshot import StorySnapshot
 from news.models import StoredArticle, StorySource, StoryView
 from news.topics import stem, tokenize, url_words
@@ -43,6 +44,7 @@ class StoryIndex:
             OrderedDict()
         )
         self.similarities: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._coverage: dict[int, float] = {}  # story id -> ranking.coverage (this snapshot)
         articles = {a.id for story in snapshot.articles.values() for a in story}
         old = previous
         # Searches of the previous snapshot, valid for the stories whose articles are the same.
@@ -114,6 +116,15 @@ class StoryIndex:
         while len(self.similarities) > SEARCH_CACHE:
             self.similarities.popitem(last=False)
         return scores
+
+    def coverage(self, story: StoryView) -> float:
+        """``news.briefings.ranking.coverage`` of a story of this snapshot, computed once."""
+        found = self._coverage.get(story.id)
+        if found is None or self.views.get(story.id) is not story:
+            found = coverage(story)
+            if self.views.get(story.id) is story:
+                self._coverage[story.id] = found
+        return found
 
     def title_words(self, story: StoryView) -> frozenset[str]:
         stems = self.title_stems.get(story.id)

@@ -5,9 +5,10 @@
   section in a source's URL path, like ``/sport/football/``) or by
   meaning (cosine of the topic's and the story's MiniLM embeddings), ranked by relevance weighted
   by recency. Stories below the threshold are never shown: an empty briefing means nothing found.
-- Without a topic: the newest, most-covered stories since the chat's last briefing (and at least
-  the last two days) that it has not been shown yet; when there is nothing new, the newest
-  stories anyway.
+- Without a topic: the stories since the chat's last briefing (and at least the last two days)
+  that it has not been shown yet, those most outlets carry and the newest first
+  (``news.briefings.ranking``); when there is nothing new, the newest stories anyway. A second
+  briefing is marked as more stories (``Briefing.more``) and says whether still more are left.
 
 Cost per request (the bot answers many): the candidates come from the cached
 ``StorySnapshot`` of the last month's stories (``news.briefings.snapshot``: one small query
@@ -22,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import logging
-import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from news.briefings.index import StoryIndex
+from news.briefings.ranking import rank_new, story_time
+from news.briefings.ranking import recency as _recency
 from news.briefings.snapshot import StorySnapshots
 from news.models import StoredArticle, StoryView
 from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
@@ -62,7 +64,7 @@ logger = logging.getLogger(__name__)
 TOPIC_WINDOW = timedelta(days=7)  # how far back a topic briefing looks
 NEWS_WINDOW = timedelta(days=2)  # "what's new" for a chat that never had a briefing
 FALLBACK_WINDOW = timedelta(days=30)  # nothing new: the newest stories from this far back
-HALF_LIFE_HOURS = 24.0  # recency weight halves every day (towards a floor of 0.5)
+RANK_POOL = 2_000  # unseen stories ranked for a briefing without a topic (most recent first)
 # Meaning alone qualifies a story for a briefing at this cosine (or settings.topic_threshold, if
 # lower). Lower than the alert threshold: a briefing is asked for and ranked, an alert is not.
 # On 600 BBC articles x 15 topic names (news/topics.py) 0.30 kept 82% label precision, most
@@ -98,12 +100,28 @@ def question_topic(text: str) -> str | None:
 class BriefingItem:
     story: StoryView
     summary: str
+    published: datetime | None = None  # when the story last moved (``ranking.story_time``)
 
 
 @dataclass(frozen=True, slots=True)
 class Briefing:
+    """The stories of one briefing. Without a topic: ``more`` when the chat was shown other
+    stories before and these are the next ones, ``has_more`` when unseen stories are left after
+    these, ``repeated`` when nothing was new and these were shown before."""
+
     topic: str | None
     items: list[BriefingItem]
+    more: bool = False
+    has_more: bool = False
+    repeated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Picked:
+    stories: list[StoryView]
+    more: bool = False
+    has_more: bool = False
+    repeated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,24 +129,6 @@ class LinkSummary:
     article: StoredArticle
     story: StoryView
     summary: str
-
-
-def _story_time(story: StoryView) -> datetime:
-    """When the story last moved: its newest source's publication time when known (a feed's
-    first poll brings in days-old articles all at once), else when it was last seen."""
-    published = [s.published for s in story.sources if s.published is not None]
-    return min(max(published), story.last_seen) if published else story.last_seen
-
-
-def _recency(story: StoryView, now: datetime) -> float:
-    """1.0 for a story that moved just now, halving per HALF_LIFE_HOURS towards a floor of 0.5."""
-    age_hours = max(0.0, (now - _story_time(story)).total_seconds() / 3600)
-    return 0.5 + 0.5 * math.pow(0.5, age_hours / HALF_LIFE_HOURS)
-
-
-def _coverage(story: StoryView) -> float:
-    """More sources, bigger story: 1.0 for one source, +0.35 per doubling."""
-    return 1.0 + 0.35 * math.log2(max(1, len(story.sources)))
 
 
 def _all_in(words: Sequence[str], present: frozenset[str]) -> bool:
@@ -182,14 +182,20 @@ class BriefingService:
         topic = normalize_topic(topic) if topic and topic.strip() else None
         index = await self._current_index(now)
         if topic:
-            stories = await self._topic_stories(index, topic, limit, now)
+            picked = _Picked(await self._topic_stories(index, topic, limit, now))
         else:
-            stories = await self._new_stories(index, chat_id, limit, now)
-        items = await self._summarize(index, stories)
+            picked = await self._new_stories(index, chat_id, limit, now)
+        items = await self._summarize(index, picked.stories)
         if items:
             await self.store.record_briefing(chat_id, [item.story.id for item in items], now)
         logger.info("briefing chat=%s topic=%r: %d stories", chat_id, topic, len(items))
-        return Briefing(topic=topic, items=items)
+        return Briefing(
+            topic=topic,
+            items=items,
+            more=picked.more,
+            has_more=picked.has_more,
+            repeated=picked.repeated,
+        )
 
     async def _current_index(self, now: datetime) -> StoryIndex:
         """The index of the store's current snapshot (rebuilt only when the snapshot changed)."""
@@ -201,21 +207,27 @@ class BriefingService:
 
     async def _new_stories(
         self, index: StoryIndex, chat_id: int, limit: int, now: datetime
-    ) -> list[StoryView]:
+    ) -> _Picked:
+        """The chat's unseen stories of the window, ranked (``news.briefings.ranking``): every
+        unseen story of the window competes (up to RANK_POOL), not only the latest few, so a
+        story many outlets carry is not crowded out by newer single-outlet items."""
         last, briefed = await self.store.briefing_history(chat_id, since=now - FALLBACK_WINDOW)
         # Everything since the last briefing, and at least NEWS_WINDOW back: stories the chat
         # was not shown yet are news to it even if they came in before its last briefing.
         since = now - NEWS_WINDOW if last is None else min(last, now - NEWS_WINDOW)
-        wanted = min(CANDIDATES * 4, len(briefed) + CANDIDATES)  # enough left once briefed go
+        wanted = len(briefed) + RANK_POOL  # enough left once the briefed ones go
         if since >= index.snapshot.since:
             recent = index.snapshot.recent(since=since, limit=wanted)
         else:  # a chat back after a long time: further back than the snapshot goes
             recent = await self.store.recent_stories(since=since, limit=wanted)
         fresh = [story for story in recent if story.id not in briefed]
         if not fresh:  # nothing new: the newest stories anyway, rather than an empty reply
-            fresh = index.snapshot.recent(since=now - FALLBACK_WINDOW, limit=limit)
-        fresh.sort(key=lambda s: _coverage(s) * _recency(s, now), reverse=True)
-        return fresh[:limit]
+            again = index.snapshot.recent(since=now - FALLBACK_WINDOW, limit=RANK_POOL)
+            best = rank_new(again, now, index.coverage)[:limit]
+            return _Picked(best, repeated=bool(best))
+        more = bool(briefed) and last is not None and last >= now - NEWS_WINDOW
+        ranked = rank_new(fresh, now, index.coverage)
+        return _Picked(ranked[:limit], more=more, has_more=len(fresh) > limit)
 
     async def _topic_stories(
         self, index: StoryIndex, topic: str, limit: int, now: datetime
@@ -310,7 +322,11 @@ class BriefingService:
             [a.id for a in articles.values()], length=BRIEF_LENGTH
         )
         return [
-            BriefingItem(story=story, summary=summaries.get(articles[story.id].id, ""))
+            BriefingItem(
+                story=story,
+                summary=summaries.get(articles[story.id].id, ""),
+                published=story_time(story),
+            )
             for story in stories
             if story.id in articles
         ]
