@@ -2,35 +2,39 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.train_scorer [--cache /tmp/nb] [--dry-run]
 
-Data: the dev half of CNN/DailyMail (optionally a BBC sample disjoint from the benchmark's BBC
-sample), read in place from ``../shared/data/summaries/``; nothing of it is shipped. Target
-(default ``soft``): each candidate sentence's own ROUGE-1 + ROUGE-2 precision against the
-reference, fitted by ridge regression over ``summarizer.extractive.FEATURES`` (sixteen numbers:
-weights of a few hundred bytes). ``--target oracle`` fits a logistic regression on the greedy
-ROUGE oracle instead. Hyper-parameters (regularization, MMR lambda, lead window, BBC weight) are
-chosen by repeated 2-fold cross-validation over CNN/DailyMail articles (20 random halvings; 4 were
-too few: the mean moved by 0.3 R-2 between seed sets), scored with the full pipeline (pick 3,
-ROUGE F1) beside Lead-3 on the same articles; the winner is then re-scored on 30 other halvings
-it was not chosen on, and both estimates (mean and worst split) go into the weights' ``meta``.
+Data (read in place from ``../shared/data/summaries/``; nothing of it is shipped): the 126
+CNN/DailyMail dev articles, labelled per sentence by the greedy ROUGE-1+2 oracle (``oracle``) or
+by each sentence's own ROUGE-1 + ROUGE-2 precision (``soft``); and the BBC articles outside the
+benchmark's 300-article sample, labelled by the dataset itself (a sentence is in the article's
+extractive summary or not). A ridge regression over ``summarizer.scorer.FEATURES`` (weights of a
+few hundred bytes) is fitted on CNN/DailyMail plus BBC at ``bbc_weight`` per sentence.
+
+Everything reported is out of sample: repeated 2-fold cross-validation over the CNN/DailyMail
+articles (train on one half plus the BBC training articles, score the other half, both ways; every
+article is scored once per split by a model that never saw it), and the BBC sample scored by
+models that never saw it. Lead-3 is scored on the same articles. The benchmark
+(``benchmarks/bench_summarizer.py``) runs the same cross-validation with the shipped
+configuration; this script compares a few configurations and writes the weights of the chosen
+one fitted on all the training data.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import itertools
 import json
 import random
+import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.summ_data import Example, lead, load_examples, rouge_scores
+from benchmarks.summ_data import CachedEncoder, Example, lead, load_examples
 from summarizer.encoder import Encoder
 from summarizer.extractive import (
     FEATURES,
@@ -42,17 +46,61 @@ from summarizer.extractive import (
     sentence_features,
 )
 
+__all__ = [
+    "BENCH_BBC_SEED",
+    "Config",
+    "Item",
+    "article_scores",
+    "build",
+    "cross_validate",
+    "summary_rouge",
+    "titles_of",
+    "train_weights",
+]
+
 WEIGHTS = Path(__file__).resolve().parents[1] / "summarizer" / "scorer_weights.json"
 BENCH_BBC_SEED = 13  # the benchmark's BBC sample: kept out of training
+ROUGE_KEYS = ("rouge1", "rouge2", "rougeLsum")
+_NON_WORD = re.compile(r"\W+")
 
 
 @dataclass
 class Item:
+    """One article ready for training and scoring: its candidates, their embeddings, the
+    headline's embedding, the features and the per-sentence labels."""
+
     example: Example
     prepared: Prepared
     embeddings: np.ndarray
+    title: np.ndarray | None
     features: np.ndarray
-    labels: np.ndarray
+    labels: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Config:
+    """A scorer configuration: the regularization, the CNN/DailyMail target, the BBC weight per
+    sentence, and the picking knobs."""
+
+    c: float = 0.01
+    target: str = "soft"
+    bbc_weight: float = 0.0
+    mmr_lambda: float = 0.75
+    lead_window: int = 5
+    duplicate: float = 0.8
+
+    @classmethod
+    def of(cls, weights: ScorerWeights) -> Config:
+        """The configuration the shipped weights were trained with."""
+        meta = weights.meta
+        return cls(
+            c=float(meta.get("C", 0.01)),
+            target=str(meta.get("target", "soft")),
+            bbc_weight=float(meta.get("bbc_weight", 0.0)),
+            mmr_lambda=weights.mmr_lambda,
+            lead_window=weights.lead_window,
+            duplicate=weights.duplicate_threshold,
+        )
 
 
 def _oracle(sentences: list[str], reference: list[str], k: int = 3) -> list[int]:
@@ -94,94 +142,150 @@ def _soft(sentences: list[str], reference: list[str]) -> np.ndarray:
     return np.array(out)
 
 
+def _member(sentences: list[str], reference: list[str]) -> np.ndarray:
+    """1 for a sentence the (extractive) reference contains, else 0."""
+    ref = _NON_WORD.sub(" ", " ".join(reference).lower())
+    keys = [_NON_WORD.sub(" ", s.lower()).strip() for s in sentences]
+    return np.array([1.0 if key and key in ref else 0.0 for key in keys])
+
+
 def build(
-    name: str, examples: list[Example], encoder: Encoder, cache: Path | None, target: str
+    name: str,
+    examples: Sequence[Example],
+    encoder: Any,
+    *,
+    titles: Sequence[str | None] | None = None,
+    cache: Path | None = None,
+    labels: Sequence[str] = ("soft", "oracle"),
 ) -> list[Item]:
-    """Items with features and labels; embeddings and labels cached in ``cache`` if given."""
-    prepared = [prepare(e.text) for e in examples]
+    """Items for ``examples``; ``encoder`` is anything with ``encode(texts)``; ``labels`` names
+    the per-sentence labels to compute (``soft``, ``oracle``, ``member``). Embeddings and labels
+    are cached in ``cache`` (a folder) when given."""
+    heads = list(titles) if titles is not None else [None] * len(examples)
+    prepared = [prepare(e.text, t) for e, t in zip(examples, heads, strict=True)]
     flat = [s for p in prepared for s in p.candidate_texts]
-    key = hashlib.sha256("\x00".join(flat).encode()).hexdigest()[:16]
-    path = cache / f"{name}-{key}.npz" if cache else None
+    named = [p.title for p in prepared if p.title]
+    digest = hashlib.sha256("\x00".join(flat + named).encode()).hexdigest()[:16]
+    path = cache / f"{name}-{digest}-{'-'.join(labels)}.npz" if cache else None
+    stored: dict[str, np.ndarray] = {}
     if path is not None and path.exists():
-        stored = np.load(path)
-        vectors, oracle, soft = stored["vectors"], stored["oracle"], stored["soft"]
+        stored = dict(np.load(path))
     else:
-        vectors = encoder.encode(flat)
-        oracle = np.zeros(len(flat))
-        soft = np.zeros(len(flat))
-        start = 0
+        vectors = encoder.encode(flat + named)
+        stored["vectors"], stored["titles"] = vectors[: len(flat)], vectors[len(flat) :]
+        made: dict[str, list[np.ndarray]] = {key: [] for key in labels}
         for example, p in zip(examples, prepared, strict=True):
             texts = p.candidate_texts
-            oracle[[start + i for i in _oracle(texts, example.reference)]] = 1.0
-            soft[start : start + len(texts)] = _soft(texts, example.reference)
-            start += len(texts)
+            for key in labels:
+                if key == "oracle":
+                    o = np.zeros(len(texts))
+                    o[_oracle(texts, example.reference)] = 1.0
+                    made[key].append(o)
+                elif key == "soft":
+                    made[key].append(_soft(texts, example.reference))
+                else:
+                    made[key].append(_member(texts, example.reference))
+        for key, parts in made.items():
+            stored[key] = np.concatenate(parts) if parts else np.zeros(0)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(path, vectors=vectors, oracle=oracle, soft=soft)
-    labels_all = oracle if target == "oracle" else soft
+            np.savez(path, **stored)  # type: ignore[arg-type]
     items = []
     start = 0
+    title_row = 0
     for example, p in zip(examples, prepared, strict=True):
         end = start + len(p.candidates)
-        emb = vectors[start:end]
+        emb = stored["vectors"][start:end]
+        title = None
+        if p.title:
+            title = stored["titles"][title_row]
+            title_row += 1
+        found: dict[str, np.ndarray] = {
+            k: stored[k][start:end] for k in ("soft", "oracle", "member") if k in stored
+        }
         features = sentence_features(p.candidate_texts, emb)
-        items.append(Item(example, p, emb, features, labels_all[start:end]))
+        items.append(Item(example, p, emb, title, features, found))
         start = end
     return items
 
 
-def fit(items: list[Item], weights: list[float], c: float, target: str) -> tuple[np.ndarray, ...]:
-    """Logistic regression on oracle labels, or ridge regression on soft labels; standardized."""
-    from sklearn.linear_model import LogisticRegression, Ridge
+def _fit(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Ridge regression on standardized features, mapped onto a logit-like scale (MMR squashes
+    scores with a sigmoid)."""
+    from sklearn.linear_model import Ridge
 
-    x = np.concatenate([i.features for i in items])
-    y = np.concatenate([i.labels for i in items])
-    w = np.concatenate([np.full(len(i.labels), wt) for i, wt in zip(items, weights, strict=True)])
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
-    if target == "oracle":
-        model = LogisticRegression(C=c, max_iter=5000)
-        model.fit(z, y, sample_weight=w)
-        return mean, scale, model.coef_[0], np.array([model.intercept_[0]])
-    # soft labels: fit, then map onto a logit-like scale (MMR squashes scores with a sigmoid)
     ridge = Ridge(alpha=1.0 / c)
     ridge.fit(z, y, sample_weight=w)
     spread = float(np.std(z @ ridge.coef_)) or 1.0
     coef = ridge.coef_ / spread * 2.0
-    intercept = (ridge.intercept_ - float(np.mean(y))) / spread * 2.0
-    return mean, scale, coef, np.array([intercept])
+    intercept = (float(ridge.intercept_) - float(np.mean(y))) / spread * 2.0
+    return mean, scale, coef, intercept
 
 
-_ROUGE_KEYS = ("rouge1", "rouge2", "rougeLsum")
+def train_weights(
+    cnn_items: Sequence[Item],
+    bbc_items: Sequence[Item],
+    config: Config,
+    meta: dict[str, Any] | None = None,
+) -> ScorerWeights:
+    """The scorer fitted on ``cnn_items`` (labels ``config.target``, weight 1 per sentence) and
+    ``bbc_items`` (their own extractive labels, weight ``config.bbc_weight``)."""
+    parts = [(i.features, i.labels[config.target], 1.0) for i in cnn_items]
+    if config.bbc_weight > 0:
+        parts += [(i.features, i.labels["member"], config.bbc_weight) for i in bbc_items]
+    parts = [p for p in parts if len(p[0])]
+    x = np.concatenate([p[0] for p in parts])
+    y = np.concatenate([p[1] for p in parts])
+    w = np.concatenate([np.full(len(p[1]), p[2]) for p in parts])
+    mean, scale, coef, intercept = _fit(x, y, w, config.c)
+    return ScorerWeights(
+        mean,
+        scale,
+        coef,
+        intercept,
+        mmr_lambda=config.mmr_lambda,
+        duplicate_threshold=config.duplicate,
+        lead_window=config.lead_window,
+        meta=meta or {},
+    )
+
+
 _ROUGE_MEMO: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
 
 
-def _article_rouge(example: Example, sentences: list[str]) -> np.ndarray:
+def summary_rouge(example: Example, sentences: Sequence[str]) -> np.ndarray:
     """ROUGE-1/2/Lsum F1 x 100 of one summary (memoized: CV re-scores the same picks often)."""
     from rouge_score import rouge_scorer
 
     key = (example.id, tuple(sentences))
     if key not in _ROUGE_MEMO:
-        scorer = rouge_scorer.RougeScorer(list(_ROUGE_KEYS), use_stemmer=True)
+        scorer = rouge_scorer.RougeScorer(list(ROUGE_KEYS), use_stemmer=True)
         s = scorer.score("\n".join(example.reference), "\n".join(sentences))
-        _ROUGE_MEMO[key] = np.array([100 * s[k].fmeasure for k in _ROUGE_KEYS])
+        _ROUGE_MEMO[key] = np.array([100 * s[k].fmeasure for k in ROUGE_KEYS])
     return _ROUGE_MEMO[key]
 
 
-def evaluate(weights: ScorerWeights, items: list[Item], encoder: Encoder) -> dict[str, float]:
-    """Mean ROUGE F1 x 100 of the full pipeline (3 sentences, no word budget) on ``items``."""
-    summarizer = ExtractiveSummarizer(encoder, weights)
-    scores = [
-        _article_rouge(
+def article_scores(
+    weights: ScorerWeights, items: Sequence[Item], encoder: Any, k: int = 3
+) -> np.ndarray:
+    """ROUGE-1/2/Lsum F1 x 100 per article (rows) of the full pipeline at ``k`` sentences."""
+    model = ExtractiveSummarizer(encoder, weights)
+    rows = [
+        summary_rouge(
             i.example,
-            summarizer.postprocess(i.prepared, i.embeddings, max_sentences=3, max_words=10_000),
+            model.postprocess(
+                i.prepared, i.embeddings, max_sentences=k, max_words=10**6, title=i.title
+            ),
         )
         for i in items
     ]
-    mean = np.mean(scores, axis=0)
-    return {k: round(float(v), 2) for k, v in zip(_ROUGE_KEYS, mean, strict=True)}
+    return np.array(rows).reshape(len(items), len(ROUGE_KEYS))
 
 
 def _splits(n: int, seeds: Iterable[int]) -> list[tuple[list[int], list[int]]]:
@@ -194,161 +298,119 @@ def _splits(n: int, seeds: Iterable[int]) -> list[tuple[list[int], list[int]]]:
     return out
 
 
-def _gain(scores: dict[str, float], baseline: dict[str, float]) -> dict[str, float]:
-    return {k: round(scores[k] - baseline[k], 2) for k in scores}
-
-
-def train_weights(
-    cnn_items: list[Item],
-    bbc_items: list[Item],
-    config: tuple[float, float, float, int, float],
-    target: str,
-    meta: dict[str, Any] | None = None,
-) -> ScorerWeights:
-    """The scorer fitted on ``cnn_items`` (weight 1) plus ``bbc_items`` (weight ``bbc_weight``,
-    when above 0), with the configuration's MMR, duplicate and lead-window settings."""
-    c, bbc_weight, lam, window, duplicate = config
-    extra = bbc_items if bbc_weight > 0 else []
-    wts = [1.0] * len(cnn_items) + [bbc_weight] * len(extra)
-    mean, scale, coef, intercept = fit(cnn_items + extra, wts, c, target)
-    return ScorerWeights(
-        mean,
-        scale,
-        coef,
-        float(intercept[0]),
-        mmr_lambda=lam,
-        duplicate_threshold=duplicate,
-        lead_window=window,
-        meta=meta or {},
-    )
-
-
 def cross_validate(
-    cnn_items: list[Item],
-    bbc_items: list[Item],
-    config: tuple[float, float, float, int, float],
-    splits: list[tuple[list[int], list[int]]],
-    encoder: Encoder,
-    target: str,
-) -> dict[str, dict[str, float]]:
-    """Train on one half, score the other, both ways, for every split. ``mean``: over splits;
-    ``worst``: per metric, the lowest split score (a split's two halves cover every article
-    once, so its score compares directly with Lead-3 on all articles)."""
+    cnn_items: Sequence[Item],
+    bbc_items: Sequence[Item],
+    config: Config,
+    seeds: Iterable[int],
+    encoder: Any,
+) -> tuple[np.ndarray, list[ScorerWeights]]:
+    """Per split, the mean ROUGE of every CNN/DailyMail article scored by the model trained on
+    the other half (``(splits, 3)``), and the models (two per split)."""
     per_split = []
-    for folds in splits:
-        halves = []
-        for k in range(2):
-            train = [cnn_items[i] for i in folds[1 - k]]
-            weights = train_weights(train, bbc_items, config, target)
-            test = [cnn_items[i] for i in folds[k]]
-            halves.append((evaluate(weights, test, encoder), len(test)))
-        n = sum(size for _, size in halves)
-        per_split.append({k: sum(h[k] * size for h, size in halves) / n for k in _ROUGE_KEYS})
-    return {
-        "mean": {k: round(float(np.mean([s[k] for s in per_split])), 2) for k in _ROUGE_KEYS},
-        "worst": {k: round(min(s[k] for s in per_split), 2) for k in _ROUGE_KEYS},
-    }
+    models = []
+    for train_half, test_half in _splits(len(cnn_items), seeds):
+        scores = np.zeros((len(cnn_items), len(ROUGE_KEYS)))
+        for train, test in ((train_half, test_half), (test_half, train_half)):
+            weights = train_weights([cnn_items[i] for i in train], bbc_items, config)
+            scores[test] = article_scores(weights, [cnn_items[i] for i in test], encoder)
+            models.append(weights)
+        per_split.append(scores.mean(axis=0))
+    return np.array(per_split), models
+
+
+def titles_of(name: str, examples: Sequence[Example]) -> list[str | None]:
+    from benchmarks.summ_data import DATA
+
+    rows = (DATA / f"{name}.jsonl").read_text("utf-8").splitlines()
+    by_id = {str(r["id"]): r.get("title") for r in (json.loads(x) for x in rows if x.strip())}
+    return [by_id.get(e.id) for e in examples]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--bbc",
-        type=int,
-        default=0,
-        help="BBC training articles (0: CNN/DM only; BBC's 40%% "
-        "extractive summaries hurt CNN/DM in cross-validation)",
-    )
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="do not write the weights file")
-    parser.add_argument("--cache", type=Path, default=None, help="folder caching embeddings")
     parser.add_argument(
-        "--target",
-        choices=["oracle", "soft"],
-        default="soft",
-        help="soft: own ROUGE-1+2 precision (ridge); oracle: greedy oracle (logistic)",
+        "--cache", type=Path, default=None, help="folder caching embeddings and labels"
     )
-    parser.add_argument("--bbc-weights", default="0", help="BBC sample weights to try")
-    parser.add_argument(
-        "--splits", type=int, default=20, help="repeated 2-fold CV splits choosing the grid point"
-    )
-    parser.add_argument(
-        "--fresh-splits", type=int, default=30, help="other splits re-estimating the winner"
-    )
+    parser.add_argument("--splits", type=int, default=10, help="repeated 2-fold CV splits")
+    parser.add_argument("--bbc", type=int, default=600, help="BBC training articles")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    encoder = Encoder()
+    encoder: Any = Encoder()
+    if args.cache is not None:
+        encoder = CachedEncoder(encoder, args.cache / "summarizer-embeddings.npz")
     cnndm = load_examples("cnndm_dev")
     bench_ids = {e.id for e in load_examples("bbc", 300, seed=BENCH_BBC_SEED)}
     bbc_all = [e for e in load_examples("bbc") if e.id not in bench_ids]
-    bbc = random.Random(7).sample(bbc_all, min(args.bbc, len(bbc_all))) if args.bbc else []
-    cnn_items = build("cnndm_dev", cnndm, encoder, args.cache, args.target)
-    bbc_items = build("bbc", bbc, encoder, args.cache, args.target) if bbc else []
+    bbc = random.Random(7).sample(bbc_all, min(args.bbc, len(bbc_all)))
+    sample = load_examples("bbc", 300, seed=BENCH_BBC_SEED)
+    cnn_items = build("cnndm_dev", cnndm, encoder, cache=args.cache)
+    bbc_items = build(
+        "bbc-train",
+        bbc,
+        encoder,
+        titles=titles_of("bbc", bbc),
+        cache=args.cache,
+        labels=["member"],
+    )
+    test_items = build(
+        "bbc-sample", sample, encoder, titles=titles_of("bbc", sample), cache=args.cache, labels=[]
+    )
     print(f"features built in {time.perf_counter() - started:.0f}s", flush=True)
-
-    lead3 = rouge_scores(
-        [lead(i.example.text) for i in cnn_items], [i.example.reference for i in cnn_items]
-    )
-    print(f"Lead-3 on the same articles: {lead3}")
-    bbc_weights = [float(x) for x in args.bbc_weights.split(",")]
-    # lead window 0 (pick from the whole article) lost to 6 in every CV run so far: not searched
-    grid = itertools.product(
-        [0.003, 0.01, 0.03, 0.3], bbc_weights, [0.7, 0.75, 0.8, 0.85], [5, 6], [0.8, 0.85]
-    )
-    results = []
-    for c, bbc_weight, lam, window, duplicate in grid:
-        config = (c, bbc_weight, lam, window, duplicate)
-        splits = _splits(len(cnn_items), range(args.splits))
-        cv = cross_validate(cnn_items, bbc_items, config, splits, encoder, args.target)
-        total = sum(cv["mean"].values())
-        results.append((total, config, cv))
+    lead3 = np.array([summary_rouge(i.example, lead(i.example.text)) for i in cnn_items]).mean(0)
+    bbc_lead3 = np.array([summary_rouge(i.example, lead(i.example.text)) for i in test_items])
+    print(f"Lead-3 CNN/DM {lead3.round(2)}  BBC sample {bbc_lead3.mean(0).round(2)}")
+    # C 0.1 lost to 0.01 on every target in the v4 runs (worst split below Lead-3)
+    configs = [
+        Config(0.01, target, bbc_weight)
+        for target in ("soft", "oracle")
+        for bbc_weight in (0.0, 0.3)
+    ]
+    results: list[tuple[bool, float, Config]] = []
+    for config in configs:
+        per_split, models = cross_validate(
+            cnn_items, bbc_items, config, range(args.splits), encoder
+        )
+        gain = per_split - lead3
+        on_bbc = np.array([article_scores(m, test_items, encoder).mean(0) for m in models[:4]])
+        # the goal is a gain on every split: configurations with no split below Lead-3 first,
+        # then the larger mean gain
+        results.append((bool(gain.min() >= 0), float(gain.mean(0).sum()), config))
         print(
-            f"C={c:<5} bbc={bbc_weight:<4} mmr={lam:<5} window={window} dup={duplicate} "
-            f"cv {cv['mean']} "
-            f"worst-split gain {_gain(cv['worst'], lead3)}",
+            f"{config}: CNN/DM gain over Lead-3 mean {gain.mean(0).round(2)} "
+            f"worst {gain.min(0).round(2)}; BBC sample {on_bbc.mean(0).round(2)}",
             flush=True,
         )
-    results.sort(key=lambda r: r[0], reverse=True)
-    _, (c, bbc_weight, lam, window, duplicate), cv = results[0]
+    results.sort(key=lambda r: (r[0], r[1]), reverse=True)
+    best = results[0][2]
+    fresh, _ = cross_validate(cnn_items, bbc_items, best, range(1000, 1000 + args.splits), encoder)
+    fresh_gain = fresh - lead3
     print(
-        f"best: C={c} bbc_weight={bbc_weight} mmr_lambda={lam} window={window} "
-        f"duplicate_threshold={duplicate} cv={cv['mean']}"
+        f"best {best}; fresh splits gain {fresh_gain.mean(0).round(2)} "
+        f"worst {fresh_gain.min(0).round(2)}"
     )
-    # the grid was chosen on seeds 0..splits-1: re-estimate the winner on splits it never saw
-    fresh_seeds = range(1000, 1000 + args.fresh_splits)
-    fresh = cross_validate(
-        cnn_items,
-        bbc_items,
-        (c, bbc_weight, lam, window, duplicate),
-        _splits(len(cnn_items), fresh_seeds),
-        encoder,
-        args.target,
-    )
-    print(
-        f"fresh {args.fresh_splits} splits: cv {fresh['mean']} "
-        f"worst-split gain {_gain(fresh['worst'], lead3)}"
-    )
-
     weights = train_weights(
         cnn_items,
         bbc_items,
-        (c, bbc_weight, lam, window, duplicate),
-        args.target,
+        best,
         meta={
             "trained_for": MODEL_VERSION,
-            "data": f"cnndm_dev {len(cnn_items)} + bbc {len(bbc_items) if bbc_weight else 0}",
-            "target": args.target,
-            "C": c,
-            "bbc_weight": bbc_weight,
-            f"cv_cnndm_2fold_x{args.splits}": cv["mean"],
-            f"cv_worst_split_gain_x{args.splits}": _gain(cv["worst"], lead3),
-            f"fresh_cv_cnndm_2fold_x{args.fresh_splits}": fresh["mean"],
-            f"fresh_cv_worst_split_gain_x{args.fresh_splits}": _gain(fresh["worst"], lead3),
-            "lead3_cnndm": lead3,
+            "data": f"cnndm_dev {len(cnn_items)} + bbc {len(bbc_items)} (outside the sample)",
+            "target": best.target,
+            "C": best.c,
+            "bbc_weight": best.bbc_weight,
+            "bbc_train_articles": len(bbc_items),
+            f"fresh_cv_gain_over_lead3_x{args.splits}": dict(
+                zip(ROUGE_KEYS, fresh_gain.mean(0).round(2).tolist(), strict=True)
+            ),
+            f"fresh_cv_worst_split_gain_x{args.splits}": dict(
+                zip(ROUGE_KEYS, fresh_gain.min(0).round(2).tolist(), strict=True)
+            ),
         },
     )
     print("coefficients:", dict(zip(FEATURES, np.round(weights.coef, 3).tolist(), strict=True)))
-    print("train-set score (optimistic):", evaluate(weights, cnn_items, encoder))
     if not args.dry_run:
         WEIGHTS.write_text(json.dumps(weights.to_json(), indent=1) + "\n")
         print(f"wrote {WEIGHTS} ({WEIGHTS.stat().st_size} bytes)")

@@ -10,14 +10,16 @@ process that computes the same summary concurrently stores the same text).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from summarizer.types import Summarizer
+from summarizer.types import StorySummarizer, Summarizer
 
 if TYPE_CHECKING:
+    from news.models import StoredArticle
     from news.store import Store
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "LINK_LENGTH",
     "SummaryLength",
     "SummaryService",
+    "story_key",
 ]
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,16 @@ def cache_key(model_id: str, length: SummaryLength) -> str:
     if length == BRIEF_LENGTH:
         return model_id
     return f"{model_id}|{length[0]}s{length[1]}w"
+
+
+def story_key(model_id: str, length: SummaryLength, article_ids: Sequence[int]) -> str:
+    """The model-id column for a story's summary: one article shares ``cache_key``; several
+    add a digest of the set of articles, so a new source makes a new summary."""
+    base = cache_key(model_id, length)
+    if len(set(article_ids)) <= 1:
+        return base
+    digest = hashlib.sha256(",".join(map(str, sorted(set(article_ids)))).encode()).hexdigest()
+    return f"{base}|story:{digest[:12]}"
 
 
 def _fallback(text: str, max_words: int) -> str:
@@ -150,6 +163,70 @@ class SummaryService:
                     retry.append((article_id, article.text))
         if retry:
             result.update(await self._summarize(retry, key, length))
+        return result
+
+    async def story_summaries_for(
+        self, stories: Mapping[int, Sequence[int]], *, length: SummaryLength = BRIEF_LENGTH
+    ) -> dict[int, str]:
+        """One summary per story (story id -> its article ids, lead first), drawn from all of
+        its sources by the summarizer's ``summarize_story`` when it has one.
+
+        Stored once per story, model and length under the lead article, keyed by the set of
+        its articles: a new source joining the story makes a new key, so the summary is made
+        again. A story of one article shares ``summaries_for``'s cache; a summarizer without
+        ``summarize_story`` summarizes the lead article. Unknown articles are left out.
+        """
+        result: dict[int, str] = {}
+        summarizer = self.summarizer
+        story_fn = summarizer.summarize_story if isinstance(summarizer, StorySummarizer) else None
+        singles: dict[int, int] = {}
+        multi: dict[int, list[int]] = {}
+        for story_id, ids in stories.items():
+            unique = list(dict.fromkeys(ids))
+            if not unique:
+                continue
+            if len(unique) == 1 or story_fn is None:
+                singles[story_id] = unique[0]
+            else:
+                multi[story_id] = unique
+        if singles:
+            made = await self.summaries_for(list(singles.values()), length=length)
+            result.update({s: made[a] for s, a in singles.items() if a in made})
+        if not multi:
+            return result
+        model = await self.model_id()
+        todo: list[tuple[int, str, list[StoredArticle]]] = []
+        for story_id, ids in multi.items():
+            key = story_key(model, length, ids)
+            known = self._memory.get((ids[0], key)) or await self.store.get_summary(ids[0], key)
+            if known is not None:
+                self._remember(ids[0], key, known)
+                result[story_id] = known
+                continue
+            found = [a for a in [await self.store.get_article(i) for i in ids] if a is not None]
+            if found:
+                todo.append((story_id, key, found))
+        if todo and story_fn is not None:
+            max_sentences, max_words = length
+            summarize_story = story_fn
+
+            def work() -> list[str]:
+                return [
+                    summarize_story(
+                        [a.text for a in articles],
+                        max_sentences=max_sentences,
+                        max_words=max_words,
+                        titles=[a.title for a in articles],
+                    ).text
+                    for _, _, articles in todo
+                ]
+
+            texts = await asyncio.to_thread(work)
+            for (story_id, key, articles), text in zip(todo, texts, strict=True):
+                text = text.strip() or _fallback(articles[0].text, max_words)
+                await self.store.put_summary(articles[0].id, key, text)
+                self._remember(articles[0].id, key, text)
+                result[story_id] = text
         return result
 
     async def _summarize(

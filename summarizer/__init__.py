@@ -12,12 +12,20 @@ import threading
 from typing import TYPE_CHECKING
 
 from summarizer.encoder import Encoder
-from summarizer.types import Summarizer, Summary
+from summarizer.types import StorySummarizer, Summarizer, Summary
 
 if TYPE_CHECKING:
     from config import Settings
 
-__all__ = ["Encoder", "Summarizer", "Summary", "clear_cache", "load", "load_encoder"]
+__all__ = [
+    "Encoder",
+    "StorySummarizer",
+    "Summarizer",
+    "Summary",
+    "clear_cache",
+    "load",
+    "load_encoder",
+]
 
 logger = logging.getLogger(__name__)
 

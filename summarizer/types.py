@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Summarizer", "Summary"]
+__all__ = ["StorySummarizer", "Summarizer", "Summary"]
 
 
 @dataclass(frozen=True)
@@ -30,3 +30,17 @@ class Summarizer(Protocol):
     def summarize(
         self, texts: Sequence[str], *, max_sentences: int = 3, max_words: int = 120
     ) -> list[Summary]: ...
+
+
+@runtime_checkable
+class StorySummarizer(Summarizer, Protocol):
+    """A summarizer that can also condense one story from several articles (its sources)."""
+
+    def summarize_story(
+        self,
+        texts: Sequence[str],
+        *,
+        max_sentences: int = 3,
+        max_words: int = 120,
+        titles: Sequence[str | None] | None = None,
+    ) -> Summary: ...

@@ -131,3 +131,51 @@ async def test_a_failed_computation_is_retried_by_the_waiters(store: Store) -> N
     assert [str(error) for error in failed] == ["out of memory"]
     assert done == [_leads(ids)]
     assert await service.summaries_for(ids) == done[0]
+
+
+class StoryFake(FakeSummarizer):
+    """A fake that also summarizes a story: the first sentence of each source, records calls."""
+
+    def __init__(self) -> None:
+        super().__init__(model_id="fake-story:v1")
+        self.story_calls: list[tuple[list[str], list[str | None]]] = []
+
+    def summarize_story(
+        self,
+        texts: Sequence[str],
+        *,
+        max_sentences: int = 3,
+        max_words: int = 120,
+        titles: Sequence[str | None] | None = None,
+    ) -> FakeSummary:
+        self.story_calls.append((list(texts), list(titles or [])))
+        firsts = [t.split(". ")[0] + "." for t in texts][:max_sentences]
+        return FakeSummary(" ".join(firsts), firsts, self.model_id, 0.0)
+
+
+async def test_a_story_is_summarized_from_all_its_sources_once(store: Store) -> None:
+    summarizer = StoryFake()
+    service = SummaryService(store, summarizer)
+    ids = await _articles(store, 3)
+    made = await service.story_summaries_for({7: ids[:2], 8: [ids[2]]})
+    assert made[7] == "Item 0 of the day. Item 1 of the day."
+    assert summarizer.story_calls == [
+        ([f"Item 0 of the day. {TEXT}", f"Item 1 of the day. {TEXT}"], ["Story 0", "Story 1"])
+    ]
+    assert made[8] == _leads(ids)[ids[2]]  # one source: the article's own summary
+    # stored once per story and model: a fresh service reads it back without summarizing
+    fresh = SummaryService(store, summarizer)
+    assert await fresh.story_summaries_for({7: ids[:2]}) == {7: made[7]}
+    assert len(summarizer.story_calls) == 1
+    # a new source joins: the story is summarized again, from all three
+    grown = await fresh.story_summaries_for({7: ids})
+    assert grown[7] == "Item 0 of the day. Item 1 of the day."
+    assert len(summarizer.story_calls) == 2
+    assert len(summarizer.story_calls[1][0]) == 3
+
+
+async def test_a_summarizer_without_stories_summarizes_the_lead(store: Store) -> None:
+    summarizer = FakeSummarizer()
+    service = SummaryService(store, summarizer)
+    ids = await _articles(store, 2)
+    assert await service.story_summaries_for({1: ids}) == {1: _leads(ids)[ids[0]]}

@@ -206,3 +206,73 @@ def test_shipped_weights_are_for_this_model_version() -> None:
     # retraining for a new ranking must come with a MODEL_VERSION bump (cached summaries)
     meta = ScorerWeights.packaged().meta
     assert meta["trained_for"] == MODEL_VERSION
+
+
+OTHER_OUTLET = """Floods drove thousands of people out of their homes in northern Italy on Tuesday.
+The army sent 600 soldiers and twelve helicopters to the worst-hit valleys near Ravenna.
+Officials said it was the region's worst flooding in a century.
+Train services between Bologna and Rimini were suspended until further notice.
+He said the damage would run to hundreds of millions of euros.
+Insurers said claims were likely to break records for the region."""
+
+
+def test_headline_leads_the_summary(extractive: ExtractiveSummarizer) -> None:
+    text = (
+        "The rain had not stopped for three days when Maria Rossi opened her bakery on Tuesday.\n"
+        "Across the street, her neighbours were loading furniture into small boats.\n" + ARTICLE
+    )
+    title = "Flooding forces thousands from their homes in northern Italy"
+    for k in (1, 2, 3):
+        (summary,) = extractive.summarize([text], max_sentences=k, titles=[title])
+        assert summary.sentences[0].startswith("Flooding forced thousands")
+    # a headline line at the top of the text is read as the headline too
+    (summary,) = extractive.summarize([f"{title}\n\n{text}"], max_sentences=2)
+    assert summary.sentences[0].startswith("Flooding forced thousands")
+    assert title not in summary.sentences
+
+
+def test_one_sentence_and_short_texts_give_the_lead(extractive: ExtractiveSummarizer) -> None:
+    text = (
+        "The central bank raised interest rates by a quarter point on Thursday. "
+        "Markets had expected a larger move after weeks of strong inflation data."
+    )
+    (one,) = extractive.summarize([text], max_sentences=1)
+    assert one.sentences == [split_sentences(text)[0]]
+    (cut,) = extractive.summarize([text], max_sentences=2, max_words=8)
+    assert cut.text.startswith("The central bank")
+    assert cut.text.endswith("…")
+    (article,) = extractive.summarize([ARTICLE], max_sentences=1)
+    assert article.sentences == [split_sentences(ARTICLE)[0]]
+
+
+def test_no_sentence_leans_on_one_left_out(extractive: ExtractiveSummarizer) -> None:
+    from summarizer.picking import dependent
+
+    for text in (ARTICLE, OTHER_OUTLET, OTHER_OUTLET.replace("He said", "But officials said")):
+        candidates = prepare(text).candidate_texts
+        for k in (1, 2, 3, 4):
+            (summary,) = extractive.summarize([text], max_sentences=k, max_words=200)
+            for sentence in summary.sentences:
+                if dependent(sentence):
+                    before = candidates[candidates.index(sentence) - 1]
+                    assert before in summary.sentences
+
+
+def test_story_summary_draws_on_all_sources(
+    extractive: ExtractiveSummarizer, encoder: Encoder
+) -> None:
+    story = extractive.summarize_story([ARTICLE, OTHER_OUTLET], max_sentences=3, max_words=120)
+    sources = [set(prepare(t).candidate_texts) for t in (ARTICLE, OTHER_OUTLET)]
+    assert len(story.sentences) == 3
+    assert all(any(s in src for src in sources) for s in story.sentences)
+    # the two leads say the same thing: one of them, first
+    leads = [s for s in story.sentences if "thousands of people" in s]
+    assert len(leads) == 1
+    assert story.sentences[0] == leads[0]
+    vectors = encoder.encode(story.sentences)
+    similarity = vectors @ vectors.T - np.eye(len(vectors)) * 2
+    assert similarity.max() < extractive.weights.duplicate_threshold
+    # one source: the plain summary
+    single = extractive.summarize_story([ARTICLE], max_sentences=2)
+    assert single.sentences == extractive.summarize([ARTICLE], max_sentences=2)[0].sentences
+    assert extractive.summarize_story([], max_sentences=2).sentences == []

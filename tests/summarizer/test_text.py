@@ -136,3 +136,50 @@ def test_caption_lines_with_credits() -> None:
         "Officials met in Florida on Sunday. They said the talks were productive."
     )
     assert [is_caption(line) for line in lines] == [True, False]
+
+
+# Real sentences from the shared sets (gn1, cleanportaleval) that sentencex alone, or a line
+# break in the page, cut at a title, an initial, an acronym or a decimal point.
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Diplomats said differences continued to emerge even though Mr. Sarkozy insisted that"
+        " he and Ms. Merkel were at one.",
+        "While the mood in Europe seems to be to go ahead anyway, Mr.\nBarroso notes that it"
+        " would be better if it were global.",
+        "Lerner, who started at the IRS in 2001, has lawyered up with William W.\nTaylor III.",
+        "The guests were podcast host Sam Seder, Rep. Jerrold Nadler, D-N.Y., and The Guardian’s"
+        " Heidi Moore.",
+        'The Pakistan-U.S. "war on terrorism" was the subject of the talks.',
+        "The most unequal countries in the EU-15 are Portugal, Greece, the U.K.\nand Spain,"
+        " based on 2009 data.",
+        "On their first date, Bobby invited her to a ball put on by his boss, Gov. Mike Foster.",
+        "They were engaged and then married in 1997 at St. Joseph's Cathedral in Baton Rouge.",
+        "The only person in her corner was Dr. Drew Pinsky.",
+        "And imagine Mary J. Blige having to hand over her Grammys.",
+        "Mr Gachechiladze, his nearest competitor, had 24.98 per cent.",
+        "Humpy inched up to 1.\n5 points in the event.",
+    ],
+)
+def test_real_sentences_are_not_cut_at_abbreviations(sentence: str) -> None:
+    (whole,) = split_sentences(sentence + " The next sentence starts here.")[:-1]
+    assert whole == " ".join(sentence.split()).replace("1. 5", "1.5")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "He lives in the U.S. The rest of the family does not.",
+            ["He lives in the U.S.", "The rest of the family does not."],
+        ),
+        ("It was Plan B. Then it failed.", ["It was Plan B.", "Then it failed."]),
+        ("Sales rose by 2. The rest fell.", ["Sales rose by 2.", "The rest fell."]),
+    ],
+)
+def test_real_ends_after_abbreviations_still_split(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+def test_licensing_notice_is_furniture() -> None:
+    assert is_boilerplate("This copy is for your personal, non-commercial use only.")
