@@ -71,7 +71,7 @@ Parameters: TypeAlias = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 class PoolCounts:
-    """What went to the pool's threads, counted for tests and diagnosis: ``hops`` (every task
+    """What went to the pool's threads, counted for tests and diagnosis: ``hops`` (the tasks
     handed to a thread: a statement, a transaction's end, opening the loop's connection, a
     checkpoint) and ``checkpoints`` (WAL checkpoints done). An int increment each, no more."""
 

@@ -7,16 +7,14 @@ import contextlib
 import os
 import queue
 import signal
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.demo import start_demo
+
 READY_TIMEOUT = 240.0  # sample ingest, model load and warm-up on a loaded machine
 STOP_TIMEOUT = 20.0
 
@@ -28,18 +26,7 @@ def _lines(stream: object, into: queue.Queue[str]) -> None:
 
 @pytest.mark.slow
 def test_ctrl_c_stops_the_demo_and_every_process_it_started() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBRIEF_")}
-    env.pop("PYTHONWARNINGS", None)
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONUNBUFFERED="1")
-    demo = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "demo", "--port", "0", "--second-batch-delay", "-1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # its own process group, as a terminal's foreground job is
-    )
+    demo = start_demo(new_session=True)  # its own process group, as in a terminal
     assert demo.stdout is not None
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=_lines, args=(demo.stdout, lines), daemon=True)
