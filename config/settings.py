@@ -112,7 +112,8 @@ class Settings(BaseSettings):
     summarizer_device: str = Field(default="auto", description="auto, cpu or cuda[:N].")
 
     # Topics, briefings, alerts
-    topic_threshold: float = Field(default=0.42, ge=0.0, le=1.0)
+    # Meaning alone puts a story on a specific topic at this cosine (news.topic_match; BBC-tuned).
+    topic_threshold: float = Field(default=0.55, ge=0.0, le=1.0)
     max_subscriptions: int = Field(default=50, ge=1)
     briefing_stories: int = Field(default=5, ge=1, le=10)
     alert_interval: float = Field(default=2.0, gt=0, description="Seconds between outbox drains.")

@@ -1,21 +1,13 @@
 """Topic subscriptions: clean a user's topic, store it with its embedding, and match every new
-article against all subscriptions by words and by meaning, queueing one alert per (chat, story).
+article against all subscriptions, queueing one alert per (chat, story).
 
-Matching rule (``TopicService.match``): a subscription matches an article when every word of the
-topic (case-insensitive, plural-insensitive, stop words dropped) appears in the article's title,
-lead or URL path (sites file stories under sections: ``/sport/football/…``), or when the cosine
-similarity of the topic's MiniLM embedding and the article's embedding
-(title + lead) reaches ``settings.topic_threshold``.
-
-Threshold calibration (all-MiniLM-L6-v2, 600 random BBC News articles embedded as title + first
-paragraph, against 15 topic names such as "business", "economy", "football", "tennis",
-"elections", "technology", "mobile phones", "films", "music"; relevant = the article's BBC
-category): threshold 0.35 -> 82% precision, 0.40 -> 93%, 0.42 -> 96%, 0.45 -> 100%. Relevant
-articles score 0.12-0.21 on average (p90 0.22-0.42) and unrelated ones 0.03-0.07 (p99 0.18-0.36),
-so the meaning arm is a precise complement to the word arm, not a recall engine; most of the
-"errors" between 0.35 and 0.42 were label noise ("Football Manager scores big time" is a tech
-story about football). The default ``topic_threshold = 0.42`` keeps precision near 96%; the slow
-test in tests/services/test_topics.py pins that cut on hand-written headlines.
+Matching (``TopicService.match``) is the retrieval of ``news.topic_match``, the same rule
+``/brief TOPIC`` and plain questions use: a broad topic ("sport", "economy", "tech") by the
+meaning of its lexicon description plus words of its field in the article's title or lead; a
+specific one ("peace talks", "Yukos") by all its words in the title, lead or URL path (a small
+typo forgiven), or by meaning alone at ``settings.topic_threshold``. A subscription stores the
+embedding of that meaning text (``TopicQuery.meaning``), so matching an article costs one
+matrix product over all subscriptions.
 """
 
 from __future__ import annotations
@@ -26,14 +18,26 @@ import html
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import urlsplit
 
 import numpy as np
 
 from news.models import AddResult, StoredArticle, SubscribeResult, Subscription
-from summarizer.text import STOP_WORDS as SUMMARIZER_STOP_WORDS
+from news.topic_match import (
+    STOP_WORDS,
+    article_lead,
+    doc_terms,
+    parse_topic,
+    relevance,
+    stem,
+    tokenize,
+    topic_words,
+    url_words,
+    word_variants,
+    words_match,
+    wordset,
+)
 
 if TYPE_CHECKING:
     from config import Settings
@@ -58,24 +62,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_TOPIC_CHARS = 64
-LEAD_WORDS = 64  # the "lead" used for word matching and embeddings: the opening of the text
 
-
-def wordset(text: str) -> frozenset[str]:
-    """A set of words written as one whitespace-separated string (easier to read and edit)."""
-    return frozenset(text.split())
-
-
-# Words that carry no topic on their own: the summarizer's English function words (one list for
-# both), plus the question form "what's" people type in front of a topic. Dropped from topics
-# unless nothing else is left.
-STOP_WORDS = SUMMARIZER_STOP_WORDS | wordset("what's whats")
 
 _TAG = re.compile(r"<[^>]*>")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_CHARS = re.compile(r"[*_`~#>|\[\]{}\\]+")
 _SPACE = re.compile(r"\s+")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
 class TopicError(ValueError):
@@ -117,58 +109,6 @@ def normalize_topic(text: str) -> str:
     return cleaned
 
 
-def stem(word: str) -> str:
-    """A light, predictable stemmer: case-folded, possessive and plural endings removed."""
-    word = word.casefold().replace("’", "'")
-    if word.endswith("'s"):
-        word = word[:-2]
-    word = word.replace("'", "")
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes", "zes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def tokenize(text: str) -> list[str]:
-    """Words of ``text`` (letters and digits, inner apostrophes kept), case-folded."""
-    return [match.group(0).casefold() for match in _WORD.finditer(text)]
-
-
-def topic_words(topic: str, *, extra_stop_words: Iterable[str] = ()) -> list[str]:
-    """The stemmed content words of a topic, in order, without repeats (stop words dropped)."""
-    stop = STOP_WORDS | frozenset(extra_stop_words)
-    words = tokenize(topic)
-    content = [w for w in words if w not in stop] or words
-    seen: dict[str, None] = {}
-    for word in content:
-        seen.setdefault(stem(word), None)
-    return list(seen)
-
-
-def article_lead(title: str, text: str, *, words: int = LEAD_WORDS) -> str:
-    """Title plus the opening words of the text: what topics match and what gets embedded."""
-    opening = " ".join(text.split()[:words])
-    return f"{title.strip()}. {opening}".strip(" .") if title.strip() else opening
-
-
-def url_words(url: str) -> set[str]:
-    """Stemmed words of a URL's path: news sites file stories under sections
-    (``/sport/football/…``), a topic signal the text itself often lacks."""
-    path = urlsplit(url).path
-    return {stem(w) for w in tokenize(re.sub(r"[-_/.+]", " ", path)) if not w.isdigit()}
-
-
-def words_match(words: Sequence[str], text: str) -> bool:
-    """True when every (stemmed) topic word occurs in ``text``."""
-    if not words:
-        return False
-    present = {stem(w) for w in tokenize(text)}
-    return all(word in present for word in words)
-
-
 def _similarities(
     embedding: np.ndarray | None, vectors: Sequence[np.ndarray | None]
 ) -> builtins.list[float]:
@@ -195,6 +135,8 @@ class TopicService:
         self.store = store
         self.encoder = encoder
         self.settings = settings
+        # Embeddings of the lexicon's concept descriptions (a fixed, small set), made once.
+        self._concept_vectors: dict[str, np.ndarray] = {}
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray | None:
         """Embeddings off the event loop, or None without an encoder."""
@@ -203,9 +145,13 @@ class TopicService:
         return await asyncio.to_thread(self.encoder.encode, list(texts))
 
     async def subscribe(self, chat_id: int, topic: str) -> SubscribeResult:
-        """Subscribe a chat to a (normalized) topic; capped at settings.max_subscriptions."""
+        """Subscribe a chat to a (normalized) topic; capped at settings.max_subscriptions.
+
+        The stored embedding is that of the topic's meaning text (a broad topic's lexicon
+        description), the vector briefings compare stories with.
+        """
         key = normalize_topic(topic)
-        vectors = await self.embed([key])
+        vectors = await self.embed([parse_topic(key).meaning])
         embedding = None if vectors is None else vectors[0]
         result = await self.store.subscribe(
             chat_id, key, embedding=embedding, limit=self.settings.max_subscriptions
@@ -234,19 +180,46 @@ class TopicService:
         subscriptions = await self.store.active_subscriptions()
         if not subscriptions:
             return []
-        lead = article_lead(article.title, article.text)
-        lead_stems = {stem(w) for w in tokenize(lead)} | url_words(article.url)
-        similarity = _similarities(embedding, [vector for _, vector in subscriptions])
-        threshold = self.settings.topic_threshold
+        doc = doc_terms(article.title, article.text, [article.url])
+        stored = _similarities(embedding, [vector for _, vector in subscriptions])
+        queries = [parse_topic(subscription.topic) for subscription, _ in subscriptions]
+        concept_sims = await self._concept_similarities(
+            embedding, {m for q in queries if q.concepts for m in q.meanings}
+        )
         matched: dict[int, str] = {}
-        for (subscription, _), sim in zip(subscriptions, similarity, strict=True):
+        for (subscription, _), query, sim in zip(subscriptions, queries, stored, strict=True):
             if subscription.chat_id in matched:
                 continue
-            words = topic_words(subscription.topic)
-            by_words = bool(words) and all(word in lead_stems for word in words)
-            if by_words or sim >= threshold:
+            sims: list[float] | None
+            if query.concepts:
+                sims = [concept_sims[m] for m in query.meanings] if concept_sims else None
+            else:
+                sims = [sim] if sim > -1.0 else None
+            score = relevance(
+                query,
+                doc,
+                sims,
+                word_variants(query, doc.lead),
+                meaning_threshold=self.settings.topic_threshold,
+            )
+            if score is not None:
                 matched[subscription.chat_id] = subscription.topic
         return list(matched.items())
+
+    async def _concept_similarities(
+        self, embedding: np.ndarray | None, meanings: set[str]
+    ) -> dict[str, float]:
+        """Cosine of the article to each concept description (empty without an encoder or an
+        embedding); descriptions are embedded once per process."""
+        if embedding is None or self.encoder is None or not meanings:
+            return {}
+        missing = sorted(meanings - set(self._concept_vectors))
+        vectors = await self.embed(missing)
+        if vectors is not None:
+            self._concept_vectors.update(zip(missing, vectors, strict=True))
+        ordered = sorted(meanings)
+        scores = _similarities(embedding, [self._concept_vectors[m] for m in ordered])
+        return dict(zip(ordered, scores, strict=True))
 
     async def on_new_article(self, result: AddResult, embedding: np.ndarray | None) -> int:
         """Queue alerts for a newly stored article; returns the number of new outbox rows.

@@ -13,9 +13,12 @@ import numpy as np
 from news.briefings.ranking import coverage
 from news.briefings.snapshot import StorySnapshot
 from news.models import StoredArticle, StorySource, StoryView
+from news.topic_match import TopicDoc, TopicQuery, doc_terms, relevance, word_variants
 from news.topics import stem, tokenize, url_words
 
 __all__ = ["SEARCH_CACHE", "StoryIndex"]
+
+Relevance = dict[int, float]
 
 T = TypeVar("T")
 
@@ -45,6 +48,9 @@ class StoryIndex:
         )
         self.similarities: OrderedDict[str, np.ndarray] = OrderedDict()
         self._coverage: dict[int, float] = {}  # story id -> ranking.coverage (this snapshot)
+        # (topic, meaning threshold, window) -> story id -> relevance (news.topic_match)
+        self.topics: OrderedDict[tuple[str, float, int], Relevance] = OrderedDict()
+        self._vocabulary: frozenset[str] | None = None
         articles = {a.id for story in snapshot.articles.values() for a in story}
         old = previous
         # Searches of the previous snapshot, valid for the stories whose articles are the same.
@@ -61,6 +67,11 @@ class StoryIndex:
             old.text_stems if old else {}, articles
         )
         self.url_stems: dict[int, frozenset[str]] = _carry(old.url_stems if old else {}, articles)
+        # story id -> the words topics look at (lead article and source URLs: same articles,
+        # same words)
+        self.topic_docs: dict[int, TopicDoc] = _carry(
+            old.topic_docs if old else {}, set(self.views) - self.changed
+        )
         # story id -> stems of its title (a story's title never changes)
         self.title_stems: dict[int, frozenset[str]] = _carry(
             old.title_stems if old else {}, set(self.views)
@@ -116,6 +127,65 @@ class StoryIndex:
         while len(self.similarities) > SEARCH_CACHE:
             self.similarities.popitem(last=False)
         return scores
+
+    def topic_doc(self, story_id: int) -> TopicDoc:
+        """The story's words as topics read them: its lead article's title and lead, and the
+        URL paths of all its sources (``news.topic_match.doc_terms``)."""
+        doc = self.topic_docs.get(story_id)
+        if doc is None:
+            story = self.views[story_id]
+            article = self.snapshot.lead(story_id)
+            title, text = (article.title, article.text) if article else (story.title, "")
+            doc = doc_terms(title, text, [source.url for source in story.sources])
+            self.topic_docs[story_id] = doc
+        return doc
+
+    def vocabulary(self) -> frozenset[str]:
+        """Every word of every story's ``topic_doc``: where a misspelt topic word finds its
+        spelling (``news.topic_match.word_variants``)."""
+        if self._vocabulary is None:
+            words: set[str] = set()
+            for story in self.snapshot.stories:
+                words |= self.topic_doc(story.id).lead
+            self._vocabulary = frozenset(words)
+        return self._vocabulary
+
+    def topic_relevance(
+        self,
+        query: TopicQuery,
+        scores: list[np.ndarray],
+        window: int,
+        *,
+        meaning_threshold: float,
+    ) -> Relevance:
+        """Story id -> relevance for every story of the first ``window`` on the topic
+        (``news.topic_match.relevance``); ``scores`` are, per ``query.meanings``, the cosines
+        to the embedded stories (``embedded_ids`` order; fewer rows or none without an
+        encoder). Remembered per topic for this snapshot."""
+        key = (query.text, meaning_threshold, window)
+        found = self.topics.get(key)
+        if found is not None:
+            self.topics.move_to_end(key)
+            return found
+        variants = word_variants(query, self.vocabulary()) if query.concept is None else {}
+        rows = min((len(s) for s in scores), default=0)
+        out: Relevance = {}
+        for story in self.snapshot.stories[:window]:
+            row = self.embedded_row.get(story.id)
+            sims = [float(s[row]) for s in scores] if row is not None and row < rows else None
+            score = relevance(
+                query,
+                self.topic_doc(story.id),
+                sims,
+                variants,
+                meaning_threshold=meaning_threshold,
+            )
+            if score is not None:
+                out[story.id] = score
+        self.topics[key] = out
+        while len(self.topics) > SEARCH_CACHE:
+            self.topics.popitem(last=False)
+        return out
 
     def coverage(self, story: StoryView) -> float:
         """``news.briefings.ranking.coverage`` of a story of this snapshot, computed once."""

@@ -1,10 +1,10 @@
 """Briefings: pick the 3-5 stories a chat should read now, with one- or two-sentence summaries.
 
-- With a topic (``/brief ukraine`` or a plain question): stories of the last week that match the
-  topic by words (the store's word search, stronger when the words are in the title; or a
-  section in a source's URL path, like ``/sport/football/``) or by
-  meaning (cosine of the topic's and the story's MiniLM embeddings), ranked by relevance weighted
-  by recency. Stories below the threshold are never shown: an empty briefing means nothing found.
+- With a topic (``/brief ukraine`` or a plain question): stories of the last week on the topic
+  by the retrieval alerts use too (``news.topic_match``: a broad topic by meaning and words of
+  its field, a specific one by its words in the title, lead or URL path, or by close meaning),
+  ranked by relevance weighted by recency. Stories not on the topic are never shown: an empty
+  briefing means nothing found.
 - Without a topic: the stories since the chat's last briefing (and at least the last two days)
   that it has not been shown yet, those most outlets carry and the newest first
   (``news.briefings.ranking``); when there is nothing new, the newest stories anyway. A second
@@ -12,8 +12,8 @@
 
 Cost per request (the bot answers many): the candidates come from the cached
 ``StorySnapshot`` of the last month's stories (``news.briefings.snapshot``: one small query
-checks it is current; another process's new articles are read at the next request), word
-searches and topic similarities are computed once per snapshot and topic
+checks it is current; another process's new articles are read at the next request), topic
+relevance and similarities are computed once per snapshot and topic
 (``news.briefings.index``), summaries come from memory, and the briefing is recorded
 in one write. Nothing lives only in memory except these caches.
 """
@@ -37,14 +37,8 @@ from news.briefings.ranking import recency as _recency
 from news.briefings.snapshot import StorySnapshots
 from news.models import StoredArticle, StoryView
 from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
-from news.topics import (
-    STOP_WORDS,
-    TextEncoder,
-    normalize_topic,
-    tokenize,
-    topic_words,
-    wordset,
-)
+from news.topic_match import parse_topic, question_topic
+from news.topics import TextEncoder, normalize_topic
 
 if TYPE_CHECKING:
     from config import Settings
@@ -65,35 +59,8 @@ TOPIC_WINDOW = timedelta(days=7)  # how far back a topic briefing looks
 NEWS_WINDOW = timedelta(days=2)  # "what's new" for a chat that never had a briefing
 FALLBACK_WINDOW = timedelta(days=30)  # nothing new: the newest stories from this far back
 RANK_POOL = 2_000  # unseen stories ranked for a briefing without a topic (most recent first)
-# Meaning alone qualifies a story for a briefing at this cosine (or settings.topic_threshold, if
-# lower). Lower than the alert threshold: a briefing is asked for and ranked, an alert is not.
-# On 600 BBC articles x 15 topic names (news/topics.py) 0.30 kept 82% label precision, most
-# misses being label noise; on the bundled samples no off-topic story reached 0.28.
-BRIEF_MEANING_THRESHOLD = 0.30
-TEXT_HIT_MIN_SIMILARITY = 0.2  # a word found only deep in the text also needs some meaning
-CANDIDATES = 30
 TOPIC_VECTOR_CACHE = 512
-MAX_QUERY_WORDS = 8  # words of a topic used for the word search
-
-# Words of a request that are not its topic: question words, filler, "news" itself.
-QUESTION_WORDS = wordset(
-    """what whats what's how why who whom whose when where which is are was were there any anything
-    new news latest newest update updates happening happened going on about regarding re tell me
-    show give get find please pls today todays today's recent recently now current currently story
-    stories headlines brief briefing summary summarize us i we you know hear heard something
-    everything with the a an of in on for to from up going's thing things hi hello hey can could
-    would will do does did has have had been be happen lately"""
-)
-
-
-def question_topic(text: str) -> str | None:
-    """The topic of a plain request ("what's new on the peace talks?" -> "peace talks").
-
-    Question and stop words are dropped, the remaining words kept in order; None when nothing
-    is left (the request is a plain "what's new?").
-    """
-    words = [w for w in tokenize(text) if w not in QUESTION_WORDS and w not in STOP_WORDS]
-    return " ".join(words) if words else None
+MAX_QUERY_WORDS = 8  # words of a topic that count
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,11 +96,6 @@ class LinkSummary:
     article: StoredArticle
     story: StoryView
     summary: str
-
-
-def _all_in(words: Sequence[str], present: frozenset[str]) -> bool:
-    """``words_match`` on a precomputed word set."""
-    return bool(words) and all(word in present for word in words)
 
 
 class BriefingService:
@@ -234,47 +196,15 @@ class BriefingService:
     ) -> list[StoryView]:
         since = now - TOPIC_WINDOW
         window = index.window(since)
-        words = topic_words(topic, extra_stop_words=QUESTION_WORDS)[:MAX_QUERY_WORDS]
-        # The store's word search, over the snapshot: loose (any word, as a substring).
-        hits = [sid for sid in index.search(tuple(words)) if index.position[sid] < window]
-        scores, rows = await self._similarities(index, question_topic(topic) or topic, window)
-
-        def similarity(story_id: int) -> float | None:
-            row = index.embedded_row.get(story_id)
-            return None if row is None or row >= rows else float(scores[row])
-
-        threshold = min(self.settings.topic_threshold, BRIEF_MEANING_THRESHOLD)
-        relevance: dict[int, float] = {}
-        for story_id in hits[:CANDIDATES]:
-            # Keep stories carrying every topic word, in the title (strong) or the text
-            # (weaker, and it also needs a little meaning, so a passing mention does not make
-            # a story relevant).
-            story = index.views[story_id]
-            sim = similarity(story_id)
-            if _all_in(words, index.title_words(story)):
-                weight = 1.0
-            else:
-                article = index.snapshot.lead(story_id)
-                present = (
-                    index.text_words(article) if article is not None else index.title_words(story)
-                )
-                if not _all_in(words, present):
-                    continue
-                if sim is not None and sim < TEXT_HIT_MIN_SIMILARITY:
-                    continue
-                weight = 0.6
-            relevance[story_id] = weight + max(sim or 0.0, 0.0)
-        if words:  # stories filed under the topic's section (a URL path like /football/…)
-            wanted = set(words)
-            for story in index.snapshot.stories[: min(window, CANDIDATES * 4)]:
-                if story.id in relevance:
-                    continue
-                if any(wanted <= index.url_words(source) for source in story.sources):
-                    relevance[story.id] = 0.8 + max(similarity(story.id) or 0.0, 0.0)
-        for row in np.flatnonzero(scores[:rows] >= threshold):
-            story_id = index.embedded_ids[row]
-            if story_id not in relevance:
-                relevance[story_id] = float(scores[row])
+        # One retrieval for briefings, questions and alerts (news.topic_match).
+        query = parse_topic(topic, max_words=MAX_QUERY_WORDS)
+        scores = [await self._similarities(index, meaning, window) for meaning in query.meanings]
+        relevance = index.topic_relevance(
+            query,
+            [s[:rows] for s, rows in scores],
+            window,
+            meaning_threshold=self.settings.topic_threshold,
+        )
         best = sorted(relevance, key=relevance.__getitem__, reverse=True)[: limit * 3]
         ranked = sorted(
             (index.views[sid] for sid in best),

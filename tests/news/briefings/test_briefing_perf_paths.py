@@ -185,7 +185,7 @@ async def test_a_warm_briefing_costs_a_few_statements(
     ids = await _seed(store, encoder, now)
     clock = Clock()
     service = _service(store, encoder, settings, StorySnapshots(store, clock=clock))
-    await service.brief(1, "climate", now=now)  # warm: summaries made, snapshot read
+    await service.brief(1, "climate summit", now=now)  # warm: summaries made, snapshot read
     await service.brief(1, None, now=now)
 
     def queries(sql: list[str]) -> list[str]:
@@ -193,7 +193,7 @@ async def test_a_warm_briefing_costs_a_few_statements(
 
     clock.now += SNAPSHOT_FRESH_S + 1  # the snapshot is checked again (one query)
     with statements(store) as sql:
-        topic = await service.brief(2, "climate", now=now)
+        topic = await service.brief(2, "climate summit", now=now)
     assert [item.story.id for item in topic.items] == [ids[2]]  # the climate summit
     check, chat, shown = queries(sql)  # snapshot check, chat upsert, briefing rows
     assert "max(articles.id)" in check
