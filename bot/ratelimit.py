@@ -7,6 +7,14 @@ second in a private chat, 20 per minute in a group, with a short burst). Waiters
 bucket are served by priority: replies to a user's own message (the default) before bulk
 traffic, alerts and digests, which the deliverer sends inside ``bulk()``. A 429 pauses every
 paced call for ``retry_after`` and is retried.
+
+Replies are served by adaptive LIFO, as request queues of large services do under overload: in
+arrival order while the oldest has waited under ``STANDING_AFTER`` (1 s); once a queue stands
+(a burst of 1,000 chats takes 34 s at Telegram's pace), the newest first, so a user who asks now
+is answered within a few tokens instead of behind the whole backlog, while every
+``OLDEST_EVERY``-th token goes to the oldest, so the backlog still drains and none starves.
+Nothing is dropped, and one chat's calls keep their order: the newest chat's earliest waiting
+call is the one sent.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import contextlib
 import contextvars
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterator
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +60,10 @@ CHAT_INTERVAL = 1.1  # Telegram: about one message per second to one private cha
 CHAT_BURST = 2  # "short bursts are tolerated"; one token below the stand-in's 3, for jitter
 RETRY_PADDING = 0.1  # seconds added to a 429's retry_after
 _EPSILON = 1e-9  # a token short by rounding is a token (else a tiny wait could never end)
+# Adaptive LIFO for replies: a queue whose oldest reply has waited this long is standing
+# (a burst bigger than the pace drains in a second), and then the newest is served first...
+STANDING_AFTER = 1.0
+OLDEST_EVERY = 4  # ...but every 4th grant goes to the oldest (a quarter of the pace, 7/s)
 
 
 class Priority(IntEnum):
@@ -81,12 +93,27 @@ def bulk() -> Iterator[None]:
         _PRIORITY.reset(token)
 
 
+class _Waiter:
+    """One call waiting for a global token: what it waits on, its chat, and since when."""
+
+    __slots__ = ("chat", "counted", "future", "since")
+
+    def __init__(self, future: asyncio.Future[None], chat: Hashable | None, since: float) -> None:
+        self.future = future
+        self.chat = chat  # None: no order to keep with other calls
+        self.since = since
+        self.counted = True  # still in ``PriorityPacer.waiting``
+
+
 class PriorityPacer:
     """A token bucket (``rate`` per second, ``burst`` at most) whose waiters are served by
-    priority, then in arrival order. ``clock`` and ``sleep`` are injectable for tests.
+    priority: replies (adaptive LIFO, see the module doc) before bulk calls (in arrival order).
+    ``clock`` and ``sleep`` are injectable for tests.
 
-    A waiter is granted a token only when one is there, so grants never outrun the bucket;
-    a high-priority waiter waits at most for the next token (after other high-priority ones).
+    A waiter is granted a token only when one is there, so grants never outrun the bucket.
+    Replies keep their order within a chat (``chat`` of ``acquire``); across chats, once the
+    oldest has waited ``standing_after`` seconds, the newest is served first, except every
+    ``oldest_every``-th grant, which goes to the oldest so that none waits forever.
     """
 
     def __init__(
@@ -94,19 +121,28 @@ class PriorityPacer:
         rate: float,
         burst: int,
         *,
+        standing_after: float = STANDING_AFTER,
+        oldest_every: int = OLDEST_EVERY,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("rate must be > 0 and burst >= 1")
+        if rate <= 0 or burst < 1 or oldest_every < 1:
+            raise ValueError("rate must be > 0, burst >= 1 and oldest_every >= 1")
         self.rate = rate
         self.burst = burst
+        self.standing_after = standing_after
+        self.oldest_every = oldest_every
         self._clock = clock
         self._sleep = sleep
         self._tokens = float(burst)
         self._stamp: float | None = None
         self._paused_until = 0.0
-        self._queues: tuple[deque[asyncio.Future[None]], ...] = tuple(deque() for _ in Priority)
+        # Replies in arrival order; granted or cancelled ones are dropped when they reach an end.
+        self._replies: deque[_Waiter] = deque()
+        self._chats: dict[Hashable, deque[_Waiter]] = {}  # each chat's replies, in order
+        self._bulk: deque[_Waiter] = deque()
+        self._standing_grants = 0
+        self._waiting = 0
         self._dispatcher: asyncio.Task[None] | None = None
 
     def _now(self) -> float:
@@ -121,27 +157,67 @@ class PriorityPacer:
             self._tokens = min(float(self.burst), self._tokens + (now - since) * self.rate)
         self._stamp = max(self._stamp, now)
 
-    def _wait_time(self) -> float:
+    def _wait_time(self, now: float) -> float:
         """Seconds until a token may be granted (0: now)."""
-        now = self._now()
         self._refill(now)
         if now < self._paused_until:
             return self._paused_until - now
         missing = 1.0 - self._tokens
         return 0.0 if missing <= _EPSILON else missing / self.rate
 
-    def _next_waiter(self) -> asyncio.Future[None] | None:
-        for queue in self._queues:
-            while queue and queue[0].done():  # cancelled while waiting
-                queue.popleft()
-            if queue:
-                return queue[0]
-        return None
+    def _has_waiters(self) -> bool:
+        replies, bulk_ = self._replies, self._bulk
+        while replies and replies[0].future.done():  # granted from the newest end, or cancelled
+            replies.popleft()
+        while replies and replies[-1].future.done():
+            replies.pop()
+        while bulk_ and bulk_[0].future.done():
+            bulk_.popleft()
+        return bool(replies or bulk_)
+
+    def _next_reply(self, now: float) -> _Waiter:
+        """The reply to serve now (``_has_waiters`` has trimmed both ends, one is waiting)."""
+        oldest = self._replies[0]  # also the first of its chat: its earlier ones are gone
+        if now - oldest.since < self.standing_after:
+            return oldest  # no standing queue: first come, first served
+        self._standing_grants += 1
+        if self._standing_grants % self.oldest_every == 0:
+            return oldest  # the floor: a share of the pace drains the backlog from its old end
+        newest = self._replies[-1]
+        if newest.chat is None:
+            return newest
+        chat = self._chats[newest.chat]
+        while chat[0].future.done():  # cancelled, its task not yet resumed
+            chat.popleft()
+        return chat[0]  # the newest's chat, its earliest reply first
+
+    def _grant(self, waiter: _Waiter) -> None:
+        if waiter.chat is not None and (chat := self._chats.get(waiter.chat)) is not None:
+            while chat and (chat[0] is waiter or chat[0].future.done()):
+                chat.popleft()
+            if not chat:
+                del self._chats[waiter.chat]
+        waiter.counted = False
+        self._waiting -= 1
+        self._tokens -= 1.0
+        waiter.future.set_result(None)
+
+    def _forget(self, waiter: _Waiter) -> None:
+        """A waiter cancelled before its grant leaves the count and its chat's queue."""
+        if waiter.counted:
+            waiter.counted = False
+            self._waiting -= 1
+        chat = self._chats.get(waiter.chat) if waiter.chat is not None else None
+        if chat is not None:
+            with contextlib.suppress(ValueError):
+                chat.remove(waiter)  # a chat has a few waiters at most (its own bucket)
+            if not chat:
+                del self._chats[waiter.chat]
 
     @property
     def waiting(self) -> int:
-        """How many calls wait for a token (cancelled ones may still be counted)."""
-        return sum(len(queue) for queue in self._queues)
+        """How many calls wait for a token."""
+        return self._waiting
 
     def pause(self, seconds: float) -> None:
         """Grant nothing for ``seconds`` (a 429's retry_after), and start again with no burst."""
@@ -150,40 +226,52 @@ class PriorityPacer:
         self._paused_until = max(self._paused_until, now + seconds)
         self._tokens = min(self._tokens, 1.0)
 
-    async def acquire(self, priority: Priority = Priority.REPLY) -> None:
-        """Wait for a token; calls of a higher priority (lower value) are served first."""
-        if self._next_waiter() is None and self._wait_time() == 0.0:
+    async def acquire(
+        self, priority: Priority = Priority.REPLY, chat: Hashable | None = None
+    ) -> None:
+        """Wait for a token: replies first (in order within ``chat``), then bulk calls."""
+        now = self._now()
+        if self._wait_time(now) == 0.0 and not self._has_waiters():
             self._tokens -= 1.0
             return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queues[priority].append(future)
+        waiter = _Waiter(asyncio.get_running_loop().create_future(), chat, now)
+        if priority is Priority.BULK:
+            waiter.chat = None  # bulk is served in arrival order: its order holds anyway
+            self._bulk.append(waiter)
+        else:
+            self._replies.append(waiter)
+            if chat is not None:
+                self._chats.setdefault(chat, deque()).append(waiter)
+        self._waiting += 1
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="rate-limiter")
         try:
-            await future
+            await waiter.future
         except asyncio.CancelledError:
-            if future.done() and not future.cancelled():  # granted, then cancelled: unused
+            if waiter.future.cancelled():
+                self._forget(waiter)
+            else:  # granted, then cancelled: the token is unused
                 self._tokens = min(float(self.burst), self._tokens + 1.0)
             raise
 
     async def _dispatch(self) -> None:
-        while (waiter := self._next_waiter()) is not None:
-            wait = self._wait_time()
+        while self._has_waiters():
+            now = self._now()
+            wait = self._wait_time(now)
             if wait > 0:
                 await self._sleep(wait)
                 continue  # a more urgent waiter may have come meanwhile
-            for queue in self._queues:
-                if queue and queue[0] is waiter:
-                    queue.popleft()
-                    break
-            self._tokens -= 1.0
-            waiter.set_result(None)
+            self._grant(self._next_reply(now) if self._replies else self._bulk[0])
 
     async def close(self) -> None:
         """Stop the dispatcher (at shutdown); waiters still queued are cancelled."""
-        for queue in self._queues:
+        for queue in (self._replies, self._bulk):
             while queue:
-                queue.popleft().cancel()
+                waiter = queue.popleft()
+                waiter.counted = False
+                waiter.future.cancel()
+        self._chats.clear()
+        self._waiting = 0
         if self._dispatcher is not None:
             self._dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -244,7 +332,7 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         # The chat's own token first, so a call waiting on its chat holds no global token.
         chat_limit = self._chat_limiter(chat_id) if per_chat else contextlib.nullcontext()
         async with chat_limit:
-            await self._overall.acquire(current_priority())
+            await self._overall.acquire(current_priority(), chat_id)
             return await callback(*args, **kwargs)
 
     async def process_request(

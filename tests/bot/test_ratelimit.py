@@ -167,3 +167,157 @@ async def test_a_429_pauses_every_chat_and_is_retried() -> None:
     assert sorted(chat for chat, _ in sent) == [1, 2]
     assert all(at - start >= 1.0 for _, at in sent)  # chat 2 waited out chat 1's 429 too
     await limiter.shutdown()
+
+
+def fake_pacer(clock: FakeClock) -> PriorityPacer:
+    return PriorityPacer(
+        ratelimit.OVERALL_PER_SECOND, ratelimit.OVERALL_BURST, clock=clock, sleep=clock.sleep
+    )
+
+
+INTERVAL = 1 / ratelimit.OVERALL_PER_SECOND  # one token
+
+
+async def test_under_a_standing_queue_a_new_reply_is_sent_within_a_few_tokens() -> None:
+    clock = FakeClock()
+    pacer = fake_pacer(clock)
+    waited: dict[int, float] = {}
+    granted: list[float] = []
+
+    async def reply(chat: int, at: float = 0.0) -> None:
+        while clock.now < at:  # noqa: ASYNC110 - fake time moves only in the pacer's sleep
+            await asyncio.sleep(0)
+        asked = clock.now
+        await pacer.acquire(Priority.REPLY, chat)
+        waited[chat] = clock.now - asked
+        granted.append(clock.now)
+
+    backlog = [reply(chat) for chat in range(1, 1001)]
+    users = [reply(5000, 5.0), reply(5001, 12.5), reply(5002, 30.0)]
+    await asyncio.wait_for(asyncio.gather(*backlog, *users), 60)
+    assert len(waited) == 1003  # none lost
+    # first come, first served, the user who asks at 5 s would wait behind ~850 replies (29 s)
+    assert all(waited[chat] <= 2 * INTERVAL + 1e-9 for chat in (5000, 5001, 5002)), waited
+    assert most_in_one_second(granted) <= ratelimit.TELEGRAM_PER_SECOND
+    assert max(granted) == pytest.approx((1003 - 1) * INTERVAL, abs=0.2)  # no token wasted
+    await pacer.close()
+
+
+async def test_without_a_standing_queue_replies_go_first_come_first_served() -> None:
+    clock = FakeClock()
+    pacer = fake_pacer(clock)
+    order: list[int] = []
+
+    async def reply(chat: int) -> None:
+        await pacer.acquire(Priority.REPLY, chat)
+        order.append(chat)
+
+    # 25 replies drain in 0.83 s: the oldest never waits the 1 s that makes a queue standing
+    await asyncio.wait_for(asyncio.gather(*(reply(chat) for chat in range(25))), 10)
+    clock.now += 5.0  # idle: the dispatcher has stopped, so time moves here
+    await asyncio.wait_for(asyncio.gather(*(reply(chat) for chat in range(100, 125))), 10)
+    assert order == [*range(25), *range(100, 125)]
+    await pacer.close()
+
+
+async def test_one_chats_replies_keep_their_order_under_lifo() -> None:
+    clock = FakeClock()
+    pacer = fake_pacer(clock)
+    sent: list[tuple[int, int]] = []
+
+    async def reply(chat: int, seq: int) -> None:
+        await pacer.acquire(Priority.REPLY, chat)
+        sent.append((chat, seq))
+
+    async def newcomers() -> None:
+        while clock.now < 2.0:  # noqa: ASYNC110 - fake time moves only in the pacer's sleep
+            await asyncio.sleep(0)
+        # 20 chats, 3 replies each, interleaved: the newest waiter is always a chat's last
+        await asyncio.gather(*(reply(chat, seq) for seq in range(3) for chat in range(6000, 6020)))
+
+    backlog = [reply(chat, 0) for chat in range(300)]
+    await asyncio.wait_for(asyncio.gather(*backlog, newcomers()), 30)
+    assert len(sent) == 360
+    for chat in range(6000, 6020):
+        assert [seq for c, seq in sent if c == chat] == [0, 1, 2]
+    position = {item: i for i, item in enumerate(sent)}
+    # LIFO ran: the newcomers went before the middle of the backlog that waited since 0 s
+    assert max(position[chat, 2] for chat in range(6000, 6020)) < position[150, 0]
+    await pacer.close()
+
+
+async def test_old_replies_are_not_starved_by_a_steady_overload() -> None:
+    clock = FakeClock()
+    pacer = fake_pacer(clock)
+    granted: dict[int, float] = {}
+    late: list[asyncio.Task[None]] = []
+
+    async def reply(chat: int) -> None:
+        await pacer.acquire(Priority.REPLY, chat)
+        granted[chat] = clock.now
+
+    async def overload() -> None:  # twice the pace, for 20 s: under pure LIFO the old wait 20 s+
+        added = 0
+        while clock.now < 20.0:
+            while added < int(clock.now * 2 * ratelimit.OVERALL_PER_SECOND):
+                late.append(asyncio.create_task(reply(10_000 + added)))
+                added += 1
+            await asyncio.sleep(0)
+
+    old = [reply(chat) for chat in range(100)]
+    await asyncio.wait_for(asyncio.gather(*old, overload()), 60)
+    await asyncio.wait_for(asyncio.gather(*late), 60)
+    assert len(granted) == 100 + len(late)  # every reply sent in the end
+    # FIFO for the first second (~29), then every 4th token to the oldest: 71 x 4 tokens
+    floor = 1.0 + (100 - ratelimit.OVERALL_PER_SECOND) * ratelimit.OLDEST_EVERY * INTERVAL
+    assert max(granted[chat] for chat in range(100)) <= floor + 0.5
+    assert [granted[chat] for chat in range(100)] == sorted(granted[chat] for chat in range(100))
+    await pacer.close()
+
+
+async def test_the_limiter_keeps_a_chats_order_and_answers_a_new_chat_during_a_burst() -> None:
+    clock = FakeClock()
+    limiter = PacedRateLimiter(overall=fake_pacer(clock))
+    sent: list[tuple[int, str, float]] = []
+
+    async def call(chat_id: int, text: str) -> bool:
+        sent.append((chat_id, text, clock.now))
+        return True
+
+    async def send(chat_id: int, text: str) -> Any:
+        return await limiter.process_request(
+            call, (chat_id, text), {}, "sendMessage", {"chat_id": str(chat_id)}, None
+        )
+
+    async def user() -> float:
+        while clock.now < 3.0:  # noqa: ASYNC110 - fake time moves only in the pacer's sleep
+            await asyncio.sleep(0)
+        asked = clock.now
+        await asyncio.gather(send(7000, "first"), send(7000, "second"))
+        return asked
+
+    burst = [send(chat, "/start") for chat in range(1, 301)]
+    *_, asked = await asyncio.wait_for(asyncio.gather(*burst, user()), 30)
+    assert len(sent) == 302
+    mine = [(text, at - asked) for chat, text, at in sent if chat == 7000]
+    assert [text for text, _ in mine] == ["first", "second"]
+    # both sent within a few tokens, not ~7 s behind the rest of the burst
+    assert mine[-1][1] <= 3 * INTERVAL + 1e-9, mine
+    await limiter.shutdown()
+
+
+async def test_a_cancelled_reply_leaves_its_chat_and_the_count() -> None:
+    clock = FakeClock()
+    pacer = fake_pacer(clock)
+    await pacer.acquire(Priority.REPLY, 1)  # the burst
+    first = asyncio.create_task(pacer.acquire(Priority.REPLY, 1))
+    second = asyncio.create_task(pacer.acquire(Priority.REPLY, 1))
+    other = asyncio.create_task(pacer.acquire(Priority.BULK, 2))
+    await asyncio.sleep(0)
+    assert pacer.waiting == 3
+    first.cancel()
+    await asyncio.wait_for(asyncio.gather(second, other), 5)
+    assert first.cancelled()
+    assert pacer.waiting == 0
+    assert clock.now == pytest.approx(2 * INTERVAL)  # two tokens: the cancelled one used none
+    await pacer.close()
