@@ -134,19 +134,23 @@ def minhash_scores(signature: bytes, signatures: Sequence[bytes]) -> npt.NDArray
 
 
 def _cosines(candidates: Sequence[StoryCandidate], embedding: Vector | None) -> npt.NDArray:
+    """Cosine of ``embedding`` to each candidate's (0.0 where missing or of another size), in
+    one float32 matrix product."""
     out = np.zeros(len(candidates), dtype=np.float64)
-    if embedding is None:
+    if embedding is None or embedding.size == 0:
         return out
-    usable = [
-        (i, c.embedding)
-        for i, c in enumerate(candidates)
-        if c.embedding is not None and c.embedding.shape == embedding.shape
-    ]
-    if usable:
-        rows = [i for i, _ in usable]
-        matrix = np.stack([vector for _, vector in usable]).astype(np.float64)
-        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(embedding))
-        dots = matrix @ embedding.astype(np.float64)
+    size = embedding.size
+    rows: list[int] = []
+    vectors: list[Vector] = []
+    for i, c in enumerate(candidates):
+        if c.embedding is not None and c.embedding.ndim == 1 and c.embedding.size == size:
+            rows.append(i)
+            vectors.append(c.embedding)
+    if rows:
+        matrix = np.stack(vectors).astype(np.float32, copy=False)
+        mine = embedding.astype(np.float32, copy=False)
+        norms = np.linalg.norm(matrix, axis=1) * float(np.linalg.norm(mine))
+        dots = matrix @ mine
         out[rows] = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
     return out
 
