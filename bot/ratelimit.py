@@ -14,7 +14,8 @@ arrival order while the oldest has waited under ``STANDING_AFTER`` (1 s); once a
 is answered within a few tokens instead of behind the whole backlog, while every
 ``OLDEST_EVERY``-th token goes to the oldest, so the backlog still drains and none starves.
 Nothing is dropped, and one chat's calls keep their order: the newest chat's earliest waiting
-call is the one sent.
+call is the one sent. ``AdaptiveLifoSemaphore`` applies the same policy to the update slots
+(``bot.updates``), the queue a burst of chats fills before its replies reach this limiter.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ __all__ = [
     "CHAT_INTERVAL",
     "OVERALL_BURST",
     "OVERALL_PER_SECOND",
+    "AdaptiveLifoSemaphore",
     "PacedRateLimiter",
     "Priority",
     "PriorityPacer",
@@ -363,3 +365,77 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                 logger.info("429 from Telegram: every chat waits %.1f s", wait)
                 self._overall.pause(wait + RETRY_PADDING)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+class AdaptiveLifoSemaphore:
+    """``value`` holders at once; a freed place goes by the replies' adaptive LIFO (module doc):
+    to the oldest waiter while it has waited under ``standing_after``, else to the newest, but
+    every ``oldest_every``-th to the oldest. For the update slots: while a burst of 1,000 chats
+    holds them, a user who writes now gets the next free one instead of waiting behind all.
+    """
+
+    def __init__(
+        self,
+        value: int,
+        *,
+        standing_after: float = STANDING_AFTER,
+        oldest_every: int = OLDEST_EVERY,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if value < 1 or oldest_every < 1:
+            raise ValueError("value and oldest_every must be >= 1")
+        self.standing_after = standing_after
+        self.oldest_every = oldest_every
+        self._clock = clock
+        self._free = value
+        self._waiters: deque[tuple[float, asyncio.Future[None]]] = deque()
+        self._standing_grants = 0
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
+
+    def _trim(self) -> None:
+        waiters = self._waiters
+        while waiters and waiters[0][1].done():  # cancelled (or handed over from the other end)
+            waiters.popleft()
+        while waiters and waiters[-1][1].done():
+            waiters.pop()
+
+    def locked(self) -> bool:
+        """Whether ``acquire`` would wait."""
+        self._trim()
+        return self._free == 0 or bool(self._waiters)
+
+    async def acquire(self) -> None:
+        """Wait for a place (at once when one is free and no one waits)."""
+        if not self.locked():
+            self._free -= 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append((self._now(), future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            if not future.cancelled():  # handed a place, then cancelled: pass it on
+                self.release()
+            raise
+
+    def release(self) -> None:
+        """Free a place: handed straight to the waiter the policy picks, if any."""
+        self._trim()
+        waiters = self._waiters
+        if not waiters:
+            self._free += 1
+            return
+        take_oldest = self._now() - waiters[0][0] < self.standing_after
+        if not take_oldest:
+            self._standing_grants += 1
+            take_oldest = self._standing_grants % self.oldest_every == 0
+        _, future = waiters.popleft() if take_oldest else waiters.pop()
+        future.set_result(None)
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()

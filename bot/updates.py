@@ -11,6 +11,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.ratelimit import AdaptiveLifoSemaphore
+
 __all__ = ["BACKLOG", "CONCURRENT_UPDATES", "PerChatUpdateProcessor"]
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, concurrent: int = CONCURRENT_UPDATES, backlog: int = BACKLOG) -> None:
         super().__init__(max_concurrent_updates=backlog)
-        self._slots = asyncio.Semaphore(concurrent)
+        self._slots = AdaptiveLifoSemaphore(concurrent)  # a burst does not hold a new chat
         self._chats: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
         self.stopping: Callable[[], bool] = lambda: False

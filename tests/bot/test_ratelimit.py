@@ -10,7 +10,14 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot import ratelimit
-from bot.ratelimit import PacedRateLimiter, Priority, PriorityPacer, bulk, current_priority
+from bot.ratelimit import (
+    AdaptiveLifoSemaphore,
+    PacedRateLimiter,
+    Priority,
+    PriorityPacer,
+    bulk,
+    current_priority,
+)
 
 
 class FakeClock:
@@ -321,3 +328,61 @@ async def test_a_cancelled_reply_leaves_its_chat_and_the_count() -> None:
     assert pacer.waiting == 0
     assert clock.now == pytest.approx(2 * INTERVAL)  # two tokens: the cancelled one used none
     await pacer.close()
+
+
+async def test_update_slots_go_first_come_first_served_then_to_the_newest_under_a_burst() -> None:
+    clock = FakeClock()
+    slots = AdaptiveLifoSemaphore(1, clock=clock)
+    served: list[int] = []
+
+    async def update(n: int) -> None:
+        async with slots:
+            served.append(n)
+            await asyncio.Event().wait()  # held until the test releases it
+
+    await slots.acquire()
+    tasks = [asyncio.create_task(update(n)) for n in range(100)]
+    await asyncio.sleep(0)
+    assert slots.locked()
+
+    async def release() -> None:  # the holder finishes: the next one runs
+        slots.release()
+        await asyncio.sleep(0)
+
+    for _ in range(3):  # the queue is young: in arrival order
+        clock.now += 0.1
+        await release()
+    assert served == [0, 1, 2]
+    clock.now = 5.0  # a standing queue: a chat that writes now goes next, bar every 4th place
+    tasks.append(asyncio.create_task(update(1000)))
+    await asyncio.sleep(0)
+    await release()
+    assert served[-1] == 1000
+    for _ in range(7):
+        await release()
+    assert served[4:] == [99, 98, 3, 97, 96, 95, 4]  # the oldest every 4th place
+    for _ in range(100 - 9):
+        await release()
+    assert sorted(served) == [*range(100), 1000]  # every update ran once
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_cancelled_update_gives_its_slot_on() -> None:
+    clock = FakeClock()
+    slots = AdaptiveLifoSemaphore(1, clock=clock)
+    await slots.acquire()
+    gone = asyncio.create_task(slots.acquire())
+    handed = asyncio.create_task(slots.acquire())
+    last = asyncio.create_task(slots.acquire())
+    await asyncio.sleep(0)
+    gone.cancel()  # cancelled while waiting: skipped
+    await asyncio.sleep(0)
+    slots.release()
+    handed.cancel()  # handed the slot, cancelled before it ran: the slot passes on
+    await asyncio.wait_for(last, 5)
+    assert gone.cancelled()
+    assert handed.cancelled()
+    slots.release()
+    assert not slots.locked()
