@@ -136,7 +136,7 @@ def bare_trafilatura(html: str) -> str:
 
 
 def readability_lxml(html: str) -> str:
-    from readability import Document  # dev extra only: imported when the benchmark runs
+    from readability import Document  # the rival as it ships, without our line filter
 
     summary = Document(html).summary(html_partial=True)
     tree = lxml_html.fragment_fromstring(summary, create_parent="div")

@@ -1,11 +1,13 @@
-"""Turn a news page's HTML into an :class:`~news.models.Article`: one parse, one trafilatura pass.
+"""Turn a news page's HTML into an :class:`~news.models.Article`: one parse, one body engine.
 
-1. The page is parsed once (lxml, as trafilatura parses it); the link texts and the declared
-   language are read from that tree.
-2. trafilatura runs once on the tree (:func:`trafilatura.bare_extraction`, balanced mode), and
-   the metadata (title, date, author, site name, canonical URL) is read from the same tree
-   (:mod:`news.sources.extract_meta`).
-3. A line filter (:mod:`news.sources.extract_lines`) drops the furniture trafilatura keeps
+1. The page is parsed once (lxml, as trafilatura parses it); the link texts, the declared
+   language and the metadata (title, date, author, site name, canonical URL) are read from that
+   tree (:mod:`news.sources.extract_meta`).
+2. readability-lxml picks the main content block on the same tree
+   (:mod:`news.sources.extract_body`); when the line filter keeps fewer than
+   :data:`FALLBACK_WORDS` of it, trafilatura runs on the tree instead (balanced mode). On the
+   shared real pages readability finds more of the article, with less furniture, at lower cost.
+3. A line filter (:mod:`news.sources.extract_lines`) drops the furniture the engine keeps
    (:mod:`summarizer.furniture`: licensing notices, newsletter and share prompts, photo credits,
    bylines, datelines, teasers), the headline repeated, lines made of one link's text and a
    trailing author bio.
@@ -32,6 +34,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import load_html
 
 from news.models import Article
+from news.sources.extract_body import readability_lines
 from news.sources.extract_language import declared_language, detect_language
 from news.sources.extract_lines import Model, load_model, score_lines
 from news.sources.extract_meta import DATE_FORMAT, read_metadata
@@ -39,6 +42,7 @@ from news.sources.fetch import decode_html
 from summarizer.furniture import is_author_bio, is_furniture
 
 __all__ = [
+    "FALLBACK_WORDS",
     "MIN_WORDS",
     "NotAnArticle",
     "PageLines",
@@ -55,6 +59,7 @@ logger = logging.getLogger(__name__)
 # trafilatura's mode for the one pass: balanced mode finds more of the article than precision
 # mode on all four shared sets; the line filter takes out the furniture it lets in
 MODE = "balanced"
+FALLBACK_WORDS = 80  # readability keeping fewer words than this: trafilatura's lines instead
 MIN_WORDS = 40  # fewer words than this is a stub, a teaser or an error page, not an article
 _PRUNE = [
     # embedded posts quote other media; readers and annotators leave them out of the body
@@ -272,16 +277,26 @@ class PageLines:
 def read_lines(html: str | bytes, url: str | None = None, mode: str = MODE) -> PageLines:
     """Parse the page once and run trafilatura once on it (``mode``: see
     :func:`_run_trafilatura`); raises :class:`NotAnArticle` when trafilatura finds no text."""
-    tree = _parse(html)
+    return _trafilatura_lines(_parse(html), url, mode)
+
+
+def _context(
+    tree: lxml_html.HtmlElement, url: str | None
+) -> tuple[Document, str | None, set[str]]:
+    document = read_metadata(tree, url)
+    title = " ".join((document.title or "").split()) or None
+    return document, title, _anchor_texts(tree)
+
+
+def _trafilatura_lines(tree: lxml_html.HtmlElement, url: str | None, mode: str) -> PageLines:
     result = _run_trafilatura(tree, url, mode)
     if result is None or not result.text:
         if _is_link_list(tree):
             raise NotAnArticle("The page is a list of links (an index page), not an article.")
         raise NotAnArticle("No article text was found on the page.")
-    document = read_metadata(tree, url)
-    title = " ".join((document.title or "").split()) or None
+    document, title, links = _context(tree, url)
     lines = [line.strip() for line in result.text.splitlines() if line.strip()]
-    return PageLines(tree, document, lines, title, _anchor_texts(tree))
+    return PageLines(tree, document, lines, title, links)
 
 
 def select_lines(page: PageLines, model: Model | None = None) -> list[str]:
@@ -291,16 +306,33 @@ def select_lines(page: PageLines, model: Model | None = None) -> list[str]:
     return [line for line, p in zip(page.lines, scores, strict=True) if p >= chosen.threshold]
 
 
+def _body(tree: lxml_html.HtmlElement, url: str | None) -> tuple[PageLines, list[str]]:
+    """The page's candidate lines and the ones kept: readability-lxml's main block through the
+    line filter, or trafilatura's lines when that keeps fewer than :data:`FALLBACK_WORDS`."""
+    document, title, links = _context(tree, url)
+    page = PageLines(tree, document, readability_lines(tree), title, links)
+    lines = select_lines(page) if page.lines else []
+    if _words("\n".join(lines)) >= FALLBACK_WORDS:
+        return page, lines
+    try:
+        fallback = _trafilatura_lines(tree, url, MODE)
+    except NotAnArticle:
+        if not page.lines:
+            raise
+        return page, lines
+    return fallback, select_lines(fallback)
+
+
 def extract(html: str | bytes, url: str | None = None) -> Article:
     """Extract the article of a news page; raises :class:`NotAnArticle` with a reason.
 
     ``url`` is where the page came from; the page's canonical URL wins when it names one.
     """
-    page = read_lines(html, url)
-    tree, document, title, links = page.tree, page.document, page.title, page.links
+    tree = _parse(html)
     canonical = _canonical(tree, url)
     declared = declared_language(tree)
-    lines = select_lines(page)
+    page, lines = _body(tree, url)
+    document, title, links = page.document, page.title, page.links
     _reject_non_article(lines, page.lines, links, tree)
     text = "\n".join(lines)
     final_url = canonical or url or document.url or ""

@@ -268,3 +268,29 @@ def test_language_declared_by_the_page_wins_else_it_is_detected() -> None:
     assert extract(german, url="https://stadt.example/radwege").language == "de"
     declared = german.replace("<html>", '<html lang="pt-BR">')
     assert extract(declared, url="https://stadt.example/radwege").language == "pt"
+
+
+def test_readability_lines_give_one_line_per_block() -> None:
+    from news.sources.extract import _parse
+    from news.sources.extract_body import readability_lines
+
+    prose = " ".join(["The council approved the new budget after a long debate."] * 4)
+    html = (
+        "<html><body><div class='nav'><a href='/a'>Home</a> <a href='/b'>World</a></div>"
+        f"<article><h2>Budget passes</h2><p>{prose}</p><p>Second {prose}</p>"
+        "<ul><li>First point of the plan, explained.</li><li>Second point.</li></ul>"
+        "</article></body></html>"
+    )
+    lines = readability_lines(_parse(html))
+    assert lines[:3] == ["Budget passes", prose, f"Second {prose}"]
+    assert "First point of the plan, explained." in lines
+    assert not any("Home" in line for line in lines)
+
+
+def test_a_short_main_block_falls_back_to_trafilatura(monkeypatch: pytest.MonkeyPatch) -> None:
+    import news.sources.extract as module
+
+    monkeypatch.setattr(module, "readability_lines", lambda tree: ["Too short to be a body."])
+    article = extract(_page("article_news.html"), url="https://example.com/a")
+    assert "Too short to be a body." not in article.text
+    assert module._words(article.text) >= module.FALLBACK_WORDS
