@@ -242,9 +242,12 @@ def _quality(model: Any, quick: bool) -> dict[str, Any]:
 
 def _reading(model: Any, quick: bool) -> dict[str, Any]:
     """Reading checks on real pages through extraction, 2 sentences as briefings use them."""
+    import logging
+
     from summarizer.extractive import ExtractiveSummarizer
     from summarizer.text import split_sentences
 
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # "discarding data: None"
     pages, rejected = load_pages()
     if quick:
         pages = pages[::8]

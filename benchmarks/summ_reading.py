@@ -123,8 +123,10 @@ def _cut_at_abbreviation(sentence: str, text: str) -> bool:
         return word[:1].isdigit()  # "rose 2." + "5 percent": a decimal cut in two
     if _ACRONYM_END.search(sentence):
         # "… the U.S." is a fine end unless the article goes on "… the U.S. Senate said"
+        # (an opening quote starts a new sentence: "… in L.A. “Simple Life” star …")
         name = word.strip(".,;:\"“”‘’'").lower()
-        return bool(word) and (word[0].islower() or name not in STOP_WORDS)
+        opens = word[:1] in "\"“‘'("
+        return bool(word) and not opens and (word[0].islower() or name not in STOP_WORDS)
     return False
 
 

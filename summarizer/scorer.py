@@ -176,5 +176,3 @@ def _capitalized(sentence: str) -> float:
     if not pieces:
         return 0.0
     return sum(p[:1].isupper() for p in pieces) / len(pieces)
-
-
