@@ -80,7 +80,6 @@ COMMANDS = (
     ("unsubscribe", "Stop alerts on a topic"),
     ("topics", "Your topics"),
     ("digest", "Daily digest: /digest 08:00, or /digest off"),
-    ("link", "Full article and sources: /link ID"),
     ("help", "How to use the bot"),
 )
 

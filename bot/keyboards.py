@@ -1,7 +1,8 @@
 """Inline keyboards and their callback data: pure functions, no Telegram calls.
 
-Callback data is compact and versioned (``v1:full:<story_id>``, ``v1:unsub:<sub_id>``) and
-carries ids only, so buttons keep working after a restart and never exceed Telegram's 64 bytes.
+Callback data is compact and versioned (``v1:full:<story_id>``, ``v1:unsub:<sub_id>``,
+``v1:more:0`` for a briefing's "More stories") and carries ids only, so buttons keep working
+after a restart and never exceed Telegram's 64 bytes.
 Anything that does not parse (old versions, forged data) yields ``None``; handlers answer it
 gracefully instead of failing.
 """
@@ -22,6 +23,7 @@ __all__ = [
     "MAX_CALLBACK_BYTES",
     "Callback",
     "full_article_data",
+    "more_data",
     "parse_callback",
     "stories_keyboard",
     "story_keyboard",
@@ -34,9 +36,10 @@ MAX_CALLBACK_BYTES = 64
 # Telegram shows about this many characters of a button label on a phone.
 _LABEL_CHARS = 40
 _MAX_ID = 2**63 - 1
-_PATTERN = re.compile(r"v1:(full|unsub):([0-9]{1,19})")
+_PATTERN = re.compile(r"v1:(full|unsub|more):([0-9]{1,19})")
+_MORE = "v1:more:0"  # the next stories of the chat's briefing: no id needed (its history says)
 
-Action = Literal["full", "unsub"]
+Action = Literal["full", "unsub", "more"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,11 @@ def unsubscribe_data(subscription_id: int) -> str:
     return _data("unsub", subscription_id)
 
 
+def more_data() -> str:
+    """Callback data of a briefing's "More stories" button."""
+    return _MORE
+
+
 def parse_callback(data: str | None) -> Callback | None:
     """The action a button carries, or ``None`` for stale, foreign or forged data."""
     if not data or len(data) > MAX_CALLBACK_BYTES:
@@ -73,7 +81,10 @@ def parse_callback(data: str | None) -> Callback | None:
     item_id = int(match.group(2))
     if item_id > _MAX_ID:
         return None
-    action: Action = "full" if match.group(1) == "full" else "unsub"
+    name = match.group(1)
+    if name == "more":
+        return Callback(action="more", id=0) if data == _MORE else None
+    action: Action = "full" if name == "full" else "unsub"
     return Callback(action=action, id=item_id)
 
 
@@ -89,22 +100,27 @@ def story_keyboard(story: StoryView) -> InlineKeyboardMarkup:
 
 
 def stories_keyboard(
-    stories: Sequence[StoryView], *, first_number: int = 1
+    stories: Sequence[StoryView], *, first_number: int = 1, more: bool = False
 ) -> InlineKeyboardMarkup | None:
-    """A numbered "Full article" button per story of a briefing or digest message."""
+    """A numbered "Full article" button per story of a briefing or digest message, and with
+    ``more`` a last "More stories" button."""
     if not stories:
         return None
     if len(stories) == 1 and first_number == 1:
-        return story_keyboard(stories[0])
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"{number}. Full article: {_label(story.title, 28)}",
-                callback_data=full_article_data(story.id),
-            )
+        only = full_article_data(stories[0].id)
+        rows = [[InlineKeyboardButton("Full article", callback_data=only)]]
+    else:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    f"{number}. Full article: {_label(story.title, 28)}",
+                    callback_data=full_article_data(story.id),
+                )
+            ]
+            for number, story in enumerate(stories, start=first_number)
         ]
-        for number, story in enumerate(stories, start=first_number)
-    ]
+    if more:
+        rows.append([InlineKeyboardButton("More stories", callback_data=more_data())])
     return InlineKeyboardMarkup(rows)
 
 

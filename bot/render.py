@@ -11,7 +11,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time
 from typing import Protocol
 
 from telegram import InlineKeyboardMarkup
@@ -55,6 +55,8 @@ class BriefingItemLike(Protocol):
     def story(self) -> StoryView: ...
     @property
     def summary(self) -> str: ...
+    @property
+    def published(self) -> datetime | None: ...
 
 
 class BriefingLike(Protocol):
@@ -64,6 +66,12 @@ class BriefingLike(Protocol):
     def topic(self) -> str | None: ...
     @property
     def items(self) -> Sequence[BriefingItemLike]: ...
+    @property
+    def more(self) -> bool: ...
+    @property
+    def has_more(self) -> bool: ...
+    @property
+    def repeated(self) -> bool: ...
 
 
 class LinkSummaryLike(Protocol):
@@ -138,13 +146,32 @@ def _sources_line(story: StoryView, shown: int = _SOURCES_SHOWN) -> str:
     return line + (f" (+{extra} more)" if extra > 0 else "")
 
 
-def _story_block(number: int | None, story: StoryView, summary: str) -> str:
+def age(published: datetime, now: datetime) -> str:
+    """How long ago, as a reader glances at it: "just now", "12 min ago", "3 h ago",
+    "2 d ago", then the date ("28 Nov 2026")."""
+    seconds = (now - published).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h ago"
+    if seconds < 7 * 86400:
+        return f"{int(seconds // 86400)} d ago"
+    return f"{published.day} {published:%b %Y}"
+
+
+def _story_block(
+    number: int | None, story: StoryView, summary: str, when: str | None = None
+) -> str:
     prefix = f"{number}. " if number is not None else ""
     lines = [f"<b>{prefix}{_esc(_clip(story.title, _TITLE_CHARS))}</b>"]
     sentences = _first_sentences(summary)
     if sentences:
         lines.append(_esc(sentences))
     sources = _sources_line(story)
+    if when:
+        sources = f"{sources} · <i>{_esc(when)}</i>" if sources else f"<i>{_esc(when)}</i>"
     if sources:
         lines.append(sources)
     return "\n".join(lines)
@@ -156,16 +183,18 @@ def _pack(
     *,
     limit: int = MAX_MESSAGE,
     per_message: int = _STORIES_PER_MESSAGE,
+    more: bool = False,
 ) -> list[Rendered]:
-    """Pack story blocks into messages under ``limit``, splitting only between stories."""
+    """Pack story blocks into messages under ``limit``, splitting only between stories; with
+    ``more`` the last message gets a "More stories" button."""
     messages: list[Rendered] = []
     text, stories = header, list[StoryView]()
     first = 1
 
-    def flush() -> None:
+    def flush(last: bool = False) -> None:
         nonlocal text, stories, first
         if stories:
-            keyboard = stories_keyboard(stories, first_number=first)
+            keyboard = stories_keyboard(stories, first_number=first, more=more and last)
             messages.append(Rendered(text, keyboard, tuple(story.id for story in stories)))
             first += len(stories)
         text, stories = "", []
@@ -177,7 +206,7 @@ def _pack(
             candidate = block
         stories.append(story)
         text = candidate
-    flush()
+    flush(last=True)
     return messages
 
 
@@ -191,13 +220,14 @@ def render_help(bot_username: str | None = None) -> str:
     """The command list (/help), a few lines."""
     lines = [
         "<b>What I can do</b>",
-        "/brief [topic] — the top stories, or the latest on a topic",
+        "/brief [topic] — the top stories, or the latest on a topic; "
+        "\u201cMore stories\u201d shows the next ones",
         "Send a question (\u201cwhat's new on the peace talks?\u201d) for a briefing",
         "Send a link, or /summary URL — a short summary of the article",
-        "/subscribe TOPIC — alerts when a matching story appears",
+        "/subscribe TOPIC — alerts on a topic, as for /brief: a field (sport, economy, tech) "
+        "or a subject (peace talks)",
         "/unsubscribe TOPIC, /topics — manage your topics",
         "/digest HH:MM — one daily digest instead of instant alerts; /digest off",
-        "/link ID — the full article link and other sources of a story",
     ]
     if bot_username:
         lines.append(
@@ -207,8 +237,12 @@ def render_help(bot_username: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def render_briefing(briefing: BriefingLike, *, limit: int = MAX_MESSAGE) -> list[Rendered]:
-    """A briefing: bold title, one or two summary sentences and source links per story.
+def render_briefing(
+    briefing: BriefingLike, *, limit: int = MAX_MESSAGE, now: datetime | None = None
+) -> list[Rendered]:
+    """A briefing: bold title, one or two summary sentences, source links and how long ago it
+    was published (as of ``now``) per story; "More stories" for a further page, with a button
+    for the next one while unseen stories remain.
 
     An empty briefing becomes one message saying so and suggesting /subscribe.
     """
@@ -227,15 +261,28 @@ def render_briefing(briefing: BriefingLike, *, limit: int = MAX_MESSAGE) -> list
                 "No new stories since your last briefing. Try /subscribe TOPIC to get alerts."
             )
         ]
+    now = now or datetime.now(UTC)
     if topic:
         header = f"<b>Briefing: {_esc(_clip(topic, _TOPIC_CHARS))}</b>"
+    elif briefing.repeated:
+        header = "<b>Nothing new since your last briefing: the top stories again</b>"
+    elif briefing.more:
+        header = "<b>More stories</b>"
     else:
         header = "<b>Top stories</b>"
     blocks = [
-        (_story_block(number, item.story, item.summary), item.story)
+        (
+            _story_block(
+                number,
+                item.story,
+                item.summary,
+                age(item.published, now) if item.published is not None else None,
+            ),
+            item.story,
+        )
         for number, item in enumerate(briefing.items, start=1)
     ]
-    return _pack(header, blocks, limit=limit)
+    return _pack(header, blocks, limit=limit, more=briefing.has_more and not topic)
 
 
 def render_link_summary(link: LinkSummaryLike) -> Rendered:

@@ -20,7 +20,7 @@ from bot.handlers.links import summarize
 from news.briefings import question_topic
 from news.topics import MAX_TOPIC_CHARS, TopicError
 
-__all__ = ["brief", "text_message"]
+__all__ = ["brief", "more_stories", "text_message"]
 
 
 async def _briefing(update: Update, context: BotContext, topic: str | None) -> None:
@@ -37,6 +37,23 @@ async def _briefing(update: Update, context: BotContext, topic: str | None) -> N
             await reply(update, render.render_error(exc.reason))
             return
     await reply_all(update, render.render_briefing(result))
+
+
+async def more_stories(update: Update, context: BotContext) -> None:
+    """The "More stories" button: the chat's next stories it has not been shown, as a new
+    message (the chat's briefing history says which; the button carries no ids)."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    await query.answer()
+    settings = context.bot_data.config
+    async with typing(context, chat.id, after=TYPING_AFTER):
+        result = await context.bot_data.news.briefings.brief(
+            chat.id, None, limit=settings.briefing_stories
+        )
+    for rendered in render.render_briefing(result):
+        await context.bot.send_message(chat.id, rendered.text, reply_markup=rendered.keyboard)
 
 
 async def brief(update: Update, context: BotContext) -> None:

@@ -1,4 +1,5 @@
-"""Inline buttons: "Full article" (a story's sources) and "Unsubscribe" (under ``/topics``)."""
+"""Inline buttons: "Full article" (a story's sources), "More stories" (a briefing's next page)
+and "Unsubscribe" (under ``/topics``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from telegram.error import BadRequest
 
 from bot import render
 from bot.context import BotContext
+from bot.handlers.briefing import more_stories
 from bot.handlers.subscriptions import topics_message
 from bot.keyboards import parse_callback
 
@@ -27,6 +29,9 @@ async def callback(update: Update, context: BotContext) -> None:
         await query.answer("This button is no longer valid.", show_alert=False)
         return
     news = context.bot_data.news
+    if action.action == "more":
+        await more_stories(update, context)
+        return
     if action.action == "full":
         story = await news.briefings.story(action.id)
         if story is None:

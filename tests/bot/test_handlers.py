@@ -365,3 +365,28 @@ async def test_typing_is_kept_alive_while_working_and_stops_after(harness: Harne
     assert count >= 4
     await asyncio.sleep(0.15)
     assert harness.telegram.methods().count("sendChatAction") == count
+
+
+async def test_more_stories_button_pages_on_and_a_second_brief_says_more(
+    harness: Harness,
+) -> None:
+    for n in range(7):
+        await harness.add_article(
+            f"Story {n} about topic {n}", f"Text {n} one. Text {n} two.", f"https://s{n}.example/x"
+        )
+    [first] = await harness.send("/brief")
+    assert first.startswith("<b>Top stories</b>")
+    assert first.count("<i>just now</i>") == 5  # each item says how long ago
+    message = harness.telegram.sent()[-1]
+    rows = message["reply_markup"]["inline_keyboard"]
+    assert rows[-1][0] == {"text": "More stories", "callback_data": "v1:more:0"}
+    calls = await harness.press("v1:more:0")
+    answers = [params for method, params in calls if method == "answerCallbackQuery"]
+    assert len(answers) == 1
+    [page] = [params for method, params in calls if method == "sendMessage"]
+    assert page["text"].startswith("<b>More stories</b>")
+    assert page["text"].count("<b>") == 3  # the header and the two stories left
+    buttons = [row[0]["callback_data"] for row in page["reply_markup"]["inline_keyboard"]]
+    assert buttons == [b for b in buttons if b.startswith("v1:full:")]  # nothing more left
+    [again] = await harness.send("/brief")
+    assert again.startswith("<b>Nothing new since your last briefing")

@@ -10,6 +10,7 @@ from bot.keyboards import (
     MAX_CALLBACK_BYTES,
     Callback,
     full_article_data,
+    more_data,
     parse_callback,
     stories_keyboard,
     story_keyboard,
@@ -89,3 +90,17 @@ def test_topics_keyboard_has_an_unsubscribe_button_per_topic() -> None:
     assert [row[0].callback_data for row in markup.inline_keyboard] == ["v1:unsub:5", "v1:unsub:6"]
     assert markup.inline_keyboard[0][0].text == "Unsubscribe: topic 5"
     assert topics_keyboard([]) is None
+
+
+def test_the_more_button_is_one_exact_string() -> None:
+    assert more_data() == "v1:more:0"
+    assert parse_callback("v1:more:0") == Callback("more", 0)
+    for forged in ("v1:more:1", "v1:more:00", "v1:more:", "v1:more:0 ", "v1:more", "V1:more:0"):
+        assert parse_callback(forged) is None
+    markup = stories_keyboard([_story(1), _story(2)], more=True)
+    assert markup is not None
+    assert [row[0].callback_data for row in markup.inline_keyboard] == [
+        "v1:full:1",
+        "v1:full:2",
+        "v1:more:0",
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -21,12 +21,16 @@ ALLOWED_TAGS = {"b", "i", "a"}
 class Item:
     story: StoryView
     summary: str
+    published: datetime | None = None
 
 
 @dataclass(frozen=True)
 class Briefing:
     topic: str | None
     items: list[Item]
+    more: bool = False
+    has_more: bool = False
+    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,6 +250,75 @@ def test_help_mentions_every_command() -> None:
     text = render.render_help("newsbrief_bot")
     for command in ("/brief", "/summary", "/subscribe", "/unsubscribe", "/topics", "/digest"):
         assert command in text
-    assert "/link" in text
+    # /link is named where a reply shows its story number (a summarized link), not in /help:
+    # briefing items carry numbers 1-5, not story numbers, and a "Full article" button.
+    assert "/link" not in text
     assert "@newsbrief_bot" in text
     visible(render.render_start("<Ada>", "newsbrief_bot"))
+
+
+# -- ages, further pages and the "More stories" button --------------------------------------------
+@pytest.mark.parametrize(
+    ("ago", "shown"),
+    [
+        (timedelta(seconds=-30), "just now"),  # a clock a little ahead
+        (timedelta(seconds=59), "just now"),
+        (timedelta(minutes=1), "1 min ago"),
+        (timedelta(minutes=59, seconds=59), "59 min ago"),
+        (timedelta(hours=3, minutes=40), "3 h ago"),
+        (timedelta(hours=23, minutes=59), "23 h ago"),
+        (timedelta(days=2, hours=5), "2 d ago"),
+        (timedelta(days=9), "19 Nov 2026"),
+    ],
+)
+def test_age(ago: timedelta, shown: str) -> None:
+    assert render.age(NOW - ago, NOW) == shown
+
+
+def test_every_item_shows_how_long_ago_it_was_published() -> None:
+    items = [
+        Item(story(1), "One.", NOW - timedelta(hours=3)),
+        Item(story(2), "Two.", NOW - timedelta(minutes=5)),
+        Item(story(3), "Three."),  # no time known: nothing shown
+    ]
+    [message] = render.render_briefing(Briefing(None, items), now=NOW)
+    blocks = message.text.split("\n\n")[1:]
+    assert blocks[0].endswith('">Outlet 0</a> · <i>3 h ago</i>')
+    assert blocks[1].endswith('">Outlet 0</a> · <i>5 min ago</i>')
+    assert blocks[2].endswith('">Outlet 0</a>')
+    visible(message.text)
+
+
+def test_a_further_briefing_says_more_and_the_last_message_has_the_more_button() -> None:
+    long_summary = ("Word " * 60 + ". ") * 3
+    items = [Item(story(i, title="T" * 300, sources=6), long_summary) for i in range(1, 31)]
+    messages = render.render_briefing(Briefing(None, items, more=True, has_more=True), now=NOW)
+    assert messages[0].text.startswith("<b>More stories</b>\n\n")
+    for message in messages:
+        assert message.keyboard is not None
+        data = [row[0].callback_data for row in message.keyboard.inline_keyboard]
+        if message is messages[-1]:
+            assert data[-1] == "v1:more:0"
+            assert message.keyboard.inline_keyboard[-1][0].text == "More stories"
+            data = data[:-1]
+        assert all(isinstance(d, str) and d.startswith("v1:full:") for d in data)
+    [one] = render.render_briefing(Briefing(None, [Item(story(1), "One.")], has_more=True))
+    assert one.text.startswith("<b>Top stories</b>")
+    assert one.keyboard is not None
+    assert [row[0].callback_data for row in one.keyboard.inline_keyboard] == [
+        "v1:full:1",
+        "v1:more:0",
+    ]
+    [last] = render.render_briefing(Briefing(None, [Item(story(1), "One.")], more=True))
+    assert last.keyboard is not None
+    assert [row[0].callback_data for row in last.keyboard.inline_keyboard] == ["v1:full:1"]
+
+
+def test_a_topic_briefing_has_no_more_button_and_a_repeat_says_nothing_is_new() -> None:
+    [topic] = render.render_briefing(Briefing("x", [Item(story(1), "One.")], has_more=True))
+    assert topic.keyboard is not None
+    assert [row[0].callback_data for row in topic.keyboard.inline_keyboard] == ["v1:full:1"]
+    [again] = render.render_briefing(Briefing(None, [Item(story(1), "One.")], repeated=True))
+    assert again.text.startswith(
+        "<b>Nothing new since your last briefing: the top stories again</b>"
+    )
