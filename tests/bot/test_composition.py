@@ -36,7 +36,9 @@ async def test_summarize_link_stores_once_and_reuses(settings: Settings) -> None
             link = await services.briefings.summarize_link(server.url(article.path))
             assert link.article.title == article.title
             assert link.story.id == link.article.story_id
-            assert link.summary.startswith(article.paragraphs[0].split(". ")[0])
+            # the article's standfirst (its dek) opens the extracted text, then the body
+            lead = article.paragraphs[0].split(". ")[0]
+            assert link.summary.startswith(f"{article.standfirst} {lead}")
             assert summarizer.calls[0][1:] == LINK_LENGTH
             again = await services.briefings.summarize_link(server.url(article.path))
             assert again.article.id == link.article.id
