@@ -64,7 +64,7 @@ class GroupingPolicy:
     threshold: float = 0.88  # cosine + entity_weight * names + minhash_weight * MinHash
     entity_weight: float = 0.2
     minhash_weight: float = 0.5
-    event_gap: timedelta = timedelta(hours=36)  # same-event joins only between reports this close
+    event_gap: timedelta = timedelta(hours=24)  # same-event joins only between reports this close
 
 
 POLICY = GroupingPolicy()
