@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -39,17 +38,13 @@ from news.sources.extract_language import declared_language, detect_language
 from news.sources.extract_lines import Model, load_model, score_lines
 from news.sources.extract_meta import DATE_FORMAT, read_metadata
 from news.sources.fetch import decode_html
-from summarizer.furniture import is_author_bio, is_furniture
 
 __all__ = [
     "FALLBACK_WORDS",
     "MIN_WORDS",
     "NotAnArticle",
     "PageLines",
-    "clean_lines",
-    "drop_trailing_bio",
     "extract",
-    "is_junk",
     "read_lines",
     "select_lines",
 ]
@@ -67,7 +62,6 @@ _PRUNE = [
     " or contains(@class, 'tiktok-embed') or contains(@class, 'reddit-card')]",
 ]
 _WORD = re.compile(r"\w+")
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 _TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "ref_src"})
 _LOGIN_WALL = re.compile(
     r"\b((subscribe|log ?in|sign in|register|sign up)( now)? to (continue|read|keep reading"
@@ -114,58 +108,6 @@ def _anchor_texts(tree: lxml_html.HtmlElement) -> set[str]:
         if _words(text) >= 3:
             texts.add(text.casefold())
     return texts
-
-
-def _line_key(text: str) -> str:
-    """Comparison form of a line: case-folded, spaces collapsed, list marks and quotes trimmed,
-    typographic quotes made plain."""
-    plain = " ".join(text.split()).casefold().translate(_QUOTES)
-    return plain.lstrip("-•*·> ").strip("\"' ")
-
-
-def _mostly_link(key: str, links: set[str]) -> bool:
-    """True for a short line made mostly of one link's text (a teaser for another story)."""
-    if _words(key) > 25:
-        return False
-    return any(len(anchor) >= 0.5 * len(key) and anchor in key for anchor in links)
-
-
-def is_junk(line: str, *, title: str | None = None, links: set[str] | None = None) -> bool:
-    """True for a line that is site furniture: a furniture pattern, the headline again, or a
-    line made mostly of one link's text (a teaser for another story)."""
-    text = " ".join(line.split())
-    if not text or is_furniture(text):
-        return True
-    key = _line_key(text)
-    if title and key == _line_key(title):
-        return True
-    return bool(links) and _mostly_link(key, links or set())
-
-
-def clean_lines(lines: Iterable[str], *, title: str | None = None,
-                links: set[str] | None = None) -> list[str]:  # fmt: skip
-    """Drop furniture lines (:func:`is_junk`) and exact repeats of an earlier line (pull
-    quotes)."""
-    seen: set[str] = set()
-    kept: list[str] = []
-    for raw in lines:
-        if is_junk(raw, title=title, links=links):
-            continue
-        key = _line_key(raw)
-        if _words(key) >= 6 and key in seen:
-            continue
-        seen.add(key)
-        kept.append(raw.strip())
-    return kept
-
-
-def drop_trailing_bio(lines: list[str]) -> list[str]:
-    """Drop an author bio ("Jane Doe is a staff writer ...") among the last two lines."""
-    kept = list(lines)
-    for index in range(len(kept) - 1, max(len(kept) - 3, -1), -1):
-        if is_author_bio(kept[index]):
-            del kept[index]
-    return kept
 
 
 def _is_link_list(tree: lxml_html.HtmlElement) -> bool:

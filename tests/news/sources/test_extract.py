@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from news.sources.extract import NotAnArticle, clean_lines, drop_trailing_bio, extract
+from news.sources.extract import NotAnArticle, PageLines, extract, select_lines
 from news.sources.extract_language import detect_language
 
 PAGES = Path(__file__).parent / "pages"
@@ -150,13 +150,20 @@ def test_empty_or_garbage_input_is_rejected_not_crashing(html: str | bytes) -> N
         extract(html)
 
 
+def _kept(
+    lines: list[str], title: str | None = None, links: frozenset[str] = frozenset()
+) -> list[str]:
+    """The lines ``extract`` keeps of a page's candidate lines (the shipped line filter)."""
+    return select_lines(PageLines(None, None, lines, title, set(links)))  # type: ignore[arg-type]
+
+
 def test_furniture_lines_are_dropped_and_prose_kept() -> None:
     """The patterns themselves are tested in tests/summarizer/test_furniture.py."""
     lines = ["Advertisement", "By the time the bill passed, the money had run out.", "Menu"]
-    assert clean_lines(lines) == ["By the time the bill passed, the money had run out."]
+    assert _kept(lines) == ["By the time the bill passed, the money had run out."]
 
 
-def test_clean_lines_drops_title_repeats_and_link_teasers() -> None:
+def test_line_filter_drops_title_repeats_and_link_teasers() -> None:
     lines = [
         "Storm closes the bridge",
         "The bridge was closed on Monday after winds reached 120 km/h, the police said.",
@@ -164,11 +171,13 @@ def test_clean_lines_drops_title_repeats_and_link_teasers() -> None:
         "The bridge was closed on Monday after winds reached 120 km/h, the police said.",
         "It reopened on Tuesday.",
     ]
-    links = {"ferry timetable changes for the winter season announced"}
-    assert clean_lines(["“Storm closes the bridge”"], title='"Storm closes the bridge"') == []
-    assert clean_lines(lines, title="Storm closes the bridge", links=links) == [
-        "The bridge was closed on Monday after winds reached 120 km/h, the police said.",
-        "It reopened on Tuesday.",
+    links = frozenset({"ferry timetable changes for the winter season announced"})
+    assert _kept(["“Storm closes the bridge”"], title='"Storm closes the bridge"') == []
+    # a repeated line (a pull quote) stays: dropping repeats cut recall on the shared sets
+    assert _kept(lines, title="Storm closes the bridge", links=links) == [
+        lines[1],
+        lines[3],
+        lines[4],
     ]
 
 
@@ -187,11 +196,11 @@ def test_trailing_author_bio_is_dropped() -> None:
         "Correction: An earlier version of this article misstated the date of the meeting.",
         "Erik Thorsrud is a staff writer based in the capital. He joined the paper in 2021.",
     ]
-    assert drop_trailing_bio(lines) == lines[:2]
-    assert drop_trailing_bio(lines[:2]) == lines[:2]
+    assert _kept(lines) == lines[:2]
+    assert _kept(lines[:2]) == lines[:2]
     # the same sentence shape early in an article is reporting, not a bio
     early = [lines[2], *lines[:2], "More text follows here.", "And the story ends here."]
-    assert drop_trailing_bio(early) == early
+    assert _kept(early) == early
 
 
 def _brief(paragraphs: list[str]) -> str:
