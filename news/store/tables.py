@@ -34,6 +34,7 @@ __all__ = [
     "ArticleRow",
     "Base",
     "BriefingRow",
+    "ChannelLinkRow",
     "ChatRow",
     "CounterRow",
     "FeedEntryRow",
@@ -179,6 +180,7 @@ class ChatRow(Base):
     last_briefing_at: Mapped[datetime | None]
     last_digest_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    username: Mapped[str | None] = mapped_column(Text)  # a channel's @name (issue 15)
 
 
 class BriefingRow(Base):
@@ -204,6 +206,8 @@ class SubscriptionRow(Base):
     embedding: Mapped[bytes | None]
     active: Mapped[bool] = mapped_column(Boolean, index=True)
     created_at: Mapped[datetime]
+    # the forum topic it was made in (0: none); its alerts go there (issue 15)
+    thread_id: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class OutboxRow(Base):
@@ -225,6 +229,22 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     dropped: Mapped[bool] = mapped_column(Boolean)
+    thread_id: Mapped[int] = mapped_column(BigInteger, server_default="0")  # forum topic, 0: none
+
+
+class ChannelLinkRow(Base):
+    """A channel an administrator linked (``/channel @name``) to manage from their private
+    chat with the bot (issue 15)."""
+
+    __tablename__ = "channel_links"
+    __table_args__ = (UniqueConstraint("channel_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime]
 
 
 class CounterRow(Base):
