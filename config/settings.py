@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     briefing_stories: int = Field(default=5, ge=1, le=10)
     alert_interval: float = Field(default=2.0, gt=0, description="Seconds between outbox drains.")
     timezone: str = "UTC"
+    update_interval: float = Field(
+        default=3.0, ge=0, description="Hours between two story updates to one chat (issue 16)."
+    )
 
     # Links users send (/summary URL, a link in a message): read apart from other requests
     link_concurrency: int = Field(default=8, ge=1, le=256, description="Links read at once.")
