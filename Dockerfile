@@ -17,8 +17,10 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
 RUN python -m venv /opt/venv
 WORKDIR /src
-# The CPU build of torch first (the default wheel pulls in gigabytes of CUDA libraries).
-RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+# A current pip first: the image's pip 23 trips over one dependency named with two spellings of
+# an extra (lxml[html_clean] and lxml[html-clean], from justext and readability-lxml). Then the
+# CPU build of torch (the default wheel pulls in gigabytes of CUDA libraries).
+RUN pip install --no-cache-dir --upgrade "pip>=24.1" && pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 COPY pyproject.toml README.md ./
 COPY config ./config
 COPY summarizer ./summarizer
