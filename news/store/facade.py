@@ -7,7 +7,7 @@ Every method runs in its own transaction (nothing half-written on errors) and re
 ``news.models`` objects; all times are timezone-aware UTC.
 
 ``Store`` is a facade: each table group has its repository (``feeds``, ``articles``,
-``stories``, ``summaries``, ``chats``, ``subscriptions``, ``outbox``), sharing one ``Access``
+``stories``, ``summaries``, ``chats``, ``subscriptions``, ``outbox``, ``chat_feeds``), sharing one ``Access``
 (the connections and this process's locks), and each method here hands over to one of them.
 
 Caches hold only data that never changes once written (MinHash signatures, story embeddings),
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 from config.settings import DEFAULT_DATABASE_URL
 from news.store.access import Access
 from news.store.articles import Articles
+from news.store.chat_feeds import ChatFeeds
 from news.store.chats import Chats
 from news.store.database import Database, DbConnection, open_database
 from news.store.feeds import Feeds
@@ -89,6 +90,7 @@ class Store:
         self.chats = Chats(access, clock=clock)
         self.subscriptions = Subscriptions(access)
         self.outbox = Outbox(access)
+        self.chat_feeds = ChatFeeds(access)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -211,3 +213,14 @@ class Store:
     mark_sent = _delegate("outbox", Outbox.mark_sent)
     retry_later = _delegate("outbox", Outbox.retry_later)
     drop_alerts = _delegate("outbox", Outbox.drop_alerts)
+
+    # the feeds each chat follows, and /sources mine|all (news.store.chat_feeds)
+    chat_feeds_of = _delegate("chat_feeds", ChatFeeds.chat_feeds)
+    count_chat_feeds = _delegate("chat_feeds", ChatFeeds.count_chat_feeds)
+    known_feed_urls = _delegate("chat_feeds", ChatFeeds.known_feed_urls)
+    follow_feeds = _delegate("chat_feeds", ChatFeeds.follow)
+    unfollow_feed = _delegate("chat_feeds", ChatFeeds.unfollow)
+    set_own_sources = _delegate("chat_feeds", ChatFeeds.set_own_sources)
+    own_source_feeds = _delegate("chat_feeds", ChatFeeds.own_source_feeds)
+    stories_from_feeds = _delegate("chat_feeds", ChatFeeds.stories_from_feeds)
+    chats_not_following = _delegate("chat_feeds", ChatFeeds.chats_not_following)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -35,6 +36,7 @@ __all__ = [
     "Base",
     "BriefingRow",
     "ChannelLinkRow",
+    "ChatFeedRow",
     "ChatRow",
     "CounterRow",
     "FeedEntryRow",
@@ -111,6 +113,8 @@ class FeedRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     over_cap_polls: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Added by a chat (/feeds add, OPML): forgotten when the last chat following it leaves.
+    chat_added: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class FeedEntryRow(Base):
@@ -180,6 +184,8 @@ class ChatRow(Base):
     last_briefing_at: Mapped[datetime | None]
     last_digest_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # /sources mine: briefings and alerts only from the feeds this chat follows.
+    own_sources: Mapped[bool] = mapped_column(Boolean, server_default=false())
     username: Mapped[str | None] = mapped_column(Text)  # a channel's @name (issue 15)
 
 
@@ -255,3 +261,17 @@ class CounterRow(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class ChatFeedRow(Base):
+    """A feed a chat follows (/feeds add, OPML import); the feed row and its articles are shared
+    by every chat following it, and polled once."""
+
+    __tablename__ = "chat_feeds"
+    __table_args__ = (UniqueConstraint("chat_id", "feed_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str | None] = mapped_column(Text)  # the chat's name for it (OPML text)
+    added_at: Mapped[datetime]
