@@ -7,8 +7,9 @@ Every method runs in its own transaction (nothing half-written on errors) and re
 ``news.models`` objects; all times are timezone-aware UTC.
 
 ``Store`` is a facade: each table group has its repository (``feeds``, ``articles``,
-``stories``, ``summaries``, ``chats``, ``subscriptions``, ``outbox``, ``chat_feeds``), sharing one ``Access``
-(the connections and this process's locks), and each method here hands over to one of them.
+``stories``, ``summaries``, ``chats``, ``subscriptions``, ``outbox``, ``chat_feeds``), sharing
+one ``Access`` (the connections and this process's locks), and each method here hands over to
+one of them.
 
 Caches hold only data that never changes once written (MinHash signatures, story embeddings),
 or that a change counter in the database invalidates (active subscriptions), so several
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from config.settings import DEFAULT_DATABASE_URL
 from news.store.access import Access
+from news.store.alert_settings import AlertSettingsRepo
 from news.store.articles import Articles
 from news.store.chat_feeds import ChatFeeds
 from news.store.chats import Chats
@@ -90,6 +92,7 @@ class Store:
         self.chats = Chats(access, clock=clock)
         self.subscriptions = Subscriptions(access)
         self.outbox = Outbox(access)
+        self.alert_settings_repo = AlertSettingsRepo(access)
         self.chat_feeds = ChatFeeds(access)
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -213,6 +216,16 @@ class Store:
     mark_sent = _delegate("outbox", Outbox.mark_sent)
     retry_later = _delegate("outbox", Outbox.retry_later)
     drop_alerts = _delegate("outbox", Outbox.drop_alerts)
+    enqueue_updates = _delegate("outbox", Outbox.enqueue_updates)
+    hold_alerts = _delegate("outbox", Outbox.hold_alerts)
+
+    # time zones, quiet hours, story updates on/off, a story's chats (news.store.alert_settings)
+    set_timezone = _delegate("alert_settings_repo", AlertSettingsRepo.set_timezone)
+    set_quiet_hours = _delegate("alert_settings_repo", AlertSettingsRepo.set_quiet_hours)
+    set_updates = _delegate("alert_settings_repo", AlertSettingsRepo.set_updates)
+    alert_settings = _delegate("alert_settings_repo", AlertSettingsRepo.alert_settings)
+    alert_settings_of = _delegate("alert_settings_repo", AlertSettingsRepo.alert_settings_of)
+    story_watchers = _delegate("alert_settings_repo", AlertSettingsRepo.story_watchers)
 
     # the feeds each chat follows, and /sources mine|all (news.store.chat_feeds)
     chat_feeds_of = _delegate("chat_feeds", ChatFeeds.chat_feeds)
