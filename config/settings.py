@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     # Meaning alone puts a story on a specific topic at this cosine (news.topic_match; BBC-tuned).
     topic_threshold: float = Field(default=0.55, ge=0.0, le=1.0)
     max_subscriptions: int = Field(default=50, ge=1)
+    # A chat's own sources (/feeds add, OPML import; issue 15)
+    max_chat_feeds: int = Field(default=100, ge=1, description="Feeds one chat may follow.")
+    opml_max_bytes: int = Field(default=1_000_000, ge=1, description="Largest OPML file read.")
+    opml_max_feeds: int = Field(default=200, ge=1, description="Feeds one OPML file may list.")
     briefing_stories: int = Field(default=5, ge=1, le=10)
     alert_interval: float = Field(default=2.0, gt=0, description="Seconds between outbox drains.")
     timezone: str = "UTC"
