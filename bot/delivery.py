@@ -179,7 +179,10 @@ class Deliverer:
         rendered = render.render_alert(story, summary, item.topic)
         try:
             await self.bot.send_message(
-                item.chat_id, rendered.text, reply_markup=rendered.keyboard
+                item.chat_id,
+                rendered.text,
+                reply_markup=rendered.keyboard,
+                message_thread_id=item.thread_id or None,  # a forum topic's alert goes there
             )
         except RetryAfter as exc:
             seconds = exc.retry_after

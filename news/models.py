@@ -143,6 +143,7 @@ class Subscription:
     chat_id: int
     topic: str
     created_at: datetime
+    thread_id: int = 0  # the forum topic it was made in (0: none), where its alerts go
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,3 +162,4 @@ class OutboxItem:
     attempts: int
     created_at: datetime
     next_attempt_at: datetime
+    thread_id: int = 0  # the forum topic to send it to (0: none)

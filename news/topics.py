@@ -144,8 +144,9 @@ class TopicService:
             return None
         return await asyncio.to_thread(self.encoder.encode, list(texts))
 
-    async def subscribe(self, chat_id: int, topic: str) -> SubscribeResult:
+    async def subscribe(self, chat_id: int, topic: str, *, thread_id: int = 0) -> SubscribeResult:
         """Subscribe a chat to a (normalized) topic; capped at settings.max_subscriptions.
+        ``thread_id``: the forum topic its alerts go to (0: none).
 
         The stored embedding is that of the topic's meaning text (a broad topic's lexicon
         description), the vector briefings compare stories with.
@@ -154,7 +155,11 @@ class TopicService:
         vectors = await self.embed([parse_topic(key).meaning])
         embedding = None if vectors is None else vectors[0]
         result = await self.store.subscribe(
-            chat_id, key, embedding=embedding, limit=self.settings.max_subscriptions
+            chat_id,
+            key,
+            embedding=embedding,
+            limit=self.settings.max_subscriptions,
+            thread_id=thread_id,
         )
         logger.info("chat %s subscribe %r -> %s", chat_id, key, result.status)
         return result
@@ -177,6 +182,12 @@ class TopicService:
         self, article: StoredArticle, embedding: np.ndarray | None
     ) -> builtins.list[tuple[int, str]]:
         """(chat_id, topic) for every chat with a subscription matching the article (one each)."""
+        return [(chat, topic) for chat, topic, _ in await self.match_threads(article, embedding)]
+
+    async def match_threads(
+        self, article: StoredArticle, embedding: np.ndarray | None
+    ) -> builtins.list[tuple[int, str, int]]:
+        """``match`` with the forum topic (thread id, 0: none) of each matching subscription."""
         subscriptions = await self.store.active_subscriptions()
         if not subscriptions:
             return []
@@ -186,7 +197,7 @@ class TopicService:
         concept_sims = await self._concept_similarities(
             embedding, {m for q in queries if q.concepts for m in q.meanings}
         )
-        matched: dict[int, str] = {}
+        matched: dict[int, tuple[str, int]] = {}
         for (subscription, _), query, sim in zip(subscriptions, queries, stored, strict=True):
             if subscription.chat_id in matched:
                 continue
@@ -203,8 +214,8 @@ class TopicService:
                 meaning_threshold=self.settings.topic_threshold,
             )
             if score is not None:
-                matched[subscription.chat_id] = subscription.topic
-        return list(matched.items())
+                matched[subscription.chat_id] = (subscription.topic, subscription.thread_id)
+        return [(chat, topic, thread) for chat, (topic, thread) in matched.items()]
 
     async def _concept_similarities(
         self, embedding: np.ndarray | None, meanings: set[str]
@@ -229,11 +240,11 @@ class TopicService:
         """
         if result.status != "new":
             return 0
-        matches = await self.match(result.article, embedding)
+        matches = await self.match_threads(result.article, embedding)
         if not matches:
             return 0
         queued = await self.store.enqueue_alerts(
-            [(chat_id, result.story_id, topic) for chat_id, topic in matches]
+            [(chat_id, result.story_id, topic, thread) for chat_id, topic, thread in matches]
         )
         logger.info("story %s: %d alert(s) queued", result.story_id, queued)
         return queued

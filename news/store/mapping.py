@@ -84,6 +84,7 @@ SUB_COLUMNS = (
     SubscriptionRow.chat_id,
     SubscriptionRow.topic,
     SubscriptionRow.created_at,
+    SubscriptionRow.thread_id,
 )
 OUTBOX_COLUMNS = (
     OutboxRow.id,
@@ -93,7 +94,10 @@ OUTBOX_COLUMNS = (
     OutboxRow.attempts,
     OutboxRow.created_at,
     OutboxRow.next_attempt_at,
+    OutboxRow.thread_id,
 )
+_SUB_NAMES = tuple(column.key for column in SUB_COLUMNS)
+_OUTBOX_NAMES = tuple(column.key for column in OUTBOX_COLUMNS)
 STORY_COLUMNS = (StoryRow.id, StoryRow.title, StoryRow.first_seen, StoryRow.last_seen)
 
 
@@ -117,11 +121,12 @@ def chat(row: AnyRow) -> Chat:
 
 
 def subscription(row: AnyRow) -> Subscription:
-    return Subscription(*row[: len(SUB_COLUMNS)])
+    # by name: features add fields (thread_id, filters...) in any order
+    return Subscription(**dict(zip(_SUB_NAMES, row, strict=False)))
 
 
 def outbox(row: AnyRow) -> OutboxItem:
-    return OutboxItem(*row[: len(OUTBOX_COLUMNS)])
+    return OutboxItem(**dict(zip(_OUTBOX_NAMES, row, strict=False)))
 
 
 def read_only_vector(blob: bytes | None) -> Vector | None:

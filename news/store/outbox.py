@@ -27,14 +27,21 @@ class Outbox:
         self._access = access
 
     async def enqueue_alerts(
-        self, items: Sequence[tuple[int, int, str | None]], *, now: datetime | None = None
+        self,
+        items: Sequence[tuple[int, int, str | None] | tuple[int, int, str | None, int]],
+        *,
+        now: datetime | None = None,
     ) -> int:
-        """Queue (chat, story, topic) alerts; each (chat, story) once ever, inactive chats
-        skipped. Returns how many rows were new."""
+        """Queue (chat, story, topic[, forum thread]) alerts; each (chat, story) once ever,
+        inactive chats skipped. Returns how many rows were new."""
         at = now or utcnow()
         wanted: dict[tuple[int, int], str | None] = {}
-        for chat_id, story_id, topic in items:
-            wanted.setdefault((chat_id, story_id), topic)
+        threads: dict[tuple[int, int], int] = {}
+        for item in items:
+            chat_id, story_id, topic = item[0], item[1], item[2]
+            if (chat_id, story_id) not in wanted:
+                wanted[(chat_id, story_id)] = topic
+                threads[(chat_id, story_id)] = item[3] if len(item) > 3 else 0
         if not wanted:
             return 0
         inserted = 0
@@ -55,6 +62,7 @@ class Outbox:
                     "attempts": 0,
                     "next_attempt_at": at,
                     "dropped": False,
+                    "thread_id": threads[(chat_id, story_id)],
                 }
                 for (chat_id, story_id), topic in wanted.items()
                 if chat_id in active

@@ -33,10 +33,17 @@ class Subscriptions:
         self._cached: tuple[int, list[tuple[Subscription, Vector | None]]] | None = None
 
     async def subscribe(
-        self, chat_id: int, topic: str, *, embedding: npt.ArrayLike | None, limit: int
+        self,
+        chat_id: int,
+        topic: str,
+        *,
+        embedding: npt.ArrayLike | None,
+        limit: int,
+        thread_id: int = 0,
     ) -> SubscribeResult:
         """Subscribe a chat to a topic: ``created`` (or re-activated), ``exists`` (same topic
-        up to case and spacing), or ``limit`` when the chat already has ``limit`` topics."""
+        up to case and spacing), or ``limit`` when the chat already has ``limit`` topics.
+        ``thread_id``: the forum topic its alerts go to (0: none; a re-activated topic moves)."""
         key = normalize_topic_key(topic)
         blob = to_blob(embedding)
         try:
@@ -59,7 +66,7 @@ class Subscriptions:
                     await conn.execute(
                         update(SubscriptionRow)
                         .where(SubscriptionRow.id == row.id)
-                        .values(active=True, topic=topic, embedding=blob)
+                        .values(active=True, topic=topic, embedding=blob, thread_id=thread_id)
                     )
                     sub_id = row.id
                 else:
@@ -73,6 +80,7 @@ class Subscriptions:
                                 embedding=blob,
                                 active=True,
                                 created_at=utcnow(),
+                                thread_id=thread_id,
                             )
                             .returning(SubscriptionRow.id)
                         )
