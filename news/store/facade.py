@@ -35,6 +35,8 @@ from news.store.chats import Chats
 from news.store.database import Database, DbConnection, open_database
 from news.store.feeds import Feeds
 from news.store.outbox import Outbox
+from news.store.roles import Roles
+from news.store.stats import Stats
 from news.store.schema import upgrade_schema
 from news.store.stories import VECTOR_CACHE, Stories
 from news.store.subscriptions import Subscriptions
@@ -92,6 +94,8 @@ class Store:
         self.chats = Chats(access, clock=clock)
         self.subscriptions = Subscriptions(access)
         self.outbox = Outbox(access)
+        self.roles = Roles(access)  # issue 15: channels, group migrations
+        self.stats = Stats(access)
         self.alert_settings_repo = AlertSettingsRepo(access)
         self.chat_feeds = ChatFeeds(access)
 
@@ -237,3 +241,13 @@ class Store:
     own_source_feeds = _delegate("chat_feeds", ChatFeeds.own_source_feeds)
     stories_from_feeds = _delegate("chat_feeds", ChatFeeds.stories_from_feeds)
     chats_not_following = _delegate("chat_feeds", ChatFeeds.chats_not_following)
+
+    # channels linked by their administrators, groups moved to supergroups (news.store.roles)
+    link_channel = _delegate("roles", Roles.link_channel)
+    unlink_channel = _delegate("roles", Roles.unlink_channel)
+    linked_channels = _delegate("roles", Roles.linked_channels)
+    linked_channel = _delegate("roles", Roles.linked_channel)
+    migrate_chat = _delegate("roles", Roles.migrate_chat)
+
+    # operators' figures (news.store.stats)
+    store_stats = _delegate("stats", Stats.store_stats)
