@@ -18,7 +18,7 @@ import html
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -128,13 +128,26 @@ def _similarities(
     return scores
 
 
+# Chats to leave out of an article's alerts (news.chat_sources: /sources mine).
+AlertFilter = Callable[[StoredArticle, Sequence[int]], Awaitable[set[int]]]
+
+
 class TopicService:
     """Subscriptions and matching of new articles to them (one outbox row per chat and story)."""
 
-    def __init__(self, store: Store, encoder: TextEncoder | None, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        encoder: TextEncoder | None,
+        settings: Settings,
+        *,
+        alert_filter: AlertFilter | None = None,
+    ) -> None:
         self.store = store
         self.encoder = encoder
         self.settings = settings
+        # (article, matched chat ids) -> the chats not to alert (their own sources only)
+        self.alert_filter = alert_filter
         # Embeddings of the lexicon's concept descriptions (a fixed, small set), made once.
         self._concept_vectors: dict[str, np.ndarray] = {}
 
@@ -241,6 +254,9 @@ class TopicService:
         if result.status != "new":
             return 0
         matches = await self.match_threads(result.article, embedding)
+        if matches and self.alert_filter is not None:  # /sources mine (news.chat_sources)
+            excluded = await self.alert_filter(result.article, [m[0] for m in matches])
+            matches = [m for m in matches if m[0] not in excluded]
         if not matches:
             return 0
         queued = await self.store.enqueue_alerts(

@@ -24,7 +24,7 @@ import asyncio
 import bisect
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -54,6 +54,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# A chat in /sources mine: the ids of the stories it may be shown, given (chat_id, since).
+StoryFilter = Callable[[int, datetime], Awaitable[frozenset[int] | None]]
 
 TOPIC_WINDOW = timedelta(days=7)  # how far back a topic briefing looks
 NEWS_WINDOW = timedelta(days=2)  # "what's new" for a chat that never had a briefing
@@ -115,6 +118,7 @@ class BriefingService:
         *,
         ingestor: Ingestor | None = None,
         snapshots: StorySnapshots | None = None,
+        story_filter: StoryFilter | None = None,
     ) -> None:
         self.store = store
         self.summaries = summaries
@@ -125,6 +129,8 @@ class BriefingService:
         self.snapshots = snapshots if snapshots is not None else StorySnapshots(store)
         self._topic_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._index: StoryIndex | None = None
+        # /sources mine: the stories a chat may be shown (None: all; news.chat_sources)
+        self._story_filter = story_filter
 
     async def brief(
         self,
@@ -143,10 +149,13 @@ class BriefingService:
         # Markup stripped, case folded, length capped: TopicError (user-facing) when unusable.
         topic = normalize_topic(topic) if topic and topic.strip() else None
         index = await self._current_index(now)
+        allowed = None
+        if self._story_filter is not None:
+            allowed = await self._story_filter(chat_id, now - FALLBACK_WINDOW)
         if topic:
-            picked = _Picked(await self._topic_stories(index, topic, limit, now))
+            picked = _Picked(await self._topic_stories(index, topic, limit, now, allowed))
         else:
-            picked = await self._new_stories(index, chat_id, limit, now)
+            picked = await self._new_stories(index, chat_id, limit, now, allowed)
         items = await self._summarize(index, picked.stories)
         if items:
             await self.store.record_briefing(chat_id, [item.story.id for item in items], now)
@@ -168,7 +177,12 @@ class BriefingService:
         return index
 
     async def _new_stories(
-        self, index: StoryIndex, chat_id: int, limit: int, now: datetime
+        self,
+        index: StoryIndex,
+        chat_id: int,
+        limit: int,
+        now: datetime,
+        allowed: frozenset[int] | None = None,
     ) -> _Picked:
         """The chat's unseen stories of the window, ranked (``news.briefings.ranking``): every
         unseen story of the window competes (up to RANK_POOL), not only the latest few, so a
@@ -183,8 +197,12 @@ class BriefingService:
         else:  # a chat back after a long time: further back than the snapshot goes
             recent = await self.store.recent_stories(since=since, limit=wanted)
         fresh = [story for story in recent if story.id not in briefed]
+        if allowed is not None:
+            fresh = [story for story in fresh if story.id in allowed]
         if not fresh:  # nothing new: the newest stories anyway, rather than an empty reply
             again = index.snapshot.recent(since=now - FALLBACK_WINDOW, limit=RANK_POOL)
+            if allowed is not None:
+                again = [story for story in again if story.id in allowed]
             best = rank_new(again, now, index.coverage)[:limit]
             return _Picked(best, repeated=bool(best))
         more = bool(briefed) and last is not None and last >= now - NEWS_WINDOW
@@ -192,7 +210,12 @@ class BriefingService:
         return _Picked(ranked[:limit], more=more, has_more=len(fresh) > limit)
 
     async def _topic_stories(
-        self, index: StoryIndex, topic: str, limit: int, now: datetime
+        self,
+        index: StoryIndex,
+        topic: str,
+        limit: int,
+        now: datetime,
+        allowed: frozenset[int] | None = None,
     ) -> list[StoryView]:
         since = now - TOPIC_WINDOW
         window = index.window(since)
@@ -205,6 +228,8 @@ class BriefingService:
             window,
             meaning_threshold=self.settings.topic_threshold,
         )
+        if allowed is not None:
+            relevance = {sid: score for sid, score in relevance.items() if sid in allowed}
         best = sorted(relevance, key=relevance.__getitem__, reverse=True)[: limit * 3]
         ranked = sorted(
             (index.views[sid] for sid in best),
