@@ -139,6 +139,17 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    # Groups and operators (issue 15): admin checks, the Prometheus endpoint (0: off)
+    admin_check_ttl: float = Field(
+        default=60.0, ge=0, description="Seconds a group administrator check is trusted."
+    )
+    metrics_port: int = Field(
+        default=0, ge=0, le=65535, description="Prometheus metrics port; 0 turns it off."
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address the metrics endpoint listens on."
+    )
+
     @field_validator("feeds", mode="before")
     @classmethod
     def _feeds_csv(cls, value: Any) -> Any:
