@@ -137,6 +137,21 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="Seconds to fetch, extract and summarize one link."
     )
 
+    # Work queue (issue 14): unset, one process does everything (the embedded default)
+    queue_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0 or amqp://user:pass@host:5672/: feed entries become "
+        "tasks for `newsbrief worker` processes; unset: ingested in the polling process.",
+    )
+    queue_name: str = Field(default="newsbrief", min_length=1, max_length=100)
+    queue_redeliver_after: float = Field(
+        default=300.0,
+        gt=0,
+        description="Redis: seconds a task may stay unacknowledged before another worker takes "
+        "it (its worker died); RabbitMQ redelivers when the connection drops.",
+    )
+    worker_concurrency: int = Field(default=4, ge=1, le=256, description="Tasks per worker.")
+
     log_level: str = "INFO"
 
     # Groups and operators (issue 15): admin checks, the Prometheus endpoint (0: off)
@@ -165,6 +180,17 @@ class Settings(BaseSettings):
     def _api_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("queue_url")
+    @classmethod
+    def _queue_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith(
+            ("redis://", "rediss://", "amqp://", "amqps://")
+        ):
+            raise ValueError("must be redis://host:6379/0 or amqp://user:password@host:5672/")
         return value
 
     @field_validator("database_url")
