@@ -36,6 +36,7 @@ from bot.handlers.buttons import callback
 from bot.handlers.common import ADDRESSED_TEXT
 from bot.handlers.digest import digest
 from bot.handlers.errors import error_handler
+from bot.handlers.feeds import export, feeds, opml_document, sources
 from bot.handlers.help import help_command, start, unknown_command
 from bot.handlers.links import link, summary
 from bot.handlers.subscriptions import subscribe, topics, unsubscribe
@@ -46,6 +47,7 @@ from bot.ratelimit import PacedRateLimiter
 from bot.updates import PerChatUpdateProcessor
 from config import Settings, require_timezone, require_token
 from news.briefings import BriefingService
+from news.chat_sources import ChatSourceService
 from news.chats import ChatService
 from news.ingest import Ingestor
 from news.sources.fetch import Fetcher
@@ -80,6 +82,8 @@ COMMANDS = (
     ("unsubscribe", "Stop alerts on a topic"),
     ("topics", "Your topics"),
     ("digest", "Daily digest: /digest 08:00, or /digest off"),
+    ("feeds", "Your own sources: /feeds add URL, or send an .opml file"),
+    ("sources", "Briefings from /sources mine or all"),
     ("help", "How to use the bot"),
 )
 
@@ -143,7 +147,9 @@ async def open_services(
         extract_workers = settings.extraction_processes()
     pool = _extract_pool(extract_workers)
     summaries = SummaryService(store, the_summarizer)
-    topics = TopicService(store, the_encoder, settings)
+    # /sources mine: a chat's briefings and alerts only from the feeds it follows
+    sources = ChatSourceService(store, fetcher, settings)
+    topics = TopicService(store, the_encoder, settings, alert_filter=sources.excluded_chats)
     ingestor = Ingestor(
         store,
         fetcher,
@@ -152,7 +158,14 @@ async def open_services(
         settings=settings,
         extract_executor=pool,
     )
-    briefings = BriefingService(store, summaries, the_encoder, settings, ingestor=ingestor)
+    briefings = BriefingService(
+        store,
+        summaries,
+        the_encoder,
+        settings,
+        ingestor=ingestor,
+        story_filter=sources.story_filter,
+    )
     logger.info("news services open (database %s)", redact_url(settings.database_url))
     return NewsServices(
         settings=settings,
@@ -198,6 +211,10 @@ def _add_handlers(app: BotApplication) -> None:
             CommandHandler("topics", topics, filters=new),
             CommandHandler("digest", digest, filters=new),
             CommandHandler("link", link, filters=new),
+            CommandHandler("feeds", feeds, filters=new),
+            CommandHandler("sources", sources, filters=new),
+            CommandHandler("export", export, filters=new),
+            MessageHandler(new & filters.Document.ALL, opml_document),  # an .opml import
             CallbackQueryHandler(callback),
             MessageHandler(new & ADDRESSED_TEXT, text_message),
             MessageHandler(new & filters.COMMAND, unknown_command),

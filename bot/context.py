@@ -19,6 +19,7 @@ from bot.background import BackgroundRunner
 from bot.delivery import Deliverer
 from config import Settings
 from news.briefings import BriefingService
+from news.chat_sources import ChatSourceService
 from news.chats import ChatService
 from news.ingest import Ingestor
 from news.sources.fetch import Fetcher
@@ -46,6 +47,11 @@ class NewsServices:
     chats: ChatService
     ingestor: Ingestor
     extract_executor: Executor | None = None  # worker processes for HTML extraction
+
+    @property
+    def sources(self) -> ChatSourceService:
+        """A chat's own feeds, OPML and /sources mine|all (stateless, over store and fetcher)."""
+        return ChatSourceService(self.store, self.fetcher, self.settings)
 
     async def close(self) -> None:
         """Close the HTTP client, the extraction workers and the store (models need none)."""

@@ -228,6 +228,8 @@ def render_help(bot_username: str | None = None) -> str:
         "or a subject (peace talks)",
         "/unsubscribe TOPIC, /topics — manage your topics",
         "/digest HH:MM — one daily digest instead of instant alerts; /digest off",
+        "/feeds — your own sources: /feeds add URL (a feed or a site), /feeds remove N; "
+        "send an .opml file to import feeds, /export to get yours; /sources mine|all",
     ]
     if bot_username:
         lines.append(
