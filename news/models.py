@@ -23,6 +23,7 @@ __all__ = [
     "StoryView",
     "SubscribeResult",
     "Subscription",
+    "SubscriptionChanges",
 ]
 
 
@@ -144,11 +145,21 @@ class Subscription:
     topic: str
     created_at: datetime
     thread_id: int = 0  # the forum topic it was made in (0: none), where its alerts go
+    filters: str | None = None  # keyword filters ('+word -word "a phrase"'), issue 15
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionChanges:
+    """Subscriptions changed since a version (``Store.subscription_changes``): each with
+    whether it is active and its embedding; ``version`` is where the reader is now."""
+
+    version: int
+    rows: tuple[tuple[Subscription, bool, npt.NDArray[np.float32] | None], ...]
 
 
 @dataclass(frozen=True, slots=True)
 class SubscribeResult:
-    status: Literal["created", "exists", "limit"]
+    status: Literal["created", "exists", "updated", "limit"]  # updated: new keyword filters
     subscription: Subscription | None
     count: int  # the chat's subscriptions after the call
 

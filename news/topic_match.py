@@ -45,6 +45,7 @@ __all__ = [
     "TopicDoc",
     "TopicQuery",
     "article_lead",
+    "concept_evidence",
     "doc_terms",
     "parse_topic",
     "question_topic",
@@ -391,3 +392,25 @@ def _concept_relevance(
         if on_topic and (best is None or score > best):
             best = score
     return best
+
+
+def concept_evidence(
+    query: TopicQuery, doc: TopicDoc, similarities: Sequence[float] | None
+) -> tuple[Concept, float, tuple[str, ...], bool] | None:
+    """Why a story is on a broad topic: the concept that scored best, its cosine (0.0 without
+    meaning), the words of its field found (stems) and whether a URL section files it there;
+    None when it is not on the topic (the same rule as ``relevance``)."""
+    best: tuple[float, Concept, float, tuple[str, ...], bool] | None = None
+    for n, concept in enumerate(query.concepts):
+        trapped = _trapped(concept, doc)
+        hits = sorted((_terms(concept) - trapped) & doc.lead)
+        if trapped and not hits:
+            continue
+        filed = bool(_section_names(concept) & doc.sections)
+        words = TERM_WEIGHT * min(len(hits), MAX_TERM_HITS) + (SECTION_WEIGHT if filed else 0.0)
+        sim = max(similarities[n], 0.0) if similarities else 0.0
+        score = sim + words
+        on_topic = score >= CONCEPT_THRESHOLD if similarities else (filed or len(hits) >= 2)
+        if on_topic and (best is None or score > best[0]):
+            best = (score, concept, sim, tuple(hits[:MAX_TERM_HITS]), filed)
+    return None if best is None else best[1:]

@@ -85,6 +85,7 @@ SUB_COLUMNS = (
     SubscriptionRow.topic,
     SubscriptionRow.created_at,
     SubscriptionRow.thread_id,
+    SubscriptionRow.filters,
 )
 OUTBOX_COLUMNS = (
     OutboxRow.id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,9 +31,11 @@ class Outbox:
         items: Sequence[tuple[int, int, str | None] | tuple[int, int, str | None, int]],
         *,
         now: datetime | None = None,
+        why: Mapping[tuple[int, int], str] | None = None,
     ) -> int:
         """Queue (chat, story, topic[, forum thread]) alerts; each (chat, story) once ever,
-        inactive chats skipped. Returns how many rows were new."""
+        inactive chats skipped. ``why``: (chat, story) -> how its topic matched (JSON, for
+        the alert's "Why this?"). Returns how many rows were new."""
         at = now or utcnow()
         wanted: dict[tuple[int, int], str | None] = {}
         threads: dict[tuple[int, int], int] = {}
@@ -63,6 +65,7 @@ class Outbox:
                     "next_attempt_at": at,
                     "dropped": False,
                     "thread_id": threads[(chat_id, story_id)],
+                    "why": (why or {}).get((chat_id, story_id)),
                 }
                 for (chat_id, story_id), topic in wanted.items()
                 if chat_id in active
@@ -76,6 +79,22 @@ class Outbox:
                 )
                 inserted += len(result.all())
         return inserted
+
+    async def alert_why(self, chat_id: int, story_id: int) -> str | None:
+        """How the topic of a chat's alert on a story matched (the JSON ``enqueue_alerts`` was
+        given), or None."""
+        async with self._access.read_one() as conn:
+            return (
+                await conn.execute(
+                    select(OutboxRow.why)
+                    .where(
+                        OutboxRow.chat_id == chat_id,
+                        OutboxRow.story_id == story_id,
+                        OutboxRow.why.is_not(None),
+                    )
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
 
     def _pending(self) -> ColumnElement[bool]:
         return and_(OutboxRow.sent_at.is_(None), OutboxRow.dropped.is_(False))

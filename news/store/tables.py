@@ -41,6 +41,7 @@ __all__ = [
     "CounterRow",
     "FeedEntryRow",
     "FeedRow",
+    "MutedSourceRow",
     "OutboxRow",
     "StoryRow",
     "SubscriptionRow",
@@ -214,6 +215,11 @@ class SubscriptionRow(Base):
     created_at: Mapped[datetime]
     # the forum topic it was made in (0: none); its alerts go there (issue 15)
     thread_id: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    # keyword filters (issue 15): '+word -word "a phrase" -"a phrase"', None: none
+    filters: Mapped[str | None] = mapped_column(Text)
+    # the change counter's value at this row's last change: a process's index of every
+    # subscription reads only the rows changed since it last looked (issue 14)
+    version: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)
 
 
 class OutboxRow(Base):
@@ -236,6 +242,7 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     dropped: Mapped[bool] = mapped_column(Boolean)
     thread_id: Mapped[int] = mapped_column(BigInteger, server_default="0")  # forum topic, 0: none
+    why: Mapped[str | None] = mapped_column(Text)  # JSON: how the alert's topic matched (#16)
 
 
 class ChannelLinkRow(Base):
@@ -250,6 +257,19 @@ class ChannelLinkRow(Base):
         BigInteger, ForeignKey("chats.id", ondelete="CASCADE")
     )
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime]
+
+
+class MutedSourceRow(Base):
+    """A source (an article's site name) a chat muted from an alert's "Why this?" (issue 16):
+    its articles alert that chat no more."""
+
+    __tablename__ = "muted_sources"
+    __table_args__ = (UniqueConstraint("chat_id", "source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(Text, index=True)
     created_at: Mapped[datetime]
 
 

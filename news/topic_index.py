@@ -1,0 +1,350 @@
+"""Every active subscription in one index, so matching a new article costs about the same at
+100 or 100k subscriptions (issue 14), and one subscribe or unsubscribe changes one entry.
+
+- Subscriptions to the same topic text share one entry (a community shares its popular topics):
+  the retrieval rule of ``news.topic_match`` depends only on the topic, so each distinct topic is
+  judged once per article and its subscriptions follow, each through its own keyword filters.
+- A specific topic ("peace talks") has a slot: a row of one float32 matrix of meaning vectors
+  (one matrix-vector product per article gives every cosine) and its stemmed words in an
+  inverted index (word -> slots), so the words arm counts, per slot, the topic words an article
+  has with one ``bincount``. Words one typo off (``news.topic_match.word_variants``) are found
+  through a deletion index (SymSpell: every word and its one-letter deletions), not by
+  comparing the article's words with every topic word.
+- A broad topic ("sport") is judged by its concepts' descriptions, a small fixed set.
+
+The index is a cache of the store: ``TopicService`` fills it once and then applies the rows
+changed since (``Store.subscription_changes``), whichever process changed them. Its methods are
+synchronous and CPU-bound (callers run them in a thread), serialized by one lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz.distance import OSA
+
+from news.topic_filters import FilterDoc, Filters, filter_doc
+from news.topic_match import (
+    LEAD_MEANING,
+    MIN_FUZZY_LENGTH,
+    TopicDoc,
+    TopicQuery,
+    concept_evidence,
+    known_words,
+    parse_topic,
+)
+
+__all__ = ["IndexedSubscription", "TopicIndex", "TopicMatch"]
+
+_GROW = 1.5
+_MIN_CAPACITY = 256
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedSubscription:
+    """What the index keeps of a subscription (from ``Store.subscription_changes``)."""
+
+    id: int
+    chat_id: int
+    topic: str
+    thread_id: int = 0
+    filters: Filters | None = None
+    vector: npt.NDArray[np.float32] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicMatch:
+    """A subscription an article matched, and how (``why``: JSON-able, for "Why this?")."""
+
+    subscription_id: int
+    chat_id: int
+    topic: str
+    thread_id: int
+    why: dict[str, object]
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One distinct topic text and the subscriptions to it."""
+
+    query: TopicQuery
+    slot: int = -1  # a specific topic's row in the matrix and the word index; -1: broad
+    subs: dict[int, IndexedSubscription] = field(default_factory=dict)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _one_typo(word: str, other: str) -> bool:
+    """As ``news.topic_match``: one edit (OSA), same first letter, the topic word long enough."""
+    return (
+        len(word) >= MIN_FUZZY_LENGTH
+        and other[:1] == word[:1]
+        and OSA.distance(word, other, score_cutoff=1) <= 1
+    )
+
+
+class TopicIndex:
+    """All active subscriptions, matched against one article at a time (see the module doc)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subs: dict[int, _Entry] = {}  # subscription id -> its entry
+        self._entries: dict[str, _Entry] = {}  # topic text -> entry
+        self._slots: list[_Entry | None] = []
+        self._free: list[int] = []
+        self._matrix: npt.NDArray[np.float32] | None = None  # capacity x dim, unit rows
+        self._has_vector = np.zeros(0, dtype=bool)
+        self._word_count = np.zeros(0, dtype=np.int32)  # a slot's topic words (0: free)
+        self._postings: dict[str, set[int]] = {}  # stemmed topic word -> slots
+        self._arrays: dict[str, npt.NDArray[np.intp]] = {}  # postings as arrays, made on use
+        self._fuzzy: dict[str, set[str]] = {}  # a word or one of its deletions -> topic words
+        self._known = known_words()
+
+    def __len__(self) -> int:
+        return len(self._subs)
+
+    @property
+    def distinct_topics(self) -> int:
+        return len(self._entries)
+
+    # --- changes ------------------------------------------------------------------------------
+
+    def apply(self, upserts: Iterable[IndexedSubscription], removals: Iterable[int]) -> None:
+        """Add or replace subscriptions and remove others (ids); unknown removals are ignored."""
+        with self._lock:
+            for sub_id in removals:
+                self._remove(sub_id)
+            for sub in upserts:
+                self._remove(sub.id)
+                self._add(sub)
+
+    def _add(self, sub: IndexedSubscription) -> None:
+        entry = self._entries.get(sub.topic)
+        if entry is None:
+            entry = _Entry(parse_topic(sub.topic))
+            self._entries[sub.topic] = entry
+            if not entry.query.concepts and entry.query.words:
+                entry.slot = self._take_slot(entry)
+        if entry.slot >= 0 and sub.vector is not None and not self._has_vector[entry.slot]:
+            self._set_vector(entry.slot, sub.vector)
+        entry.subs[sub.id] = sub
+        self._subs[sub.id] = entry
+
+    def _remove(self, sub_id: int) -> None:
+        entry = self._subs.pop(sub_id, None)
+        if entry is None:
+            return
+        entry.subs.pop(sub_id, None)
+        if entry.subs:
+            return
+        del self._entries[entry.query.text]
+        if entry.slot >= 0:
+            self._release_slot(entry)
+
+    def _take_slot(self, entry: _Entry) -> int:
+        if not self._free:
+            self._grow(max(_MIN_CAPACITY, int(len(self._slots) * _GROW)))
+        slot = self._free.pop()
+        self._slots[slot] = entry
+        self._word_count[slot] = len(entry.query.words)
+        for word in entry.query.words:
+            postings = self._postings.get(word)
+            if postings is None:
+                postings = self._postings[word] = set()
+                if len(word) >= MIN_FUZZY_LENGTH and word not in self._known:
+                    for key in (word, *_deletions(word)):
+                        self._fuzzy.setdefault(key, set()).add(word)
+            postings.add(slot)
+            self._arrays.pop(word, None)
+        return slot
+
+    def _release_slot(self, entry: _Entry) -> None:
+        slot = entry.slot
+        self._slots[slot] = None
+        self._word_count[slot] = 0
+        self._has_vector[slot] = False
+        for word in entry.query.words:
+            postings = self._postings[word]
+            postings.discard(slot)
+            self._arrays.pop(word, None)
+            if not postings:
+                del self._postings[word]
+                for key in (word, *_deletions(word)):
+                    words = self._fuzzy.get(key)
+                    if words is not None:
+                        words.discard(word)
+                        if not words:
+                            del self._fuzzy[key]
+        self._free.append(slot)
+
+    def _grow(self, capacity: int) -> None:
+        old = len(self._slots)
+        self._slots.extend([None] * (capacity - old))
+        self._free.extend(range(capacity - 1, old - 1, -1))  # lowest slot first
+        self._has_vector = np.concatenate([self._has_vector, np.zeros(capacity - old, bool)])
+        self._word_count = np.concatenate([self._word_count, np.zeros(capacity - old, np.int32)])
+        if self._matrix is not None:
+            grown = np.zeros((capacity, self._matrix.shape[1]), dtype=np.float32)
+            grown[:old] = self._matrix
+            self._matrix = grown
+
+    def _set_vector(self, slot: int, vector: npt.ArrayLike) -> None:
+        row = np.asarray(vector, dtype=np.float32).reshape(-1)
+        norm = float(np.linalg.norm(row))
+        if not norm:
+            return
+        if self._matrix is None:
+            self._matrix = np.zeros((len(self._slots), row.shape[0]), dtype=np.float32)
+        if row.shape[0] != self._matrix.shape[1]:
+            return  # another encoder's vector: this topic matches by its words
+        self._matrix[slot] = row / norm
+        self._has_vector[slot] = True
+
+    # --- matching -----------------------------------------------------------------------------
+
+    def concept_meanings(self) -> set[str]:
+        """The concept descriptions the broad topics in the index are judged by."""
+        with self._lock:
+            return {
+                m for e in self._entries.values() if e.query.concepts for m in e.query.meanings
+            }
+
+    def match(
+        self,
+        doc: TopicDoc,
+        *,
+        title: str,
+        text: str,
+        embedding: npt.ArrayLike | None,
+        concept_sims: Mapping[str, float],
+        threshold: float,
+    ) -> list[TopicMatch]:
+        """Every subscription the article is on, each with how (one per subscription; the
+        caller keeps one per chat). ``doc`` is ``doc_terms`` of the article, ``title`` and
+        ``text`` what keyword filters read, ``concept_sims`` the article's cosine to each of
+        ``concept_meanings``."""
+        with self._lock:
+            found: list[tuple[_Entry, dict[str, object]]] = []
+            found.extend(self._specific(doc, embedding, threshold))
+            found.extend(self._broad(doc, concept_sims))
+            return self._filtered(found, title, text)
+
+    def _satisfied(self, words: Iterable[str]) -> dict[str, str]:
+        """Topic word -> the article word that counts as it (itself, or one typo off)."""
+        out: dict[str, str] = {}
+        for word in words:
+            if word in self._postings:
+                out.setdefault(word, word)
+            if len(word) < MIN_FUZZY_LENGTH - 1:
+                continue
+            for key in (word, *_deletions(word)):
+                for topic_word in self._fuzzy.get(key, ()):
+                    if topic_word not in out and _one_typo(topic_word, word):
+                        out[topic_word] = word
+        return out
+
+    def _full(self, satisfied: Iterable[str], size: int) -> npt.NDArray[np.bool_]:
+        """Slots all of whose topic words are in ``satisfied``."""
+        arrays = []
+        for word in satisfied:
+            array = self._arrays.get(word)
+            if array is None:
+                array = self._arrays[word] = np.fromiter(self._postings[word], dtype=np.intp)
+            arrays.append(array)
+        if not arrays:
+            return np.zeros(size, dtype=bool)
+        counts = np.bincount(np.concatenate(arrays), minlength=size)
+        return (counts == self._word_count) & (self._word_count > 0)
+
+    def _specific(
+        self, doc: TopicDoc, embedding: npt.ArrayLike | None, threshold: float
+    ) -> list[tuple[_Entry, dict[str, object]]]:
+        size = len(self._slots)
+        if not size:
+            return []
+        in_lead = self._satisfied(doc.lead)
+        in_title = self._satisfied(doc.title)
+        lead_full = self._full(in_lead, size)
+        title_full = self._full(in_title, size) if in_title else np.zeros(size, dtype=bool)
+        sims = self._cosines(embedding, size)
+        if sims is None:
+            meaning = np.zeros(size, dtype=bool)
+            words = lead_full
+        else:
+            has = self._has_vector
+            meaning = has & (sims >= threshold)
+            words = lead_full & (title_full | ~has | (sims >= LEAD_MEANING))
+        out = []
+        for slot in np.flatnonzero(words | meaning):
+            entry = self._slots[slot]
+            assert entry is not None
+            sim = float(sims[slot]) if sims is not None and self._has_vector[slot] else None
+            why: dict[str, object]
+            if words[slot]:
+                why = {
+                    "how": "words",
+                    "where": "headline" if title_full[slot] else "opening",
+                    "words": [in_lead[w] for w in entry.query.words],
+                }
+            else:
+                why = {"how": "meaning", "like": entry.query.meaning}
+            if sim is not None:
+                why["score"] = round(sim, 3)
+            out.append((entry, why))
+        return out
+
+    def _cosines(
+        self, embedding: npt.ArrayLike | None, size: int
+    ) -> npt.NDArray[np.float32] | None:
+        if embedding is None or self._matrix is None or not self._has_vector.any():
+            return None
+        query = np.asarray(embedding, dtype=np.float32).reshape(-1)
+        norm = float(np.linalg.norm(query))
+        if query.shape[0] != self._matrix.shape[1] or not norm:
+            return None
+        return self._matrix[:size] @ (query / norm)
+
+    def _broad(
+        self, doc: TopicDoc, concept_sims: Mapping[str, float]
+    ) -> list[tuple[_Entry, dict[str, object]]]:
+        out = []
+        for entry in self._entries.values():
+            query = entry.query
+            if not query.concepts:
+                continue
+            sims = [concept_sims[m] for m in query.meanings] if concept_sims else None
+            evidence = concept_evidence(query, doc, sims)
+            if evidence is None:
+                continue
+            concept, sim, hits, filed = evidence
+            why: dict[str, object] = {"how": "field", "field": concept.key, "words": list(hits)}
+            if sims is not None:
+                why["score"] = round(sim, 3)
+            if filed:
+                why["section"] = True
+            out.append((entry, why))
+        return out
+
+    def _filtered(
+        self, found: Sequence[tuple[_Entry, dict[str, object]]], title: str, text: str
+    ) -> list[TopicMatch]:
+        doc: FilterDoc | None = None
+        out = []
+        for entry, why in found:
+            for sub in entry.subs.values():
+                sub_why = why
+                if sub.filters is not None:
+                    doc = doc or filter_doc(title, text)
+                    kept = sub.filters.check(doc)
+                    if kept is None:
+                        continue
+                    sub_why = {**why, "filters": sub.filters.canonical(), "kept": list(kept)}
+                out.append(TopicMatch(sub.id, sub.chat_id, sub.topic, sub.thread_id, sub_why))
+        out.sort(key=lambda m: m.subscription_id)
+        return out
