@@ -14,6 +14,7 @@ from standin.models import bad_request
 from standin.text import MAX_CALLBACK_DATA_BYTES, MAX_TEXT_LENGTH, EntityParseError, parse_text
 
 __all__ = [
+    "Upload",
     "chat_key",
     "int_param",
     "link_preview",
@@ -89,8 +90,26 @@ async def read_params(request: web.Request) -> dict[str, Any]:
             if isinstance(value, str):
                 params[key] = _decode_param(key, value)
             else:
-                params[key] = {"file": getattr(value, "filename", "")}
+                params[key] = _upload(value)
     return params
+
+
+class Upload(dict[str, Any]):
+    """A file of a multipart call, recorded as ``{"file": name, "size": n, "content_type": t}``
+    (JSON-safe in events); ``data`` holds its bytes (read by ``standin.documents``)."""
+
+    data: bytes = b""
+
+
+def _upload(field: Any) -> Upload:
+    data = field.file.read() if hasattr(field, "file") else b""
+    upload = Upload(
+        file=getattr(field, "filename", ""),
+        size=len(data),
+        content_type=getattr(field, "content_type", ""),
+    )
+    upload.data = data
+    return upload
 
 
 def chat_key(value: Any) -> int | str:

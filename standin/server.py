@@ -50,6 +50,7 @@ from typing import Any
 from aiohttp import web
 
 from standin.control import ControlAPI
+from standin.documents import DocumentMethods
 from standin.methods import BotAPIMethods
 from standin.models import BotAPIError, SentMessage
 from standin.params import read_params
@@ -62,7 +63,7 @@ __all__ = ["SentMessage", "StandIn"]  # SentMessage: tests/e2e import it from he
 logger = logging.getLogger(__name__)
 
 
-class StandIn(ControlAPI, BotAPIMethods, WebhookMethods, AsyncServer):
+class StandIn(DocumentMethods, ControlAPI, BotAPIMethods, WebhookMethods, AsyncServer):
     """The Bot API stand-in server; use as ``async with StandIn() as standin: ...``.
 
     ``StandIn(host, port, token, enforce_limits, *, limits=None, group_privacy=False)``: port 0
@@ -86,6 +87,7 @@ class StandIn(ControlAPI, BotAPIMethods, WebhookMethods, AsyncServer):
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         self._add_control_routes(app)
+        self._add_document_routes(app)  # the file downloads (standin.documents)
         self._runner, self.port = await start_app(
             app,
             self.host,
@@ -207,6 +209,7 @@ class StandIn(ControlAPI, BotAPIMethods, WebhookMethods, AsyncServer):
             "setMyShortDescription": self._true,
             "setMyName": self._true,
             "setChatMenuButton": self._true,
+            **self._document_methods(),  # getFile, sendDocument (standin.documents)
         }
         self._methods = {name.lower(): impl for name, impl in table.items()}
         self._names = {name.lower(): name for name in table}
