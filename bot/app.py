@@ -16,7 +16,7 @@ import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     ApplicationBuilder,
@@ -24,15 +24,18 @@ from telegram.ext import (
     CommandHandler,
     Defaults,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.background import BackgroundRunner
-from bot.context import BotApplication, NewsServices, context_types
+from bot.context import BotApplication, BotContext, NewsServices, context_types
 from bot.delivery import Deliverer
+from bot.handlers.admin import migrated, stats
 from bot.handlers.briefing import brief, text_message
 from bot.handlers.buttons import callback
+from bot.handlers.channels import channel
 from bot.handlers.common import ADDRESSED_TEXT
 from bot.handlers.digest import digest
 from bot.handlers.errors import error_handler
@@ -43,6 +46,7 @@ from bot.handlers.subscriptions import subscribe, topics, unsubscribe
 from bot.jobs import digest_job, drain_job, poll_job
 from bot.lazy import Lazy
 from bot.logs import redact_url
+from bot.metrics import REFRESH_SECONDS, BotMetrics
 from bot.ratelimit import PacedRateLimiter
 from bot.updates import PerChatUpdateProcessor
 from config import Settings, require_timezone, require_token
@@ -82,6 +86,7 @@ COMMANDS = (
     ("unsubscribe", "Stop alerts on a topic"),
     ("topics", "Your topics"),
     ("digest", "Daily digest: /digest 08:00, or /digest off"),
+    ("channel", "Link a channel you administer: /channel @name"),
     ("feeds", "Your own sources: /feeds add URL, or send an .opml file"),
     ("sources", "Briefings from /sources mine or all"),
     ("help", "How to use the bot"),
@@ -211,6 +216,9 @@ def _add_handlers(app: BotApplication) -> None:
             CommandHandler("topics", topics, filters=new),
             CommandHandler("digest", digest, filters=new),
             CommandHandler("link", link, filters=new),
+            CommandHandler("channel", channel, filters=new),
+            CommandHandler("stats", stats, filters=new),
+            MessageHandler(filters.StatusUpdate.MIGRATE, migrated),
             CommandHandler("feeds", feeds, filters=new),
             CommandHandler("sources", sources, filters=new),
             CommandHandler("export", export, filters=new),
@@ -221,6 +229,35 @@ def _add_handlers(app: BotApplication) -> None:
         ]
     )
     app.add_error_handler(error_handler)
+    _add_metrics(app)
+
+
+def _add_metrics(app: BotApplication) -> None:
+    """Prometheus metrics (settings.metrics_port; 0: off): every update timed around its
+    handlers, the store figures refreshed by a job (see bot.metrics)."""
+    settings = app.bot_data.config
+    if not settings.metrics_port:
+        return
+    metrics = BotMetrics([*(name for name, _ in COMMANDS), "start", "summary", "stats"])
+    app.bot_data.extras["metrics"] = metrics
+
+    async def started(update: object, context: object) -> None:
+        if isinstance(update, Update):
+            metrics.started(update)
+
+    async def finished(update: object, context: object) -> None:
+        if isinstance(update, Update):
+            metrics.finished(update)
+
+    app.add_handler(TypeHandler(Update, started), group=-100)
+    app.add_handler(TypeHandler(Update, finished), group=100)
+
+
+async def metrics_job(context: BotContext) -> None:
+    """Refresh the metrics' store figures (the same as /stats)."""
+    metrics = context.bot_data.extras.get("metrics")
+    if isinstance(metrics, BotMetrics):
+        metrics.update(await context.bot_data.news.roles.stats())
 
 
 def _add_jobs(app: BotApplication, settings: Settings) -> None:
@@ -243,6 +280,10 @@ def _add_jobs(app: BotApplication, settings: Settings) -> None:
         name="digests",
         job_kwargs=once,
     )
+    if settings.metrics_port:
+        queue.run_repeating(
+            metrics_job, interval=REFRESH_SECONDS, first=0.5, name="metrics", job_kwargs=once
+        )
 
 
 async def _post_init(app: BotApplication) -> None:
@@ -254,6 +295,9 @@ async def _post_init(app: BotApplication) -> None:
     data.deliverer = Deliverer(app.bot, news.store, news.summaries, timezone=data.timezone)
     if data.handles_updates:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+    metrics = data.extras.get("metrics")
+    if isinstance(metrics, BotMetrics):
+        metrics.serve(data.config.metrics_host, data.config.metrics_port)
     logger.info("bot @%s ready", app.bot.username)
 
 
@@ -265,6 +309,9 @@ async def _post_stop(app: BotApplication) -> None:
 async def _post_shutdown(app: BotApplication) -> None:
     data = app.bot_data
     await data.links.stop()
+    metrics = data.extras.pop("metrics", None)
+    if isinstance(metrics, BotMetrics):
+        metrics.close()
     if data.services is not None and data.owns_services:
         await data.services.close()
         data.services = None

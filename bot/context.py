@@ -22,6 +22,7 @@ from news.briefings import BriefingService
 from news.chat_sources import ChatSourceService
 from news.chats import ChatService
 from news.ingest import Ingestor
+from news.roles import RoleService
 from news.sources.fetch import Fetcher
 from news.store import Store
 from news.summaries import SummaryService
@@ -52,6 +53,11 @@ class NewsServices:
     def sources(self) -> ChatSourceService:
         """A chat's own feeds, OPML and /sources mine|all (stateless, over store and fetcher)."""
         return ChatSourceService(self.store, self.fetcher, self.settings)
+
+    @property
+    def roles(self) -> RoleService:
+        """Channel links, group migrations and operators' counts (stateless, over the store)."""
+        return RoleService(self.store)
 
     async def close(self) -> None:
         """Close the HTTP client, the extraction workers and the store (models need none)."""

@@ -13,6 +13,7 @@ from bot.context import BotContext
 from bot.handlers.briefing import more_stories
 from bot.handlers.subscriptions import topics_message
 from bot.keyboards import parse_callback
+from bot.permissions import may_manage
 
 __all__ = ["callback"]
 
@@ -39,6 +40,9 @@ async def callback(update: Update, context: BotContext) -> None:
             return
         await query.answer()
         await context.bot.send_message(chat.id, render.render_story_links(story))
+        return
+    if not await may_manage(update, context):  # a group's topics: its administrators
+        await query.answer("Only this group's administrators can change its topics.")
         return
     removed = await news.topics.unsubscribe(chat.id, action.id)
     await query.answer("Unsubscribed." if removed else "That topic was already removed.")

@@ -11,6 +11,7 @@ from telegram import Update
 from bot import render
 from bot.context import BotContext
 from bot.handlers.common import remember_chat, reply
+from bot.permissions import settings_target
 
 __all__ = ["digest", "parse_digest_time"]
 
@@ -26,9 +27,13 @@ def parse_digest_time(text: str) -> time:
 
 
 async def digest(update: Update, context: BotContext) -> None:
-    """/digest HH:MM or /digest off: one daily digest instead of instant alerts."""
+    """/digest HH:MM or /digest off: one daily digest instead of instant alerts (in a group:
+    its administrators; /digest @channel HH:MM)."""
+    target = await settings_target(update, context)
+    if target is None:
+        return  # refused, and told so
     settings = context.bot_data.config
-    arg = " ".join(context.args or ()).strip().lower()
+    arg = target.text.strip().lower()
     at: time | None
     if arg in ("off", "stop", "none", "instant"):
         at = None
@@ -45,5 +50,5 @@ async def digest(update: Update, context: BotContext) -> None:
     chat_id = await remember_chat(update, context)
     if chat_id is None:
         return
-    await context.bot_data.news.chats.set_digest(chat_id, at)
+    await context.bot_data.news.chats.set_digest(target.chat_id, at)
     await reply(update, render.render_digest_set(at, settings.timezone))

@@ -7,7 +7,7 @@ import html
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot import render
+from bot import render, render_admin
 from bot.context import BotContext
 from bot.handlers.common import remember_chat, reply
 
@@ -25,7 +25,8 @@ async def start(update: Update, context: BotContext) -> None:
 
 async def help_command(update: Update, context: BotContext) -> None:
     """/help: what the bot does."""
-    await reply(update, render.render_help(context.bot.username))
+    text = render.render_help(context.bot.username)
+    await reply(update, f"{text}\n\n{render_admin.help_section()}")
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
