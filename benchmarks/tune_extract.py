@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_extract import SETS, load_truth, read_page
-from news.sources.extract import NotAnArticle, _parse, read_lines
+from news.sources.extract import NotAnArticle, _is_link_list, _parse, read_lines
 from news.sources.extract_body import readability_lines
 from news.sources.extract_lines import load_model, score_lines
 
@@ -40,8 +40,13 @@ def _one(row: dict[str, Any]) -> dict[str, Any]:
         try:
             tree = _parse(html)
         except NotAnArticle:
-            out.update(read=[], read_ms=0.0)
+            out.update(read=[], read_ms=0.0, prec=[], link_list=False)
             return out
+    out["link_list"] = _is_link_list(tree)
+    try:
+        out["prec"] = read_lines(html, mode="precision").lines
+    except NotAnArticle:
+        out["prec"] = []
     started = time.perf_counter()
     out["read"] = readability_lines(tree)
     out["read_ms"] = 1000 * (time.perf_counter() - started)

@@ -13,16 +13,23 @@
    trailing author bio.
 4. The language is the page's declared one, else detected from the text (py3langid).
 
+A page whose filtered text is short (under :data:`MIN_WORDS`, or no sentence-length line) is
+still an article when both engines agree on it: trafilatura's precision mode finds the same text
+(at least :data:`AGREED_WORDS` words, :data:`AGREEMENT` of its 4-word shingles shared) and the
+page is not a list of links. Short news briefs pass; stubs and error pages, where the engines
+pick different scraps or too few words, do not.
+
 Pages without an article body (too little text, index/listing pages, login or paywall stubs,
-cookie walls) are rejected with :class:`NotAnArticle` and a reason. Parsing is CPU-bound: callers
-on an event loop run :func:`extract` in a thread; it keeps no shared mutable state. Quality and
-speed on real pages: ``python -m benchmarks --only extract``.
+cookie walls, "page not found" error pages) are rejected with :class:`NotAnArticle` and a
+reason. Parsing is CPU-bound: callers on an event loop run :func:`extract` in a thread; it keeps
+no shared mutable state. Quality and speed on real pages: ``python -m benchmarks --only extract``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -40,6 +47,8 @@ from news.sources.extract_meta import DATE_FORMAT, read_metadata
 from news.sources.fetch import decode_html
 
 __all__ = [
+    "AGREED_WORDS",
+    "AGREEMENT",
     "FALLBACK_WORDS",
     "MIN_WORDS",
     "NotAnArticle",
@@ -56,6 +65,8 @@ logger = logging.getLogger(__name__)
 MODE = "balanced"
 FALLBACK_WORDS = 80  # readability keeping fewer words than this: trafilatura's lines instead
 MIN_WORDS = 40  # fewer words than this is a stub, a teaser or an error page, not an article
+AGREED_WORDS = 15  # ... unless both engines find the same text of at least this many words
+AGREEMENT = 0.8  # the share of the shorter text's 4-word shingles the other must contain
 _PRUNE = [
     # embedded posts quote other media; readers and annotators leave them out of the body
     "//blockquote[contains(@class, 'twitter-tweet') or contains(@class, 'instagram-media')"
@@ -68,6 +79,13 @@ _LOGIN_WALL = re.compile(
     r"|access|view|unlock)|continue reading with|subscribers? only|for subscribers|already a"
     r" subscriber|create (a free|an) account to|paywall|(article|content|story) is (only )?"
     r"(available|reserved) (to|for) (subscribers|members))\b",
+    re.IGNORECASE,
+)
+_ERROR_PAGE = re.compile(
+    r"\b((page|article|story|content)( (that )?you (are|were) looking for| you requested)?"
+    r"[^.]{0,40} (could not|cannot|can.t|couldn.t|was not|wasn.t) (be )?found|no longer"
+    r" (available|exists)|(has|may have) been (moved|removed|deleted)|page not found|error 404"
+    r"|404 (error|not found))\b",
     re.IGNORECASE,
 )
 _COOKIE_WALL = re.compile(
@@ -120,27 +138,72 @@ def _is_link_list(tree: lxml_html.HtmlElement) -> bool:
     return total > 0 and linked >= 40 and linked / total >= 0.5
 
 
+_TOO_SHORT = "The page has too little text to be an article."
+_SHORT_LINES = "The page has no article text, only short lines."
+
+
 def _reject_non_article(
-    lines: list[str], raw_lines: list[str], links: set[str], tree: lxml_html.HtmlElement
+    lines: list[str],
+    raw_lines: list[str],
+    links: set[str],
+    tree: lxml_html.HtmlElement,
+    min_words: int = MIN_WORDS,
 ) -> None:
     """Raise :class:`NotAnArticle` for a paywall stub, a cookie wall, an index page or a page
-    with too little prose."""
+    with too little prose (under ``min_words``; below :data:`MIN_WORDS` no sentence is needed:
+    that is the check of text both engines agree on)."""
     text = "\n".join(lines)
     words = _words(text)
     if words < 150 and _LOGIN_WALL.search(text):
         raise NotAnArticle("The article is behind a login or paywall.")
     if words < 150 and _COOKIE_WALL.search(text):
         raise NotAnArticle("The page shows only a cookie notice, not the article.")
+    if words < 150 and _ERROR_PAGE.search(text):
+        raise NotAnArticle("The page is an error page (not found or removed), not an article.")
     if raw_lines:
         linked = sum(1 for line in raw_lines if " ".join(line.split()).casefold() in links)
         if len(raw_lines) >= 6 and linked / len(raw_lines) >= 0.4 and words < 150:
             raise NotAnArticle("The page is a list of links (an index page), not an article.")
-    if words < MIN_WORDS or not any(_words(line) >= 12 for line in lines):
+    sentence = min_words < MIN_WORDS or any(_words(line) >= 12 for line in lines)
+    if words < min_words or not sentence or (min_words < MIN_WORDS and _is_link_list(tree)):
         if _is_link_list(tree):
             raise NotAnArticle("The page is a list of links (an index page), not an article.")
-        if words < MIN_WORDS:
-            raise NotAnArticle("The page has too little text to be an article.")
-        raise NotAnArticle("The page has no article text, only short lines.")
+        raise NotAnArticle(_TOO_SHORT if words < min_words else _SHORT_LINES)
+
+
+def _shingles(lines: list[str]) -> Counter[tuple[str, ...]]:
+    tokens = _WORD.findall("\n".join(lines))
+    return Counter(tuple(tokens[i : i + 4]) for i in range(max(1, len(tokens) - 3)))
+
+
+def _agreed(first: list[str], second: list[str]) -> list[str] | None:
+    """The shorter of two engines' lines when the other contains :data:`AGREEMENT` of its
+    4-word shingles, else ``None``."""
+    if not first or not second:
+        return None
+    short, other = sorted((first, second), key=lambda lines: _words("\n".join(lines)))
+    shingles = _shingles(short)
+    shared = sum((shingles & _shingles(other)).values())
+    return short if shared >= AGREEMENT * shingles.total() else None
+
+
+def _short_article(
+    tree: lxml_html.HtmlElement, url: str | None, page: PageLines, readability: list[str]
+) -> tuple[PageLines, list[str]] | None:
+    """The text of a short page both engines agree on (readability-lxml's filtered lines and
+    trafilatura's precision mode), or ``None``; only pages refused as too short get here."""
+    try:
+        precise = _trafilatura_lines(tree, url, "precision")
+    except NotAnArticle:
+        return None
+    agreed = _agreed(readability, select_lines(precise))
+    if agreed is None:
+        return None
+    try:
+        _reject_non_article(agreed, page.lines, page.links, tree, min_words=AGREED_WORDS)
+    except NotAnArticle:
+        return None
+    return page, agreed
 
 
 def _strip_tracking(url: str) -> str:
@@ -248,21 +311,22 @@ def select_lines(page: PageLines, model: Model | None = None) -> list[str]:
     return [line for line, p in zip(page.lines, scores, strict=True) if p >= chosen.threshold]
 
 
-def _body(tree: lxml_html.HtmlElement, url: str | None) -> tuple[PageLines, list[str]]:
+def _body(tree: lxml_html.HtmlElement, url: str | None) -> tuple[PageLines, list[str], list[str]]:
     """The page's candidate lines and the ones kept: readability-lxml's main block through the
-    line filter, or trafilatura's lines when that keeps fewer than :data:`FALLBACK_WORDS`."""
+    line filter, or trafilatura's lines when that keeps fewer than :data:`FALLBACK_WORDS`; last,
+    readability's kept lines (for :func:`_short_article`)."""
     document, title, links = _context(tree, url)
     page = PageLines(tree, document, readability_lines(tree), title, links)
     lines = select_lines(page) if page.lines else []
     if _words("\n".join(lines)) >= FALLBACK_WORDS:
-        return page, lines
+        return page, lines, lines
     try:
         fallback = _trafilatura_lines(tree, url, MODE)
     except NotAnArticle:
         if not page.lines:
             raise
-        return page, lines
-    return fallback, select_lines(fallback)
+        return page, lines, lines
+    return fallback, select_lines(fallback), lines
 
 
 def extract(html: str | bytes, url: str | None = None) -> Article:
@@ -273,9 +337,17 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
     tree = _parse(html)
     canonical = _canonical(tree, url)
     declared = declared_language(tree)
-    page, lines = _body(tree, url)
-    document, title, links = page.document, page.title, page.links
-    _reject_non_article(lines, page.lines, links, tree)
+    page, lines, readability = _body(tree, url)
+    try:
+        _reject_non_article(lines, page.lines, page.links, tree)
+    except NotAnArticle as refused:
+        rescued = None
+        if refused.reason in (_TOO_SHORT, _SHORT_LINES):
+            rescued = _short_article(tree, url, page, readability)
+        if rescued is None:
+            raise
+        page, lines = rescued
+    document, title = page.document, page.title
     text = "\n".join(lines)
     final_url = canonical or url or document.url or ""
     host = urlsplit(final_url).hostname or ""

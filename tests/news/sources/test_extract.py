@@ -225,6 +225,52 @@ def test_short_news_brief_about_subscriptions_is_an_article() -> None:
     assert "basic plan with adverts" in article.text
 
 
+def test_a_short_brief_both_engines_agree_on_is_an_article() -> None:
+    """Under MIN_WORDS, but readability and trafilatura find the same text: a news brief."""
+    from news.sources.extract import AGREED_WORDS, MIN_WORDS
+
+    sentence = (
+        "The harbour ferry to the outer islands will not run on Friday because of the storm "
+        "warning, the operator said."
+    )
+    article = extract(_brief([sentence]), url="https://wire.example/briefs/2")
+    assert article.text == sentence
+    assert AGREED_WORDS <= len(sentence.split()) < MIN_WORDS
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "reason"),
+    [
+        (["Ferries cancelled."], "too little text"),
+        (
+            [
+                "Sorry, the page you were looking for could not be found. It may have been "
+                "moved or deleted; try the search box or go back to the front page."
+            ],
+            "error page",
+        ),
+    ],
+)
+def test_short_pages_that_are_no_article_stay_refused(paragraphs: list[str], reason: str) -> None:
+    with pytest.raises(NotAnArticle) as info:
+        extract(_brief(paragraphs), url="https://wire.example/briefs/3")
+    assert reason in info.value.reason
+
+
+def test_a_page_of_short_lines_the_engines_disagree_on_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import news.sources.extract as module
+
+    labels = [f"Gallery picture number {n}, taken on the pier" for n in range(12)]
+    monkeypatch.setattr(module, "readability_lines", lambda tree: labels)
+    monkeypatch.setattr(module, "FALLBACK_WORDS", 1)
+    html = _brief(["A different scrap of text the other engine reads."] * 2)
+    with pytest.raises(NotAnArticle) as info:
+        extract(html, url="https://wire.example/gallery")
+    assert "only short lines" in info.value.reason
+
+
 LONG_TEXTS = {
     "en": "The city council voted on Tuesday to build protected bike lanes along the ring road. "
     "Work will start in April and should be finished by the end of 2028, officials said.",
