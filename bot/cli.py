@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
 
-from bot.commands import news, run, summarize
+from bot.commands import news, run, summarize, worker
 from bot.logs import RedactingFilter, configure_logging, secret_values
 from config import ConfigError, load_settings
 
@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 # Modules that expose ``register(subparsers)``; each sets ``func(settings, args) -> int``.
 COMMANDS = (
-    run.register,  # run, worker
+    run.register,  # run
+    worker.register,  # worker (jobs, and the queue's tasks: news.tasks)
     news.register,  # ingest, feeds, articles, db
     summarize.register,  # summarize
 )

@@ -76,7 +76,7 @@ def _startup_errors(settings: Settings, command: str) -> Iterator[None]:
 
 
 def register(subparsers: Any) -> None:  # argparse._SubParsersAction
-    """Add ``run`` and ``worker`` to the ``newsbrief`` parser."""
+    """Add ``run`` to the ``newsbrief`` parser (``worker`` is bot.commands.worker's)."""
     run = subparsers.add_parser(
         "run",
         help="run the bot (polling, or webhook when NEWSBRIEF_WEBHOOK_URL is set)",
@@ -88,12 +88,6 @@ def register(subparsers: Any) -> None:  # argparse._SubParsersAction
         help="handle updates only; leave feed polling and delivery to `newsbrief worker`",
     )
     run.set_defaults(func=run_bot)
-    worker = subparsers.add_parser(
-        "worker",
-        help="poll feeds and deliver alerts without handling Telegram updates",
-        description="Feed polling and alert delivery against the shared database.",
-    )
-    worker.set_defaults(func=run_worker)
 
 
 def run_bot(settings: Settings, args: argparse.Namespace) -> int:
@@ -142,7 +136,8 @@ async def _worker(settings: Settings) -> None:
 
 
 def run_worker(settings: Settings, args: argparse.Namespace) -> int:
-    """Run feed polling and alert delivery until SIGINT/SIGTERM."""
+    """Run feed polling and alert delivery until SIGINT/SIGTERM (``newsbrief worker`` without
+    a queue: bot.commands.worker)."""
     del args
     with _startup_errors(settings, "newsbrief worker"):
         asyncio.run(_worker(settings))

@@ -193,6 +193,10 @@ async def _feed_entries(
     fresh, over_cap = await fresh_entries(steps, feed, parsed.entries)
     if not fresh:
         return True, over_cap
+    if steps.tasks is not None:  # the work queue: workers fetch, store and mark them
+        pairs = [(entry, await bodies.full_html(entry)) for entry in fresh]
+        run.report.queued += await steps.tasks.enqueue_entries(feed, parsed.title, pairs)
+        return True, over_cap
     run.expect(len(fresh))
     loop = asyncio.get_running_loop()
     items = [

@@ -23,6 +23,7 @@ class IngestReport:
     feed_errors: list[tuple[str, str]] = field(default_factory=list)  # (feed url, reason)
     retry_later: int = 0  # entries left unseen after a passing failure; tried again next poll
     feeds_over_cap: list[str] = field(default_factory=list)  # feeds with entries left waiting
+    queued: int = 0  # entries handed to the work queue (news.tasks) for workers to ingest
 
     def merge(self, other: IngestReport) -> None:
         self.new += other.new
@@ -33,6 +34,7 @@ class IngestReport:
         self.feed_errors.extend(other.feed_errors)
         self.retry_later += other.retry_later
         self.feeds_over_cap.extend(other.feeds_over_cap)
+        self.queued += other.queued
 
     def line(self) -> str:
         """One line for people: "12 new, 3 duplicate, 2 rejected: reason (×2)"."""
@@ -55,6 +57,8 @@ class IngestReport:
                 text += " (" + "; ".join(f"{u}: {r}" for u, r in self.feed_errors) + ")"
         if self.retry_later:
             text += f" | {self.retry_later} to retry next poll"
+        if self.queued:
+            text += f" | {self.queued} queued for workers"
         if self.feeds_over_cap:
             count = len(self.feeds_over_cap)
             text += f" | {count} feed{'s' if count > 1 else ''} over the new-entry cap: "

@@ -9,11 +9,11 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from news.models import AddResult, Article
+from news.models import AddResult, Article, FeedEntry, FeedRecord
 from news.sources.limits import extract_bounded
 from news.sources.pacing import HostPacer
 from news.topics import TextEncoder, article_lead
@@ -23,18 +23,33 @@ if TYPE_CHECKING:
     from news.sources.fetch import Fetcher
     from news.store import Store
 
-__all__ = ["IngestSteps", "OnNew"]
+__all__ = ["EntrySink", "IngestSteps", "OnNew"]
 
 logger = logging.getLogger(__name__)
 
 OnNew = Callable[[AddResult, "np.ndarray | None"], Awaitable[object]]
 
 
+class EntrySink(Protocol):
+    """Where a poll hands its fresh feed entries when they are processed elsewhere: the work
+    queue (:mod:`news.tasks`), whose workers fetch, extract, store, match and mark them seen."""
+
+    async def enqueue_entries(
+        self,
+        feed: FeedRecord,
+        feed_title: str | None,
+        entries: Sequence[tuple[FeedEntry, str | None]],  # (entry, the feed's own full text)
+    ) -> int:
+        """Queue the entries (durably: once this returns, none is lost); returns how many."""
+        ...
+
+
 class IngestSteps:
     """The store, the fetcher, the encoder and the alert hook, and the steps built on them.
 
     ``extract_executor``: where extraction runs; None uses ``asyncio.to_thread``'s pool. A
-    ``ProcessPoolExecutor`` lets extraction use every core.
+    ``ProcessPoolExecutor`` lets extraction use every core. ``tasks``: feed polls queue their
+    fresh entries there instead of fetching them (None: the embedded default, all in-process).
     """
 
     def __init__(
@@ -46,6 +61,7 @@ class IngestSteps:
         on_new: OnNew | None,
         settings: Settings,
         extract_executor: Executor | None = None,
+        tasks: EntrySink | None = None,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -53,6 +69,7 @@ class IngestSteps:
         self.on_new = on_new
         self.settings = settings
         self.extract_executor = extract_executor
+        self.tasks = tasks
         # Shared by every run, so back-to-back polls are paced as one stream per host.
         self.pacer = HostPacer(settings.fetch_per_host, settings.fetch_host_interval)
 

@@ -79,13 +79,15 @@ def test_missing_token_fails_with_a_clear_message() -> None:
 def test_run_and_worker_commands_are_registered() -> None:
     from bot.cli import build_parser
     from bot.commands import run as runner
+    from bot.commands import worker
 
     parser = build_parser()
     run = parser.parse_args(["run", "--no-jobs"])
     assert run.func is runner.run_bot
     assert run.no_jobs is True
     assert parser.parse_args(["run"]).no_jobs is False
-    assert parser.parse_args(["worker"]).func is runner.run_worker
+    assert parser.parse_args(["worker"]).func is worker.run_worker
+    assert parser.parse_args(["worker", "--tasks-only"]).tasks_only is True
 
 
 def test_an_unknown_timezone_fails_at_start_up(settings: Settings) -> None:
