@@ -57,6 +57,7 @@ from news.ingest import Ingestor
 from news.sources.fetch import Fetcher
 from news.store import Store
 from news.summaries import SummaryService
+from news.tasks import TaskQueue
 from news.topics import TextEncoder, TopicService
 from summarizer import load as load_summarizer
 from summarizer import load_encoder
@@ -151,6 +152,14 @@ async def open_services(
     if extract_workers is None:
         extract_workers = settings.extraction_processes()
     pool = _extract_pool(extract_workers)
+    # NEWSBRIEF_QUEUE_URL: polls queue fresh entries for `newsbrief worker` (news.tasks)
+    tasks = TaskQueue.from_settings(settings) if settings.queue_url else None
+    if tasks is not None:
+        try:
+            await tasks.start()
+        except BaseException:
+            await store.close()
+            raise
     summaries = SummaryService(store, the_summarizer)
     # /sources mine: a chat's briefings and alerts only from the feeds it follows
     sources = ChatSourceService(store, fetcher, settings)
@@ -162,6 +171,7 @@ async def open_services(
         on_new=topics.on_new_article,
         settings=settings,
         extract_executor=pool,
+        tasks=tasks,
     )
     briefings = BriefingService(
         store,
@@ -184,6 +194,7 @@ async def open_services(
         chats=ChatService(store),
         ingestor=ingestor,
         extract_executor=pool,
+        tasks=tasks,
     )
 
 

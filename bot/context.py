@@ -26,6 +26,7 @@ from news.roles import RoleService
 from news.sources.fetch import Fetcher
 from news.store import Store
 from news.summaries import SummaryService
+from news.tasks import TaskQueue
 from news.topics import TextEncoder, TopicService
 from summarizer.types import Summarizer
 
@@ -48,6 +49,7 @@ class NewsServices:
     chats: ChatService
     ingestor: Ingestor
     extract_executor: Executor | None = None  # worker processes for HTML extraction
+    tasks: TaskQueue | None = None  # the work queue's producer (NEWSBRIEF_QUEUE_URL)
 
     @property
     def sources(self) -> ChatSourceService:
@@ -60,8 +62,11 @@ class NewsServices:
         return RoleService(self.store)
 
     async def close(self) -> None:
-        """Close the HTTP client, the extraction workers and the store (models need none)."""
+        """Close the queue, the HTTP client, the extraction workers and the store (models need
+        none)."""
         try:
+            if self.tasks is not None:
+                await self.tasks.close()
             await self.fetcher.aclose()
             if self.extract_executor is not None:
                 executor = self.extract_executor
