@@ -49,6 +49,7 @@ from typing import Any
 
 from aiohttp import web
 
+from standin.chats import ChatRoleMethods
 from standin.control import ControlAPI
 from standin.documents import DocumentMethods
 from standin.methods import BotAPIMethods
@@ -63,7 +64,9 @@ __all__ = ["SentMessage", "StandIn"]  # SentMessage: tests/e2e import it from he
 logger = logging.getLogger(__name__)
 
 
-class StandIn(DocumentMethods, ControlAPI, BotAPIMethods, WebhookMethods, AsyncServer):
+class StandIn(
+    ChatRoleMethods, DocumentMethods, ControlAPI, BotAPIMethods, WebhookMethods, AsyncServer
+):
     """The Bot API stand-in server; use as ``async with StandIn() as standin: ...``.
 
     ``StandIn(host, port, token, enforce_limits, *, limits=None, group_privacy=False)``: port 0
@@ -88,6 +91,7 @@ class StandIn(DocumentMethods, ControlAPI, BotAPIMethods, WebhookMethods, AsyncS
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         self._add_control_routes(app)
         self._add_document_routes(app)  # the file downloads (standin.documents)
+        self._add_chat_role_routes(app)  # chats, members, topics, migrations (standin.chats)
         self._runner, self.port = await start_app(
             app,
             self.host,
@@ -210,6 +214,7 @@ class StandIn(DocumentMethods, ControlAPI, BotAPIMethods, WebhookMethods, AsyncS
             "setMyName": self._true,
             "setChatMenuButton": self._true,
             **self._document_methods(),  # getFile, sendDocument (standin.documents)
+            **self._chat_role_methods(),  # getChatMember, channels, threads (standin.chats)
         }
         self._methods = {name.lower(): impl for name, impl in table.items()}
         self._names = {name.lower(): name for name in table}
