@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -187,7 +187,7 @@ class DocumentMethods(ControlAPI, BotAPIMethods):
         chat_id = chat_key(params.get("chat_id"))
         name, mime, data = self._upload(params)
         caption = params.get("caption")
-        plain, entities = "", []
+        plain, entities = "", cast("list[dict[str, Any]]", [])
         if caption:
             try:
                 plain, entities = parse_text(str(caption), params.get("parse_mode"))
@@ -236,12 +236,12 @@ class DocumentMethods(ControlAPI, BotAPIMethods):
         if isinstance(value, str) and value.startswith("attach://"):
             value = params.get(value[len("attach://") :])
         data = getattr(value, "data", None)
-        if isinstance(data, bytes):
+        if isinstance(value, dict) and isinstance(data, bytes):
             if len(data) > MAX_UPLOAD:
                 raise BotAPIError(413, "Request Entity Too Large")
             if not data:
                 raise bad_request("file must be non-empty")
-            name = str(value.get("file") or "document") if isinstance(value, dict) else "document"
+            name = str(value.get("file") or "document")
             mime = str(value.get("content_type") or "application/octet-stream")
             return name, mime, data
         if isinstance(value, str) and value in self._files:

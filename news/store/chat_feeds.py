@@ -183,11 +183,11 @@ class ChatFeeds:
         forgotten (its seen entries; its articles stay). False when not followed."""
         async with self._access.write() as conn:
             removed = await conn.execute(
-                delete(ChatFeedRow).where(
-                    ChatFeedRow.chat_id == chat_id, ChatFeedRow.feed_id == feed_id
-                )
+                delete(ChatFeedRow)
+                .where(ChatFeedRow.chat_id == chat_id, ChatFeedRow.feed_id == feed_id)
+                .returning(ChatFeedRow.id)
             )
-            if not removed.rowcount:
+            if removed.first() is None:
                 return False
             others = (
                 await conn.execute(
