@@ -16,6 +16,7 @@ from telegram.error import TelegramError
 from bot import render
 from bot.context import BotContext
 from bot.handlers.common import remember_chat, reply, typing
+from bot.permissions import settings_target
 from bot.render_sources import (
     EXPORT_NAME,
     FEEDS_USAGE,
@@ -52,6 +53,8 @@ async def feeds(update: Update, context: BotContext) -> None:
     action = args[0].lower() if args else ""
     rest = " ".join(args[1:])
     service = news.sources
+    if action and await settings_target(update, context, channels=False) is None:
+        return  # a group's sources are its administrators' (refused, and told so)
     if not action:
         listed = await service.feeds(chat_id)
         own = await service.own_sources(chat_id)
@@ -81,6 +84,8 @@ async def sources(update: Update, context: BotContext) -> None:
         return
     service = context.bot_data.news.sources
     choice = (context.args or [""])[0].lower()
+    if choice and await settings_target(update, context, channels=False) is None:
+        return  # a group's sources are its administrators' (refused, and told so)
     if choice in ("mine", "own"):
         await service.set_own_sources(chat_id, True)
     elif choice == "all":
@@ -132,6 +137,8 @@ async def opml_document(update: Update, context: BotContext) -> None:
         if private:
             await reply(update, "Send an .opml file to import feeds; other files I do not read.")
         return
+    if await settings_target(update, context, channels=False) is None:
+        return  # a group's sources are its administrators' (refused, and told so)
     chat_id = await remember_chat(update, context)
     if chat_id is None:
         return
