@@ -117,6 +117,13 @@ class IngestSteps:
     ) -> AddResult:
         """Store one article, then let topics see it (their failure never loses the article)."""
         result = await self.store.add_article(article, feed_id=feed_id, embedding=embedding)
+        if (
+            result.status == "duplicate"
+            and feed_id is not None
+            and result.article.feed_id != feed_id
+        ):
+            # Another feed lists it too: chats following only that feed see its story.
+            await self.store.link_article_feed(result.article.id, feed_id)
         if notify and result.status == "new" and self.on_new is not None:
             try:
                 await self.on_new(result, embedding)

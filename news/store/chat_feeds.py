@@ -16,7 +16,15 @@ from sqlalchemy import delete, func, select, update
 from news.store.access import Access, chunks, utcnow
 from news.store.chats import ensure_chat
 from news.store.database import DbConnection
-from news.store.tables import ArticleRow, ChatFeedRow, ChatRow, FeedEntryRow, FeedRow, StoryRow
+from news.store.tables import (
+    ArticleFeedRow,
+    ArticleRow,
+    ChatFeedRow,
+    ChatRow,
+    FeedEntryRow,
+    FeedRow,
+    StoryRow,
+)
 
 __all__ = ["ChatFeed", "ChatFeeds", "FollowResult"]
 
@@ -201,6 +209,7 @@ class ChatFeeds:
             ).scalar()
             if not others and brought:
                 await conn.execute(delete(FeedEntryRow).where(FeedEntryRow.feed_id == feed_id))
+                await conn.execute(delete(ArticleFeedRow).where(ArticleFeedRow.feed_id == feed_id))
                 await conn.execute(
                     update(ArticleRow).where(ArticleRow.feed_id == feed_id).values(feed_id=None)
                 )
@@ -229,18 +238,34 @@ class ChatFeeds:
             return frozenset(ids.scalars())
 
     async def stories_from_feeds(self, feed_ids: Sequence[int], since: datetime) -> set[int]:
-        """Stories active since ``since`` that carry an article of one of ``feed_ids``."""
+        """Stories active since ``since`` that carry an article one of ``feed_ids`` lists
+        (stored from it, or listed by it too: ``article_feeds``)."""
         found: set[int] = set()
         async with self._access.read() as conn:
             for chunk in chunks(list(feed_ids)):
-                result = await conn.execute(
+                stored = (
                     select(ArticleRow.story_id)
                     .join(StoryRow, StoryRow.id == ArticleRow.story_id)
                     .where(ArticleRow.feed_id.in_(chunk), StoryRow.last_seen >= since)
-                    .distinct()
                 )
-                found.update(result.scalars())
+                listed = (
+                    select(ArticleRow.story_id)
+                    .join(ArticleFeedRow, ArticleFeedRow.article_id == ArticleRow.id)
+                    .join(StoryRow, StoryRow.id == ArticleRow.story_id)
+                    .where(ArticleFeedRow.feed_id.in_(chunk), StoryRow.last_seen >= since)
+                )
+                for query in (stored, listed):
+                    found.update((await conn.execute(query.distinct())).scalars())
         return found
+
+    async def link_article_feed(self, article_id: int, feed_id: int) -> None:
+        """Record that feed ``feed_id`` lists an article stored before (idempotent)."""
+        async with self._access.write() as conn:
+            await conn.execute(
+                self._access.insert(ArticleFeedRow)
+                .values(article_id=article_id, feed_id=feed_id)
+                .on_conflict_do_nothing(index_elements=["article_id", "feed_id"])
+            )
 
     async def chats_not_following(self, chat_ids: Sequence[int], feed_id: int | None) -> set[int]:
         """Of ``chat_ids``, those in ``/sources mine`` that do not follow ``feed_id`` (an

@@ -87,3 +87,16 @@ async def test_own_sources_filters(store: Store) -> None:
     assert await store.chats_not_following([1, 2, 3], None) == {1, 3}
     await store.set_own_sources(1, False)
     assert await store.own_source_feeds(1) is None
+
+
+async def test_an_article_listed_by_a_second_feed_counts_for_it(store: Store) -> None:
+    first = await store.add_feed("https://all.example/rss")
+    second = (await store.follow_feeds(1, [("https://one.example/rss", None)], cap=5)).added[0]
+    added = await store.add_article(make_article(1), feed_id=first.id, now=NOW)
+    since = NOW - timedelta(days=1)
+    assert await store.stories_from_feeds([second.feed_id], since) == set()
+    await store.link_article_feed(added.article.id, second.feed_id)
+    await store.link_article_feed(added.article.id, second.feed_id)  # idempotent
+    assert await store.stories_from_feeds([second.feed_id], since) == {added.story_id}
+    assert await store.unfollow_feed(1, second.feed_id)  # the feed goes, the link with it
+    assert await store.stories_from_feeds([second.feed_id], since) == set()

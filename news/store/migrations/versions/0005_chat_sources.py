@@ -2,7 +2,8 @@
 
 ``chat_feeds`` links a chat to a shared ``feeds`` row (one fetch per feed however many chats
 follow it); ``feeds.chat_added`` marks feeds that chats brought (forgotten when the last chat
-leaves them); ``chats.own_sources`` limits a chat's briefings and alerts to its own feeds.
+leaves them); ``article_feeds`` records the other feeds that list an article already stored;
+``chats.own_sources`` limits a chat's briefings and alerts to its own feeds.
 
 Revision ID: 0005
 Revises: 0004
@@ -48,9 +49,27 @@ def upgrade() -> None:
         sa.UniqueConstraint("chat_id", "feed_id", name="uq_chat_feeds_chat_id_feed_id"),
     )
     op.create_index("ix_chat_feeds_feed_id", "chat_feeds", ["feed_id"])
+    op.create_table(
+        "article_feeds",
+        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("feed_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["article_id"],
+            ["articles.id"],
+            name="fk_article_feeds_article_id_articles",
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["feed_id"], ["feeds.id"], name="fk_article_feeds_feed_id_feeds", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("article_id", "feed_id", name="pk_article_feeds"),
+    )
+    op.create_index("ix_article_feeds_feed_id", "article_feeds", ["feed_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_article_feeds_feed_id", table_name="article_feeds")
+    op.drop_table("article_feeds")
     op.drop_index("ix_chat_feeds_feed_id", table_name="chat_feeds")
     op.drop_table("chat_feeds")
     with op.batch_alter_table("chats") as batch:
