@@ -246,6 +246,7 @@ class Store:
     set_own_sources = _delegate("chat_feeds", ChatFeeds.set_own_sources)
     own_source_feeds = _delegate("chat_feeds", ChatFeeds.own_source_feeds)
     stories_from_feeds = _delegate("chat_feeds", ChatFeeds.stories_from_feeds)
+    link_article_feed = _delegate("chat_feeds", ChatFeeds.link_article_feed)
     chats_not_following = _delegate("chat_feeds", ChatFeeds.chats_not_following)
 
     # channels linked by their administrators, groups moved to supergroups (news.store.roles)

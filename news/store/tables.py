@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "ArticleFeedRow",
     "ArticleRow",
     "Base",
     "BriefingRow",
@@ -295,3 +296,17 @@ class ChatFeedRow(Base):
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
     title: Mapped[str | None] = mapped_column(Text)  # the chat's name for it (OPML text)
     added_at: Mapped[datetime]
+
+
+class ArticleFeedRow(Base):
+    """Another feed that lists an article already stored from one feed (``articles.feed_id``),
+    so a chat following only that other feed still gets the article's story."""
+
+    __tablename__ = "article_feeds"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    feed_id: Mapped[int] = mapped_column(
+        ForeignKey("feeds.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
