@@ -1,8 +1,9 @@
 """Inline keyboards and their callback data: pure functions, no Telegram calls.
 
 Callback data is compact and versioned (``v1:full:<story_id>``, ``v1:unsub:<sub_id>``,
-``v1:more:0`` for a briefing's "More stories") and carries ids only, so buttons keep working
-after a restart and never exceed Telegram's 64 bytes.
+``v1:more:0`` for a briefing's "More stories", ``v1:why:<story_id>`` for an alert's "Why this?"
+and ``v1:mute:<story_id>`` to mute the source of that alert) and carries ids only, so buttons
+keep working after a restart and never exceed Telegram's 64 bytes.
 Anything that does not parse (old versions, forged data) yields ``None``; handlers answer it
 gracefully instead of failing.
 """
@@ -22,13 +23,17 @@ __all__ = [
     "CALLBACK_VERSION",
     "MAX_CALLBACK_BYTES",
     "Callback",
+    "alert_keyboard",
     "full_article_data",
     "more_data",
+    "mute_data",
     "parse_callback",
     "stories_keyboard",
     "story_keyboard",
     "topics_keyboard",
     "unsubscribe_data",
+    "why_data",
+    "why_keyboard",
 ]
 
 CALLBACK_VERSION = "v1"
@@ -36,10 +41,11 @@ MAX_CALLBACK_BYTES = 64
 # Telegram shows about this many characters of a button label on a phone.
 _LABEL_CHARS = 40
 _MAX_ID = 2**63 - 1
-_PATTERN = re.compile(r"v1:(full|unsub|more):([0-9]{1,19})")
+_PATTERN = re.compile(r"v1:(full|unsub|more|why|mute):([0-9]{1,19})")
 _MORE = "v1:more:0"  # the next stories of the chat's briefing: no id needed (its history says)
 
-Action = Literal["full", "unsub", "more"]
+Action = Literal["full", "unsub", "more", "why", "mute"]
+_ACTIONS: dict[str, Action] = {"full": "full", "unsub": "unsub", "why": "why", "mute": "mute"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +72,16 @@ def unsubscribe_data(subscription_id: int) -> str:
     return _data("unsub", subscription_id)
 
 
+def why_data(story_id: int) -> str:
+    """Callback data of an alert's "Why this?" button (the chat's alert on that story)."""
+    return _data("why", story_id)
+
+
+def mute_data(story_id: int) -> str:
+    """Callback data of "Mute <source>" under a "Why this?" answer."""
+    return _data("mute", story_id)
+
+
 def more_data() -> str:
     """Callback data of a briefing's "More stories" button."""
     return _MORE
@@ -84,8 +100,7 @@ def parse_callback(data: str | None) -> Callback | None:
     name = match.group(1)
     if name == "more":
         return Callback(action="more", id=0) if data == _MORE else None
-    action: Action = "full" if name == "full" else "unsub"
-    return Callback(action=action, id=item_id)
+    return Callback(action=_ACTIONS[name], id=item_id)
 
 
 def _label(text: str, limit: int = _LABEL_CHARS) -> str:
@@ -97,6 +112,37 @@ def story_keyboard(story: StoryView) -> InlineKeyboardMarkup:
     """One "Full article" button for one story (alerts, link summaries)."""
     button = InlineKeyboardButton("Full article", callback_data=full_article_data(story.id))
     return InlineKeyboardMarkup([[button]])
+
+
+def alert_keyboard(story: StoryView) -> InlineKeyboardMarkup:
+    """An alert's buttons: "Full article" and "Why this?"."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Full article", callback_data=full_article_data(story.id)),
+                InlineKeyboardButton("Why this?", callback_data=why_data(story.id)),
+            ]
+        ]
+    )
+
+
+def why_keyboard(
+    story_id: int, subscription_id: int, topic: str, source: str | None
+) -> InlineKeyboardMarkup:
+    """Under a "Why this?" answer: unsubscribe from the topic, mute the source."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"Unsubscribe: {_label(topic, 28)}",
+                callback_data=unsubscribe_data(subscription_id),
+            )
+        ]
+    ]
+    if source:
+        rows.append(
+            [InlineKeyboardButton(f"Mute {_label(source, 30)}", callback_data=mute_data(story_id))]
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 def stories_keyboard(

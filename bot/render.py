@@ -16,7 +16,7 @@ from typing import Protocol
 
 from telegram import InlineKeyboardMarkup
 
-from bot.keyboards import stories_keyboard, story_keyboard, topics_keyboard
+from bot.keyboards import alert_keyboard, stories_keyboard, story_keyboard, topics_keyboard
 from news.models import StoredArticle, StoryView, SubscribeResult, Subscription
 
 __all__ = [
@@ -225,7 +225,9 @@ def render_help(bot_username: str | None = None) -> str:
         "Send a question (\u201cwhat's new on the peace talks?\u201d) for a briefing",
         "Send a link, or /summary URL — a short summary of the article",
         "/subscribe TOPIC — alerts on a topic, as for /brief: a field (sport, economy, tech) "
-        "or a subject (peace talks)",
+        'or a subject (peace talks); filter it with +word, -word and "exact phrase" '
+        '(/subscribe climate -sport "heat pump"); an alert\'s \u201cWhy this?\u201d says how '
+        "it matched",
         "/unsubscribe TOPIC, /topics — manage your topics",
         "/digest HH:MM — one daily digest instead of instant alerts; /digest off",
         "/feeds — your own sources: /feeds add URL (a feed or a site), /feeds remove N; "
@@ -329,12 +331,19 @@ def render_subscribe(topic: str, result: SubscribeResult, *, limit: int) -> str:
     """Answer to /subscribe: created, already there, or the cap reached."""
     shown = _esc(_clip(topic, _TOPIC_CHARS))
     if result.status == "created":
+        kept = result.subscription.filters if result.subscription is not None else None
+        only = f", only stories with {_esc(kept)}" if kept else ""
         return (
-            f"Subscribed to \u201c{shown}\u201d. I will send an alert when a matching story "
-            f"appears. ({result.count}/{limit} topics)"
+            f"Subscribed to \u201c{shown}\u201d{only}. I will send an alert when a matching "
+            f"story appears. ({result.count}/{limit} topics)"
         )
     if result.status == "exists":
         return f"You are already subscribed to \u201c{shown}\u201d."
+    if result.status == "updated":
+        kept = result.subscription.filters if result.subscription is not None else None
+        return f"Updated \u201c{shown}\u201d: " + (
+            f"filters {_esc(kept)}." if kept else "no keyword filters now."
+        )
     return (
         f"You have reached the limit of {limit} topics. Remove one with /unsubscribe TOPIC "
         "(see /topics) before adding another."
@@ -369,6 +378,8 @@ def render_topics(
     shown_subs: list[Subscription] = []
     for sub in subscriptions:
         line = f"• {_esc(_clip(sub.topic, _TOPIC_CHARS))}"
+        if sub.filters:
+            line += f" <i>{_esc(sub.filters)}</i>"
         if telegram_length(header + "\n".join([*lines, line])) > MAX_MESSAGE - 60:
             lines.append(f"… and {len(subscriptions) - len(shown_subs)} more")
             break
@@ -379,10 +390,12 @@ def render_topics(
 
 
 def render_alert(story: StoryView, summary: str, topic: str | None) -> Rendered:
-    """One instant alert: the matched topic, then the story with its "Full article" button."""
+    """One instant alert: the matched topic, then the story with its "Full article" button
+    and, for a topic's alert, "Why this?"."""
     about = f" on \u201c{_esc(_clip(topic, _TOPIC_CHARS))}\u201d" if topic else ""
     text = f"\U0001f514 <b>New{about}</b>\n\n{_story_block(None, story, summary)}"
-    return Rendered(text, story_keyboard(story), (story.id,))
+    keyboard = alert_keyboard(story) if topic else story_keyboard(story)
+    return Rendered(text, keyboard, (story.id,))
 
 
 def render_digest(

@@ -109,8 +109,10 @@ class FilterDoc:
 def filter_doc(title: str, text: str) -> FilterDoc:
     """A story's ``FilterDoc``: its title and the first ``FILTER_WORDS`` words of its text."""
     opening = " ".join(text.split()[:FILTER_WORDS])
-    ordered = _stems(tokenize(f"{title} . {opening}"))
-    return FilterDoc(words=frozenset(ordered), sequence=" " + " ".join(ordered) + " ")
+    tokens = tokenize(f"{title} . {opening}")
+    stems = {word: stem(word) for word in set(tokens)}  # each distinct word stemmed once
+    ordered = [stems[word] for word in tokens]
+    return FilterDoc(words=frozenset(stems.values()), sequence=" " + " ".join(ordered) + " ")
 
 
 def split_request(text: str) -> tuple[str, Filters]:

@@ -96,6 +96,8 @@ class TopicIndex:
         self._lock = threading.Lock()
         self._subs: dict[int, _Entry] = {}  # subscription id -> its entry
         self._entries: dict[str, _Entry] = {}  # topic text -> entry
+        self._broad_entries: dict[str, _Entry] = {}  # the broad ones among them
+        self._meanings: set[str] | None = None  # their concept descriptions (None: to make)
         self._slots: list[_Entry | None] = []
         self._free: list[int] = []
         self._matrix: npt.NDArray[np.float32] | None = None  # capacity x dim, unit rows
@@ -129,7 +131,10 @@ class TopicIndex:
         if entry is None:
             entry = _Entry(parse_topic(sub.topic))
             self._entries[sub.topic] = entry
-            if not entry.query.concepts and entry.query.words:
+            if entry.query.concepts:
+                self._broad_entries[sub.topic] = entry
+                self._meanings = None
+            elif entry.query.words:
                 entry.slot = self._take_slot(entry)
         if entry.slot >= 0 and sub.vector is not None and not self._has_vector[entry.slot]:
             self._set_vector(entry.slot, sub.vector)
@@ -144,6 +149,8 @@ class TopicIndex:
         if entry.subs:
             return
         del self._entries[entry.query.text]
+        if self._broad_entries.pop(entry.query.text, None) is not None:
+            self._meanings = None
         if entry.slot >= 0:
             self._release_slot(entry)
 
@@ -211,9 +218,10 @@ class TopicIndex:
     def concept_meanings(self) -> set[str]:
         """The concept descriptions the broad topics in the index are judged by."""
         with self._lock:
-            return {
-                m for e in self._entries.values() if e.query.concepts for m in e.query.meanings
-            }
+            if self._meanings is None:
+                broad = [e.query for e in self._broad_entries.values()]
+                self._meanings = {meaning for query in broad for meaning in query.meanings}
+            return set(self._meanings)
 
     def match(
         self,
@@ -308,16 +316,16 @@ class TopicIndex:
         norm = float(np.linalg.norm(query))
         if query.shape[0] != self._matrix.shape[1] or not norm:
             return None
-        return self._matrix[:size] @ (query / norm)
+        # einsum's own loop, not BLAS: OpenBLAS's threads for one matrix-vector product cost
+        # several times the product itself when the cores are busy
+        return np.einsum("ij,j->i", self._matrix[:size], query / norm)
 
     def _broad(
         self, doc: TopicDoc, concept_sims: Mapping[str, float]
     ) -> list[tuple[_Entry, dict[str, object]]]:
         out = []
-        for entry in self._entries.values():
+        for entry in self._broad_entries.values():
             query = entry.query
-            if not query.concepts:
-                continue
             sims = [concept_sims[m] for m in query.meanings] if concept_sims else None
             evidence = concept_evidence(query, doc, sims)
             if evidence is None:

@@ -1,5 +1,5 @@
-"""Inline buttons: "Full article" (a story's sources), "More stories" (a briefing's next page)
-and "Unsubscribe" (under ``/topics``)."""
+"""Inline buttons: "Full article" (a story's sources), "More stories" (a briefing's next page),
+"Unsubscribe" (under ``/topics`` and "Why this?"), an alert's "Why this?" and "Mute <source>"."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import contextlib
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot import render
+from bot import render, render_why
 from bot.context import BotContext
 from bot.handlers.briefing import more_stories
 from bot.handlers.subscriptions import topics_message
@@ -41,8 +41,21 @@ async def callback(update: Update, context: BotContext) -> None:
         await query.answer()
         await context.bot.send_message(chat.id, render.render_story_links(story))
         return
+    if action.action == "why":  # anyone in the chat may ask
+        reason = await news.topics.explain(chat.id, action.id)
+        if reason is None:
+            await query.answer(render_why.render_why_missing())
+            return
+        await query.answer()
+        why = render_why.render_why(reason, action.id)
+        await context.bot.send_message(chat.id, why.text, reply_markup=why.keyboard)
+        return
     if not await may_manage(update, context):  # a group's topics: its administrators
         await query.answer("Only this group's administrators can change its topics.")
+        return
+    if action.action == "mute":
+        muted = await news.topics.mute_source(chat.id, action.id)
+        await query.answer(render_why.render_muted(muted))
         return
     removed = await news.topics.unsubscribe(chat.id, action.id)
     await query.answer("Unsubscribed." if removed else "That topic was already removed.")
