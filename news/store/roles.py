@@ -122,7 +122,7 @@ class Roles:
         if old_id == new_id:
             return False
         references = _chat_references()
-        chats = ChatRow.__table__
+        chats = Base.metadata.tables["chats"]
         async with self._access.write() as conn:
             old = (
                 (await conn.execute(select(chats).where(chats.c.id == old_id))).mappings().first()
