@@ -213,9 +213,9 @@ class ChatRoleMethods(ControlAPI, BotAPIMethods):
         if old["type"] != "group":
             raise ValueError("only a group migrates to a supergroup")
         new = self._set_chat(new_chat_id, "supergroup", old.get("title"), None, False)
-        for (chat, user), member in list(self._roles.members.items()):
-            if chat == chat_id:
-                self._roles.members[(new_chat_id, user)] = member
+        for (member_chat, member_user), member in list(self._roles.members.items()):
+            if member_chat == chat_id:
+                self._roles.members[(new_chat_id, member_user)] = member
         self._roles.migrated[chat_id] = new_chat_id
         user = self._user(user_id)
         for chat, field, value in (
