@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AddResult",
+    "AlertSettings",
     "Article",
     "Chat",
     "FeedEntry",
@@ -173,4 +174,19 @@ class OutboxItem:
     attempts: int
     created_at: datetime
     next_attempt_at: datetime
+    kind: str = "alert"  # or "update": new facts of a story the chat was told about
+    article_id: int = 0  # an update's new source (0 for an alert)
+    body: str | None = None  # an update's new sentences
     thread_id: int = 0  # the forum topic to send it to (0: none)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """A chat's delivery settings of issue 16: its time zone (IANA name, None: the bot's),
+    quiet hours (local wall-clock start and end, both None: none) and story updates on/off."""
+
+    chat_id: int
+    timezone: str | None = None
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    updates: bool = True

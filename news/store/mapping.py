@@ -96,6 +96,9 @@ OUTBOX_COLUMNS = (
     OutboxRow.created_at,
     OutboxRow.next_attempt_at,
     OutboxRow.thread_id,
+    OutboxRow.kind,
+    OutboxRow.article_id,
+    OutboxRow.body,
 )
 _SUB_NAMES = tuple(column.key for column in SUB_COLUMNS)
 _OUTBOX_NAMES = tuple(column.key for column in OUTBOX_COLUMNS)

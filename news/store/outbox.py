@@ -19,6 +19,8 @@ from news.store.tables import ChatRow, OutboxRow
 
 __all__ = ["Outbox"]
 
+_KEY = ["chat_id", "story_id", "article_id"]  # one alert (article 0) and one update per source
+
 
 class Outbox:
     """The outbox table."""
@@ -65,6 +67,8 @@ class Outbox:
                     "next_attempt_at": at,
                     "dropped": False,
                     "thread_id": threads[(chat_id, story_id)],
+                    "kind": "alert",
+                    "article_id": 0,
                     "why": (why or {}).get((chat_id, story_id)),
                 }
                 for (chat_id, story_id), topic in wanted.items()
@@ -74,11 +78,65 @@ class Outbox:
                 result = await conn.execute(
                     self._access.insert(OutboxRow)
                     .values(list(batch))
-                    .on_conflict_do_nothing(index_elements=["chat_id", "story_id"])
+                    .on_conflict_do_nothing(index_elements=_KEY)
                     .returning(OutboxRow.id)
                 )
                 inserted += len(result.all())
         return inserted
+
+    async def enqueue_updates(
+        self, items: Sequence[tuple[int, int, int, str]], *, now: datetime | None = None
+    ) -> int:
+        """Queue (chat, story, new source article, new sentences) story updates, each
+        (chat, story, source) once ever, inactive chats skipped; delivered like alerts
+        (issue 16). Returns how many rows were new."""
+        at = now or utcnow()
+        rows = [
+            {
+                "chat_id": chat_id,
+                "story_id": story_id,
+                "topic": None,
+                "created_at": at,
+                "attempts": 0,
+                "next_attempt_at": at,
+                "dropped": False,
+                "kind": "update",
+                "article_id": article_id,
+                "body": body,
+            }
+            for chat_id, story_id, article_id, body in items
+            if article_id > 0
+        ]
+        if not rows:
+            return 0
+        inserted = 0
+        async with self._access.write() as conn:
+            active: set[int] = set()
+            for chunk in chunks(sorted({row["chat_id"] for row in rows})):
+                result = await conn.execute(
+                    select(ChatRow.id).where(ChatRow.id.in_(chunk), ChatRow.active.is_(True))
+                )
+                active.update(result.scalars())
+            for batch in chunks([row for row in rows if row["chat_id"] in active], 200):
+                result = await conn.execute(
+                    self._access.insert(OutboxRow)
+                    .values(list(batch))
+                    .on_conflict_do_nothing(index_elements=_KEY)
+                    .returning(OutboxRow.id)
+                )
+                inserted += len(result.all())
+        return inserted
+
+    async def hold_alerts(self, item_ids: Sequence[int], until: datetime) -> None:
+        """Keep these alerts pending until ``until`` (a chat's quiet hours end), without
+        counting an attempt (issue 16)."""
+        async with self._access.write_quick() as conn:
+            for chunk in chunks(list(item_ids)):
+                await conn.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(chunk), OutboxRow.sent_at.is_(None))
+                    .values(next_attempt_at=until)
+                )
 
     async def alert_why(self, chat_id: int, story_id: int) -> str | None:
         """How the topic of a chat's alert on a story matched (the JSON ``enqueue_alerts`` was

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Time,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -186,6 +187,12 @@ class ChatRow(Base):
     last_briefing_at: Mapped[datetime | None]
     last_digest_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # issue 16: the chat's own time zone (IANA name; None: the bot's), quiet hours as local
+    # wall-clock times (both None: none), and whether it wants story updates.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    quiet_start: Mapped[time | None]
+    quiet_end: Mapped[time | None]
+    updates: Mapped[bool] = mapped_column(Boolean, server_default=true())
     # /sources mine: briefings and alerts only from the feeds this chat follows.
     own_sources: Mapped[bool] = mapped_column(Boolean, server_default=false())
     username: Mapped[str | None] = mapped_column(Text)  # a channel's @name (issue 15)
@@ -195,7 +202,7 @@ class BriefingRow(Base):
     """A story shown to a chat in a briefing, so the next briefing does not repeat it."""
 
     __tablename__ = "briefings"
-    __table_args__ = (Index(None, "chat_id", "at"),)
+    __table_args__ = (Index(None, "chat_id", "at"), Index(None, "story_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
@@ -224,12 +231,14 @@ class SubscriptionRow(Base):
 
 
 class OutboxRow(Base):
-    """One alert per (chat, story), ever; kept until sent (or dropped for a blocked chat)."""
+    """One alert per (chat, story), ever, and one story update per (chat, story, new source)
+    (``article_id``: 0 for the alert); kept until sent (or dropped for a blocked chat)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
-        UniqueConstraint("chat_id", "story_id"),
+        UniqueConstraint("chat_id", "story_id", "article_id"),
         Index(None, "sent_at", "dropped", "next_attempt_at"),
+        Index(None, "story_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -242,6 +251,9 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     dropped: Mapped[bool] = mapped_column(Boolean)
+    kind: Mapped[str] = mapped_column(String(16), server_default="alert")  # or 'update'
+    article_id: Mapped[int] = mapped_column(Integer, server_default="0")  # an update's source
+    body: Mapped[str | None] = mapped_column(Text)  # an update's new sentences, as sent
     thread_id: Mapped[int] = mapped_column(BigInteger, server_default="0")  # forum topic, 0: none
     why: Mapped[str | None] = mapped_column(Text)  # JSON: how the alert's topic matched (#16)
 
