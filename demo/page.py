@@ -3,6 +3,7 @@ batches, and a proxy to the stand-in's control API that speaks for the demo chat
 
 from __future__ import annotations
 
+import base64
 import time
 from importlib import resources
 from typing import Any
@@ -11,12 +12,14 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from demo.options import DEMO_CHAT_ID, DEMO_USER, DemoOptions, say
 from demo.samples import SampleSite
+from demo.samples.site import SAMPLE_OPML
 from standin.thread import start_app
 
 __all__ = ["DemoServer"]
 
 # Control API calls the page may make (through this server, for the demo chat only).
-_PROXIED_GET = ("sent", "wait", "events")
+_PROXIED_GET = ("sent", "wait", "events", "documents")
+_MAX_UPLOAD = 1_000_000  # bytes of a file the page may send (the bot reads OPML up to 1 MB)
 
 
 @web.middleware
@@ -52,6 +55,7 @@ class DemoServer:
         app.router.add_post("/api/demo/release", self._release)
         app.router.add_post("/api/message", self._message)
         app.router.add_post("/api/callback", self._callback)
+        app.router.add_post("/api/document", self._document)
         for name in _PROXIED_GET:
             app.router.add_get(f"/api/{name}", self._proxy_get)
         return app
@@ -154,6 +158,29 @@ class DemoServer:
             "user_id": DEMO_CHAT_ID,
         }
         return await self._forward("POST", "callback", json=payload)
+
+    async def _document(self, request: web.Request) -> web.StreamResponse:
+        """The user sends a file: the sample OPML list ({"sample": true}) or their own
+        ({"file_name", "data_base64"}), as a document in the demo chat."""
+        body = await self._json_body(request)
+        if body.get("sample"):
+            data = self.site.sample_opml(self.site.base_url or "")
+            name = SAMPLE_OPML
+            encoded = base64.b64encode(data).decode("ascii")
+        else:
+            name = str(body.get("file_name") or "file")[:200]
+            encoded = str(body.get("data_base64") or "")
+            if not encoded or len(encoded) > _MAX_UPLOAD * 4 // 3 + 4:
+                raise web.HTTPRequestEntityTooLarge(
+                    max_size=_MAX_UPLOAD, actual_size=len(encoded) * 3 // 4
+                )
+        payload = {
+            "chat_id": DEMO_CHAT_ID,
+            "file_name": name,
+            "mime_type": "text/x-opml" if name.lower().endswith(".opml") else "",
+            "data_base64": encoded,
+        }
+        return await self._forward("POST", "document", json=payload)
 
     async def _proxy_get(self, request: web.Request) -> web.StreamResponse:
         name = request.path.rsplit("/", 1)[-1]

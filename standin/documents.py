@@ -9,6 +9,8 @@ Telegram's limits that matter here: bots download files of up to 20 MB (``getFil
 
 from __future__ import annotations
 
+import base64
+import binascii
 import itertools
 import time
 from dataclasses import dataclass
@@ -154,6 +156,47 @@ class DocumentMethods(ControlAPI, BotAPIMethods):
 
     def _add_document_routes(self, app: web.Application) -> None:
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._download_file)
+        # POST /control/document {chat_id, file_name, data_base64, mime_type?, caption?,
+        # user_id?, chat_type?} -> {update_id, message_id}: a user sends a file.
+        app.router.add_route("POST", "/control/document", self._control(self._control_document))
+        # GET /control/documents?chat_id=&after_id= -> {documents: [{..., data_base64}]}
+        app.router.add_route("GET", "/control/documents", self._control(self._control_documents))
+
+    async def _control_document(self, request: web.Request) -> dict[str, Any]:
+        body = await self._body(request)
+        try:
+            data = base64.b64decode(str(body["data_base64"]), validate=True)
+        except binascii.Error:
+            raise ValueError("data_base64 is not base64") from None
+        injected = await self.inject_document(
+            int(body["chat_id"]),
+            data,
+            file_name=str(body["file_name"]),
+            mime_type=str(body.get("mime_type") or "application/octet-stream"),
+            caption=body.get("caption"),
+            user_id=int(body["user_id"]) if body.get("user_id") is not None else None,
+            chat_type=str(body.get("chat_type") or "private"),
+        )
+        return {"update_id": injected.update_id, "message_id": injected.message_id}
+
+    async def _control_documents(self, request: web.Request) -> dict[str, Any]:
+        sent = self.sent_documents(
+            self._query_chat(request), self._query_int(request, "after_id", 0)
+        )
+        return {
+            "documents": [
+                {
+                    "id": d.id,
+                    "chat_id": d.chat_id,
+                    "message_id": d.message_id,
+                    "file_name": d.file_name,
+                    "mime_type": d.mime_type,
+                    "caption": d.caption,
+                    "data_base64": base64.b64encode(d.data).decode("ascii"),
+                }
+                for d in sent
+            ]
+        }
 
     async def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
         stored = self._files.get(str(params.get("file_id") or ""))

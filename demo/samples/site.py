@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 SAMPLE_NOTICE = "Sample article — fictional"
 _FEED_TITLE = "newsbrief sample news (fictional)"
+SAMPLE_OPML = "sample_feeds.opml"  # the sample subscription list (package data), served as is
 _BATCH_FILES = {1: "articles_batch1.json", 2: "articles_batch2.json"}
 
 
@@ -348,13 +349,21 @@ class SampleSite(AsyncServer):
             f'<main><h1>Latest stories</h1><p><a href="{feed}">RSS feed</a></p>'
             f"<ul>{rows}</ul></main>"
         )
-        return _page("Sample news (fictional)", self.outlets.get(outlet or ""), "", content)
+        link = f'<link rel="alternate" type="application/rss+xml" href="{feed}">'
+        return _page("Sample news (fictional)", self.outlets.get(outlet or ""), link, content)
+
+    def sample_opml(self, base_url: str) -> bytes:
+        """The sample OPML list (``sample_feeds.opml``) with this site's address filled in:
+        the outlets' feeds, and one entry the bot refuses (a private address)."""
+        template = (resources.files("demo.samples") / SAMPLE_OPML).read_text(encoding="utf-8")
+        return template.replace("{base}", xml_escape(base_url.rstrip("/"))).encode("utf-8")
 
     # --- serving ---------------------------------------------------------------------------
     def make_app(self) -> web.Application:
         """The aiohttp application serving feeds and pages."""
         app = web.Application()
         app.router.add_get("/feed.xml", self._feed)
+        app.router.add_get(f"/{SAMPLE_OPML}", self._opml)
         app.router.add_get("/{outlet}/feed.xml", self._feed)
         app.router.add_get("/", self._index)
         app.router.add_get("/{outlet}/", self._index)
@@ -386,6 +395,10 @@ class SampleSite(AsyncServer):
         return web.Response(
             body=body, headers=headers, content_type="application/rss+xml", charset="utf-8"
         )
+
+    async def _opml(self, request: web.Request) -> web.StreamResponse:
+        body = self.sample_opml(self._base(request))
+        return web.Response(body=body, content_type="text/x-opml", charset="utf-8")
 
     async def _index(self, request: web.Request) -> web.StreamResponse:
         outlet = request.match_info.get("outlet")

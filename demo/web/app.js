@@ -149,9 +149,47 @@
       setContent(entry, m.text, m.parse_mode);
     }
     if (!isEdit || m.reply_markup !== undefined) setKeyboard(entry, m.reply_markup, m.message_id);
+    if (m.method === "sendDocument" && !isEdit) addDownload(entry, m.id);
     entry.meta.textContent = (m.edited ? "edited " : "") + clock(entry.date);
     if (m.edited) entry.root.classList.add("edited");
     scrollDown();
+  }
+
+  // A file the bot sent (/export): a button that saves it (fetched from the stand-in).
+  function addDownload(entry, sentId) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "file-button";
+    button.textContent = "⬇ Save the file";
+    button.addEventListener("click", async () => {
+      try {
+        const payload = await api(`documents?after_id=${sentId - 1}`);
+        const doc = (payload.documents || []).find((d) => d.id === sentId);
+        if (!doc) throw new Error("gone");
+        const bytes = Uint8Array.from(atob(doc.data_base64), (c) => c.charCodeAt(0));
+        const url = URL.createObjectURL(new Blob([bytes], { type: doc.mime_type || "text/xml" }));
+        const link = document.createElement("a");
+        link.href = url;
+        link.download = doc.file_name || "file";
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(url), 10000);
+      } catch (err) {
+        toast("Could not fetch that file from the stand-in.");
+      }
+    });
+    const row = document.createElement("div");
+    row.className = "kb-row";
+    row.appendChild(button);
+    entry.keyboard.appendChild(row);
+  }
+
+  async function sendFile(body, name) {
+    renderUserMessage(`📎 ${name}`);
+    try {
+      await api("document", { method: "POST", body: JSON.stringify(body) });
+    } catch (err) {
+      toast("The file did not reach the bot (files of up to 1 MB can be sent here).");
+    }
   }
 
   function renderUserMessage(text) {
@@ -324,6 +362,19 @@
     event.preventDefault();
     send(target.dataset.cmd);
     input.focus();
+  });
+  $("send-opml").addEventListener("click", () => sendFile({ sample: true }, "sample_feeds.opml"));
+  $("pick-opml").addEventListener("click", () => $("opml-file").click());
+  $("opml-file").addEventListener("change", () => {
+    const file = $("opml-file").files[0];
+    $("opml-file").value = "";
+    if (!file) return;
+    const reader = new FileReader();
+    reader.onload = () => {
+      const data = String(reader.result).split(",", 2)[1] || "";
+      sendFile({ file_name: file.name, data_base64: data }, file.name);
+    };
+    reader.readAsDataURL(file);
   });
   $("release-now").addEventListener("click", async () => {
     try {

@@ -144,6 +144,7 @@ def test_package_data_ships_the_samples_and_the_demo_page() -> None:
         "articles_batch2.json",
         "index.html",
         "outlets.json",
+        "sample_feeds.opml",
         "style.css",
     ]
     for path in data:
