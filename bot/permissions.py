@@ -26,13 +26,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from time import monotonic
 
-from telegram import Update
+from telegram import ReplyParameters, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
 from bot import render_admin
 from bot.context import BotContext
-from bot.handlers.common import reply
 from news.roles import LinkedChannel
 
 __all__ = [
@@ -152,6 +151,18 @@ class Target:
     @property
     def text(self) -> str:
         return " ".join(self.args)
+
+
+async def reply(update: Update, text: str) -> None:
+    """Answer the command (quoting it in groups, as ``bot.handlers.common.reply`` does; the
+    handlers import this module, so it does not import theirs)."""
+    message = update.effective_message
+    if message is None:
+        return
+    quote = None
+    if message.chat.type != ChatType.PRIVATE:
+        quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+    await message.reply_html(text, do_quote=False, reply_parameters=quote)
 
 
 def _thread_of(update: Update) -> int:
