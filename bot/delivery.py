@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from telegram import Bot
 from telegram.error import (
     BadRequest,
+    ChatMigrated,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -202,7 +203,11 @@ class Deliverer:
         except NetworkError as exc:  # 5xx, timeouts, dropped connections
             await self._retry(item, backoff(item.attempts), f"network: {exc.message}", report)
             raise _StopRound from exc
-        except TelegramError as exc:  # e.g. ChatMigrated: this row cannot go out as it is
+        except ChatMigrated as exc:  # the group is a supergroup now: its rows move, this retries
+            await store.migrate_chat(item.chat_id, exc.new_chat_id)
+            report.retried += 1
+            return "retry"
+        except TelegramError as exc:  # this row cannot go out as it is
             return await self._refused(item, f"{type(exc).__name__}: {exc.message}", report)
         await store.mark_sent([item.id], _now())
         report.sent += 1
