@@ -14,7 +14,8 @@ from news.chat_sources import ChatSourceService, SourceError
 from news.sources.fetch import Fetcher
 from news.sources.opml import OpmlFeed, read_opml, write_opml
 from news.store import Store
-from tests.news.conftest import make_article
+from news.topics import TopicService
+from tests.news.conftest import FakeEncoder, make_article
 from tests.support.http_server import LocalHTTPServer
 
 RSS = (
@@ -215,3 +216,26 @@ async def test_own_sources_filter_stories_and_alerts(
     assert await service.story_filter(1, since) == {a.story_id}
     assert await service.excluded_chats(b.article, [1, 2]) == {1}
     assert await service.excluded_chats(a.article, [1, 2]) == set()
+
+
+async def test_topic_alerts_skip_own_source_chats_not_following_the_feed(
+    service: ChatSourceService, site: LocalHTTPServer, store: Store, settings: Settings
+) -> None:
+    topics = TopicService(store, FakeEncoder(), settings, alert_filter=service.excluded_chats)
+    mine = (await service.add(1, site.url("/f1.xml"))).feed
+    other = await store.add_feed(site.url("/f2.xml"))
+    for chat in (1, 2):
+        await topics.subscribe(chat, "harbour bridge")
+    await service.set_own_sources(1, True)
+    body = "The harbour bridge reopened on Monday after months of repairs, officials said. " * 3
+    elsewhere = await store.add_article(
+        make_article("https://x/a", "Harbour bridge reopens", body), feed_id=other.id
+    )
+    assert await topics.on_new_article(elsewhere, None) == 1  # chat 2 only
+    assert await store.pending_alerts(1) == []
+    own = await store.add_article(
+        make_article("https://x/b", "Harbour bridge tolls cut", "New tolls. " + body),
+        feed_id=mine.feed_id,
+    )
+    await topics.on_new_article(own, None)
+    assert [a.story_id for a in await store.pending_alerts(1)] == [own.story_id]
