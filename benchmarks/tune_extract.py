@@ -1,6 +1,7 @@
 """Tune the extractor's body engine on cached engine outputs: readability-lxml's lines and
-trafilatura's lines per shared page, computed once (``--cache``), then filter and fallback
-variants scored in seconds on a tuning split and confirmed on the other split.
+trafilatura's lines (balanced and precision mode) per shared page, computed once (``--cache``),
+then filter, fallback and refusal variants scored in seconds on a tuning split and confirmed on
+the other split.
 
     .venv/bin/python -m benchmarks.tune_extract --cache /tmp/engines.json
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.bench_extract import SETS, load_truth, read_page
+from news.sources import extract as _extract
 from news.sources.extract import NotAnArticle, _is_link_list, _parse, read_lines
 from news.sources.extract_body import readability_lines
 from news.sources.extract_lines import load_model, score_lines
@@ -133,6 +135,45 @@ def _by_ratio(ratio: float) -> Variant:
     return variant
 
 
+def _refused(s: dict[str, Any], raw: list[str], lines: list[str], min_words: int) -> bool:
+    """:func:`news.sources.extract._reject_non_article` on cached outputs (the page's link-list
+    flag cached with them)."""
+    text, words = "\n".join(lines), _words(lines)
+    links = set(s["links"])
+    if words < 150 and any(
+        wall.search(text)
+        for wall in (_extract._LOGIN_WALL, _extract._COOKIE_WALL, _extract._ERROR_PAGE)
+    ):
+        return True
+    linked = sum(1 for line in raw if " ".join(line.split()).casefold() in links)
+    if len(raw) >= 6 and linked / len(raw) >= 0.4 and words < 150:
+        return True
+    if min_words < _extract.MIN_WORDS:
+        return words < min_words or bool(s["link_list"])
+    return words < min_words or not any(_words([line]) >= 12 for line in lines)
+
+
+def _shipped(rescue: bool, agreed_words: int = _extract.AGREED_WORDS) -> Variant:
+    """The shipped body rule with its refusals (a refused page is empty text); ``rescue``: a
+    page refused as short passes when readability's and trafilatura's precision-mode filtered
+    lines agree (:func:`news.sources.extract._agreed`) on at least ``agreed_words``."""
+
+    def variant(s: dict[str, Any]) -> list[str]:
+        read = _filtered(s, "read")
+        raw, lines = s["read"], read
+        if _words(read) < _extract.FALLBACK_WORDS and s["traf"]:
+            raw, lines = s["traf"], _filtered(s, "traf")
+        if not _refused(s, raw, lines, _extract.MIN_WORDS):
+            return lines
+        if rescue and s.get("prec"):
+            agreed = _extract._agreed(read, _filtered(s, "prec"))
+            if agreed is not None and not _refused(s, raw, agreed, agreed_words):
+                return agreed
+        return []
+
+    return variant
+
+
 def variants() -> dict[str, Variant]:
     """The variants compared: engines bare and filtered, fallbacks by length."""
     out: dict[str, Variant] = {
@@ -145,6 +186,9 @@ def variants() -> dict[str, Variant]:
         out[f"read+filter, traf if <{minimum}w"] = _by_words(minimum)
     for ratio in (0.3, 0.5, 0.7):
         out[f"read+filter, traf if <{ratio}x traf"] = _by_ratio(ratio)
+    out["shipped, refusals"] = _shipped(rescue=False)
+    for agreed in (10, 15, 25):
+        out[f"shipped, agreed short pages >={agreed}w"] = _shipped(True, agreed)
     return out
 
 
