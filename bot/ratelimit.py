@@ -1,28 +1,37 @@
 """Telegram's sending limits, kept by one rate limiter for every Bot API call the bot makes.
 
 ``PacedRateLimiter`` paces every call that names a chat through one global token bucket
-(``PriorityPacer``: 29 messages/s with no burst, so no one-second window ever holds more
-than Telegram's 30), and each message to a chat through that chat's own bucket (about one per
-second in a private chat, 20 per minute in a group, with a short burst). Waiters for the global
-bucket are served by priority: replies to a user's own message (the default) before bulk
-traffic, alerts and digests, which the deliverer sends inside ``bulk()``. A 429 pauses every
-paced call for ``retry_after`` and is retried.
+(``PriorityPacer``: 30 messages/s with no burst, each at least 1/30 s after the one before, so
+no one-second window holds more than Telegram's 30), and each message to a chat through that
+chat's own bucket (about one per second in a private chat, 20 per minute in a group, with a
+short burst). Calls with ``allow_paid_broadcast`` (an operator's paid broadcasts, see
+``config.Settings.paid_broadcast``) go through their own bucket at Telegram's paid pace instead
+(up to 1,000/s together with the rest). Waiters for the global bucket are served by priority:
+replies to a user's own message (the default) before bulk traffic, alerts and digests, which the
+deliverer sends inside ``bulk()``. A 429 pauses every paced call for ``retry_after`` and is
+retried.
 
-Replies are served by adaptive LIFO, as request queues of large services do under overload: in
-arrival order while the oldest has waited under ``STANDING_AFTER`` (1 s); once a queue stands
-(a burst of 1,000 chats takes 34 s at Telegram's pace), the newest first, so a user who asks now
-is answered within a few tokens instead of behind the whole backlog, while every
-``OLDEST_EVERY``-th token goes to the oldest, so the backlog still drains and none starves.
-Nothing is dropped, and one chat's calls keep their order: the newest chat's earliest waiting
-call is the one sent. ``AdaptiveLifoSemaphore`` applies the same policy to the update slots
-(``bot.updates``), the queue a burst of chats fills before its replies reach this limiter.
+Replies are served by adaptive LIFO, as request queues of large services do under overload: by
+the age of the request they answer (when its update took its slot, see below), oldest first
+while the queue drains within ``STANDING_AFTER`` (1 s); once a queue stands (its oldest has
+waited that long, or more wait than the pace serves in that time: a burst of 1,000 chats takes
+34 s), the newest request first, so a user who asks now is answered within a few tokens instead
+of behind the whole backlog, while every ``OLDEST_EVERY``-th token goes to the oldest, so the
+backlog still drains and none starves. Ordering by the request's age, not by when its reply
+reached the limiter, keeps a burst's late replies (their updates waited for a slot) from
+passing a new user's reply. Nothing is dropped, and one chat's calls keep their order: the
+chosen chat's earliest waiting call is the one sent. ``AdaptiveLifoSemaphore`` applies the same
+policy to the update slots (``bot.updates``), the queue a burst of chats fills before its
+replies reach this limiter, and stamps each update's task with the time it asked for a slot.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import contextvars
+import itertools
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterator
@@ -41,21 +50,30 @@ __all__ = [
     "CHAT_INTERVAL",
     "OVERALL_BURST",
     "OVERALL_PER_SECOND",
+    "PAID_BURST",
+    "PAID_PER_SECOND",
     "AdaptiveLifoSemaphore",
     "PacedRateLimiter",
     "Priority",
     "PriorityPacer",
     "bulk",
     "current_priority",
+    "request_arrived",
 ]
 
 logger = logging.getLogger(__name__)
 
 TELEGRAM_PER_SECOND = 30  # Telegram: about 30 messages per second to different chats
-# Burst + rate <= 30: no one-second window holds more than Telegram's limit, and the stand-in's
-# (or Telegram's) own bucket keeps headroom for requests that arrive bunched up by the network.
-OVERALL_PER_SECOND = 29.0
+# No burst: each token at least 1/30 s after the one before, so any one-second window holds at
+# most 30 (3,000 alerts go out in 100 s, Telegram's floor), and since a late grant is never made
+# up, requests bunched up by the network cannot drain Telegram's own bucket.
+OVERALL_PER_SECOND = float(TELEGRAM_PER_SECOND)
 OVERALL_BURST = 1
+TELEGRAM_PAID_PER_SECOND = 1000  # Telegram: paid broadcasts (allow_paid_broadcast), up to 1,000/s
+# Paid calls: rate + burst + the free pace <= 1,000 in any second; a burst of 10 lets one wake of
+# the dispatcher grant several (the loop's timers have millisecond steps).
+PAID_PER_SECOND = 960.0
+PAID_BURST = 10
 GROUP_PER_MINUTE = 20.0 / 1.1  # Telegram: 20 messages per minute to one group (10% margin)
 GROUP_BURST = 5
 CHAT_INTERVAL = 1.1  # Telegram: about one message per second to one private chat (10% margin)
@@ -78,6 +96,16 @@ class Priority(IntEnum):
 _PRIORITY: contextvars.ContextVar[Priority] = contextvars.ContextVar(
     "newsbrief_send_priority", default=Priority.REPLY
 )
+# When the request the running task answers arrived (loop time): set by
+# ``AdaptiveLifoSemaphore.acquire`` for the update it admits, inherited by tasks it starts.
+_ARRIVED: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "newsbrief_request_arrived", default=None
+)
+
+
+def request_arrived() -> float | None:
+    """Loop time the update the running task answers asked for its slot (None: no update)."""
+    return _ARRIVED.get()
 
 
 def current_priority() -> Priority:
@@ -96,15 +124,30 @@ def bulk() -> Iterator[None]:
 
 
 class _Waiter:
-    """One call waiting for a global token: what it waits on, its chat, and since when."""
+    """One call waiting for a global token: what it waits on, its chat, and since when (the
+    request it answers, for a reply); ``seq`` breaks ties in arrival order."""
 
-    __slots__ = ("chat", "counted", "future", "since")
+    __slots__ = ("chat", "counted", "future", "reply", "seq", "since")
 
-    def __init__(self, future: asyncio.Future[None], chat: Hashable | None, since: float) -> None:
+    def __init__(
+        self,
+        future: asyncio.Future[None],
+        chat: Hashable | None,
+        since: float,
+        seq: int,
+        *,
+        reply: bool,
+    ) -> None:
         self.future = future
         self.chat = chat  # None: no order to keep with other calls
         self.since = since
+        self.seq = seq
+        self.reply = reply
         self.counted = True  # still in ``PriorityPacer.waiting``
+
+
+def _age(waiter: _Waiter) -> tuple[float, int]:
+    return (waiter.since, waiter.seq)
 
 
 class PriorityPacer:
@@ -113,9 +156,11 @@ class PriorityPacer:
     ``clock`` and ``sleep`` are injectable for tests.
 
     A waiter is granted a token only when one is there, so grants never outrun the bucket.
-    Replies keep their order within a chat (``chat`` of ``acquire``); across chats, once the
-    oldest has waited ``standing_after`` seconds, the newest is served first, except every
-    ``oldest_every``-th grant, which goes to the oldest so that none waits forever.
+    Replies are ordered by the age of their request (``request_arrived``, else the call's own
+    arrival) and keep their order within a chat (``chat`` of ``acquire``); across chats, once the
+    queue stands (the oldest has waited ``standing_after`` seconds, or more replies wait than
+    ``rate`` serves in that time), the newest is served first, except every ``oldest_every``-th
+    grant, which goes to the oldest so that none waits forever.
     """
 
     def __init__(
@@ -139,12 +184,14 @@ class PriorityPacer:
         self._tokens = float(burst)
         self._stamp: float | None = None
         self._paused_until = 0.0
-        # Replies in arrival order; granted or cancelled ones are dropped when they reach an end.
-        self._replies: deque[_Waiter] = deque()
+        # Replies by age (``_age``); granted or cancelled ones are dropped when they reach an end.
+        self._replies: list[_Waiter] = []
         self._chats: dict[Hashable, deque[_Waiter]] = {}  # each chat's replies, in order
         self._bulk: deque[_Waiter] = deque()
+        self._seq = itertools.count()
         self._standing_grants = 0
         self._waiting = 0
+        self._waiting_replies = 0
         self._dispatcher: asyncio.Task[None] | None = None
 
     def _now(self) -> float:
@@ -170,28 +217,35 @@ class PriorityPacer:
     def _has_waiters(self) -> bool:
         replies, bulk_ = self._replies, self._bulk
         while replies and replies[0].future.done():  # granted from the newest end, or cancelled
-            replies.popleft()
+            del replies[0]  # a short list: the replies of the handlers running now
         while replies and replies[-1].future.done():
             replies.pop()
         while bulk_ and bulk_[0].future.done():
             bulk_.popleft()
         return bool(replies or bulk_)
 
-    def _next_reply(self, now: float) -> _Waiter:
-        """The reply to serve now (``_has_waiters`` has trimmed both ends, one is waiting)."""
-        oldest = self._replies[0]  # also the first of its chat: its earlier ones are gone
-        if now - oldest.since < self.standing_after:
-            return oldest  # no standing queue: first come, first served
-        self._standing_grants += 1
-        if self._standing_grants % self.oldest_every == 0:
-            return oldest  # the floor: a share of the pace drains the backlog from its old end
-        newest = self._replies[-1]
-        if newest.chat is None:
-            return newest
-        chat = self._chats[newest.chat]
+    def _first_of_chat(self, waiter: _Waiter) -> _Waiter:
+        """``waiter``'s chat's earliest waiting call (``waiter`` itself when it has no chat)."""
+        if waiter.chat is None:
+            return waiter
+        chat = self._chats[waiter.chat]
         while chat[0].future.done():  # cancelled, its task not yet resumed
             chat.popleft()
-        return chat[0]  # the newest's chat, its earliest reply first
+        return chat[0]
+
+    def _next_reply(self, now: float) -> _Waiter:
+        """The reply to serve now (``_has_waiters`` has trimmed both ends, one is waiting)."""
+        oldest = self._replies[0]
+        standing = (
+            now - oldest.since >= self.standing_after
+            or self._waiting_replies > self.standing_after * self.rate
+        )
+        if not standing:
+            return self._first_of_chat(oldest)  # drains within the second: oldest first
+        self._standing_grants += 1
+        if self._standing_grants % self.oldest_every == 0:
+            return self._first_of_chat(oldest)  # the floor: a share drains the old end
+        return self._first_of_chat(self._replies[-1])  # the newest request's chat
 
     def _grant(self, waiter: _Waiter) -> None:
         if waiter.chat is not None and (chat := self._chats.get(waiter.chat)) is not None:
@@ -199,16 +253,19 @@ class PriorityPacer:
                 chat.popleft()
             if not chat:
                 del self._chats[waiter.chat]
-        waiter.counted = False
-        self._waiting -= 1
+        self._uncount(waiter)
         self._tokens -= 1.0
         waiter.future.set_result(None)
 
-    def _forget(self, waiter: _Waiter) -> None:
-        """A waiter cancelled before its grant leaves the count and its chat's queue."""
+    def _uncount(self, waiter: _Waiter) -> None:
         if waiter.counted:
             waiter.counted = False
             self._waiting -= 1
+            self._waiting_replies -= waiter.reply
+
+    def _forget(self, waiter: _Waiter) -> None:
+        """A waiter cancelled before its grant leaves the count and its chat's queue."""
+        self._uncount(waiter)
         chat = self._chats.get(waiter.chat) if waiter.chat is not None else None
         if chat is not None:
             with contextlib.suppress(ValueError):
@@ -236,21 +293,25 @@ class PriorityPacer:
         if self._wait_time(now) == 0.0 and not self._has_waiters():
             self._tokens -= 1.0
             return
-        waiter = _Waiter(asyncio.get_running_loop().create_future(), chat, now)
-        if priority is Priority.BULK:
-            waiter.chat = None  # bulk is served in arrival order: its order holds anyway
+        future = asyncio.get_running_loop().create_future()
+        if priority is Priority.BULK:  # served in arrival order: a chat's order holds anyway
+            waiter = _Waiter(future, None, now, next(self._seq), reply=False)
             self._bulk.append(waiter)
         else:
-            self._replies.append(waiter)
+            arrived = _ARRIVED.get()
+            since = now if arrived is None else min(arrived, now)
+            waiter = _Waiter(future, chat, since, next(self._seq), reply=True)
+            bisect.insort(self._replies, waiter, key=_age)
             if chat is not None:
                 self._chats.setdefault(chat, deque()).append(waiter)
+            self._waiting_replies += 1
         self._waiting += 1
         if self._dispatcher is None or self._dispatcher.done():
             self._dispatcher = asyncio.create_task(self._dispatch(), name="rate-limiter")
         try:
-            await waiter.future
+            await future
         except asyncio.CancelledError:
-            if waiter.future.cancelled():
+            if future.cancelled():
                 self._forget(waiter)
             else:  # granted, then cancelled: the token is unused
                 self._tokens = min(float(self.burst), self._tokens + 1.0)
@@ -267,13 +328,14 @@ class PriorityPacer:
 
     async def close(self) -> None:
         """Stop the dispatcher (at shutdown); waiters still queued are cancelled."""
-        for queue in (self._replies, self._bulk):
-            while queue:
-                waiter = queue.popleft()
-                waiter.counted = False
-                waiter.future.cancel()
+        for waiter in [*self._replies, *self._bulk]:
+            waiter.counted = False
+            waiter.future.cancel()
+        self._replies.clear()
+        self._bulk.clear()
         self._chats.clear()
         self._waiting = 0
+        self._waiting_replies = 0
         if self._dispatcher is not None:
             self._dispatcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -283,8 +345,9 @@ class PriorityPacer:
 
 class PacedRateLimiter(BaseRateLimiter[int]):
     """Telegram's documented limits for every Bot API call: the global pace by priority
-    (``PriorityPacer``), a per-chat pace for messages, and 429s waited out and retried
-    (``rate_limit_args``: the retries of one call, as with PTB's ``AIORateLimiter``)."""
+    (``PriorityPacer``; paid broadcasts, calls with ``allow_paid_broadcast``, by their own),
+    a per-chat pace for messages, and 429s waited out and retried (``rate_limit_args``: the
+    retries of one call, as with PTB's ``AIORateLimiter``)."""
 
     def __init__(
         self,
@@ -292,10 +355,12 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         max_retries: int = 3,
         max_chats: int = 10_000,
         overall: PriorityPacer | None = None,
+        paid: PriorityPacer | None = None,
     ) -> None:
         self._max_retries = max_retries
         self._max_chats = max_chats
         self._overall = overall or PriorityPacer(OVERALL_PER_SECOND, OVERALL_BURST)
+        self._paid = paid or PriorityPacer(PAID_PER_SECOND, PAID_BURST)
         self._chat_limiters: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
 
     @property
@@ -303,11 +368,17 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         """The global bucket (for tests and benchmarks)."""
         return self._overall
 
+    @property
+    def paid(self) -> PriorityPacer:
+        """The bucket of paid broadcasts."""
+        return self._paid
+
     async def initialize(self) -> None:
         return None
 
     async def shutdown(self) -> None:
         await self._overall.close()
+        await self._paid.close()
 
     def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter:
         limiter = self._chat_limiters.pop(chat_id, None)
@@ -328,13 +399,14 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         chat_id: int | str | None,
         per_chat: bool,
+        pacer: PriorityPacer,
     ) -> bool | JSONDict | list[JSONDict]:
         if chat_id is None:  # getUpdates, getMe, answerCallbackQuery…: not messages
             return await callback(*args, **kwargs)
         # The chat's own token first, so a call waiting on its chat holds no global token.
         chat_limit = self._chat_limiter(chat_id) if per_chat else contextlib.nullcontext()
         async with chat_limit:
-            await self._overall.acquire(current_priority(), chat_id)
+            await pacer.acquire(current_priority(), chat_id)
             return await callback(*args, **kwargs)
 
     async def process_request(
@@ -352,10 +424,11 @@ class PacedRateLimiter(BaseRateLimiter[int]):
         if not isinstance(chat_id, int | str):
             chat_id = None
         per_chat = endpoint.startswith("send") and endpoint != "sendChatAction"
+        pacer = self._paid if data.get("allow_paid_broadcast") is True else self._overall
         retries = rate_limit_args or self._max_retries
         for attempt in range(retries + 1):
             try:
-                return await self._send(callback, args, kwargs, chat_id, per_chat)
+                return await self._send(callback, args, kwargs, chat_id, per_chat, pacer)
             except RetryAfter as exc:
                 if attempt == retries:
                     logger.warning("429 after %d retries: %s", retries, exc)
@@ -364,14 +437,18 @@ class PacedRateLimiter(BaseRateLimiter[int]):
                 wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
                 logger.info("429 from Telegram: every chat waits %.1f s", wait)
                 self._overall.pause(wait + RETRY_PADDING)
+                self._paid.pause(wait + RETRY_PADDING)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
 class AdaptiveLifoSemaphore:
     """``value`` holders at once; a freed place goes by the replies' adaptive LIFO (module doc):
-    to the oldest waiter while it has waited under ``standing_after``, else to the newest, but
+    to the oldest waiter while the queue drains within ``standing_after`` (its oldest has waited
+    less, and as many as wait are freed in less time at the recent pace), else to the newest, but
     every ``oldest_every``-th to the oldest. For the update slots: while a burst of 1,000 chats
     holds them, a user who writes now gets the next free one instead of waiting behind all.
+    ``acquire`` stamps the running task with the time it asked (``request_arrived``), which
+    orders the replies the holder then sends in ``PriorityPacer``.
     """
 
     def __init__(
@@ -390,6 +467,10 @@ class AdaptiveLifoSemaphore:
         self._free = value
         self._waiters: deque[tuple[float, asyncio.Future[None]]] = deque()
         self._standing_grants = 0
+        # The pace places are freed at while some wait: a moving mean of the gaps between
+        # releases in one busy spell (None until two releases found waiters).
+        self._gap: float | None = None
+        self._last_release: float | None = None
 
     def _now(self) -> float:
         return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
@@ -408,11 +489,13 @@ class AdaptiveLifoSemaphore:
 
     async def acquire(self) -> None:
         """Wait for a place (at once when one is free and no one waits)."""
+        now = self._now()
+        _ARRIVED.set(now)  # the request this task answers is as old as this call
         if not self.locked():
             self._free -= 1
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append((self._now(), future))
+        self._waiters.append((now, future))
         try:
             await future
         except asyncio.CancelledError:
@@ -420,14 +503,26 @@ class AdaptiveLifoSemaphore:
                 self.release()
             raise
 
+    def _standing(self, now: float) -> bool:
+        waiters = self._waiters
+        if now - waiters[0][0] >= self.standing_after:
+            return True
+        return self._gap is not None and len(waiters) * self._gap >= self.standing_after
+
     def release(self) -> None:
         """Free a place: handed straight to the waiter the policy picks, if any."""
         self._trim()
         waiters = self._waiters
         if not waiters:
             self._free += 1
+            self._gap = self._last_release = None  # the spell is over
             return
-        take_oldest = self._now() - waiters[0][0] < self.standing_after
+        now = self._now()
+        if self._last_release is not None:
+            gap = now - self._last_release
+            self._gap = gap if self._gap is None else 0.8 * self._gap + 0.2 * gap
+        self._last_release = now
+        take_oldest = not self._standing(now)
         if not take_oldest:
             self._standing_grants += 1
             take_oldest = self._standing_grants % self.oldest_every == 0
