@@ -22,20 +22,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import OSA
 
 from news.topic_filters import FilterDoc, Filters, filter_doc
+from news.topic_lexicon import Concept
 from news.topic_match import (
     LEAD_MEANING,
     MIN_FUZZY_LENGTH,
     TopicDoc,
     TopicQuery,
+    article_lead,
     concept_evidence,
     known_words,
     parse_topic,
+    stem,
+    tokenize,
 )
 
 __all__ = ["IndexedSubscription", "TopicIndex", "TopicMatch"]
@@ -56,9 +61,9 @@ class IndexedSubscription:
     vector: npt.NDArray[np.float32] | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TopicMatch:
-    """A subscription an article matched, and how (``why``: JSON-able, for "Why this?")."""
+class TopicMatch(NamedTuple):
+    """A subscription an article matched, and how (``why``: JSON-able, for "Why this?"); a
+    tuple, as thousands are made per article at 100k subscriptions."""
 
     subscription_id: int
     chat_id: int
@@ -87,6 +92,17 @@ def _one_typo(word: str, other: str) -> bool:
         and other[:1] == word[:1]
         and OSA.distance(word, other, score_cutoff=1) <= 1
     )
+
+
+def _as_written(found: Sequence[tuple[_Entry, dict[str, object]]], title: str, text: str) -> None:
+    """The words of each explanation as the story writes them ("negotiations", not the stem)."""
+    written: dict[str, str] = {}
+    for token in tokenize(article_lead(title, text)):
+        written.setdefault(stem(token), token)
+    for _, why in found:
+        words = why.get("words")
+        if isinstance(words, list):
+            why["words"] = [written.get(str(w), str(w)) for w in words]
 
 
 class TopicIndex:
@@ -233,14 +249,16 @@ class TopicIndex:
         concept_sims: Mapping[str, float],
         threshold: float,
     ) -> list[TopicMatch]:
-        """Every subscription the article is on, each with how (one per subscription; the
-        caller keeps one per chat). ``doc`` is ``doc_terms`` of the article, ``title`` and
-        ``text`` what keyword filters read, ``concept_sims`` the article's cosine to each of
-        ``concept_meanings``."""
+        """Every subscription the article is on, each with how (one per subscription, in no
+        order; the caller keeps one per chat). ``doc`` is ``doc_terms`` of the article,
+        ``title`` and ``text`` what keyword filters read, ``concept_sims`` the article's cosine
+        to each of ``concept_meanings``."""
         with self._lock:
             found: list[tuple[_Entry, dict[str, object]]] = []
             found.extend(self._specific(doc, embedding, threshold))
             found.extend(self._broad(doc, concept_sims))
+            if found:
+                _as_written(found, title, text)
             return self._filtered(found, title, text)
 
     def _satisfied(self, words: Iterable[str]) -> dict[str, str]:
@@ -324,15 +342,20 @@ class TopicIndex:
         self, doc: TopicDoc, concept_sims: Mapping[str, float]
     ) -> list[tuple[_Entry, dict[str, object]]]:
         out = []
+        judged: dict[tuple[str, ...], tuple[Concept, float, tuple[str, ...], bool] | None] = {}
         for entry in self._broad_entries.values():
             query = entry.query
-            sims = [concept_sims[m] for m in query.meanings] if concept_sims else None
-            evidence = concept_evidence(query, doc, sims)
+            key = tuple(c.key for c in query.concepts)  # "sport", "sports", "spor": one rule
+            if key in judged:
+                evidence = judged[key]
+            else:
+                sims = [concept_sims[m] for m in query.meanings] if concept_sims else None
+                evidence = judged[key] = concept_evidence(query, doc, sims)
             if evidence is None:
                 continue
             concept, sim, hits, filed = evidence
             why: dict[str, object] = {"how": "field", "field": concept.key, "words": list(hits)}
-            if sims is not None:
+            if concept_sims:
                 why["score"] = round(sim, 3)
             if filed:
                 why["section"] = True
@@ -354,5 +377,4 @@ class TopicIndex:
                         continue
                     sub_why = {**why, "filters": sub.filters.canonical(), "kept": list(kept)}
                 out.append(TopicMatch(sub.id, sub.chat_id, sub.topic, sub.thread_id, sub_why))
-        out.sort(key=lambda m: m.subscription_id)
         return out

@@ -332,11 +332,14 @@ class TopicService:
         if not found:
             return []
         muted = await self.store.muted_chats(article.source)
-        first: dict[int, TopicMatch] = {}
+        first: dict[int, TopicMatch] = {}  # each chat's subscription with the lowest id
         for item in found:
-            if item.chat_id not in muted:
-                first.setdefault(item.chat_id, item)
-        return builtins.list(first.values())
+            if item.chat_id in muted:
+                continue
+            known = first.get(item.chat_id)
+            if known is None or item.subscription_id < known.subscription_id:
+                first[item.chat_id] = item
+        return sorted(first.values(), key=lambda m: m.chat_id)
 
     def _match(
         self, article: StoredArticle, embedding: np.ndarray | None, concept_sims: dict[str, float]

@@ -6,7 +6,7 @@ it last looked (``subscription_changes``). Also the sources a chat muted."""
 from __future__ import annotations
 
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from news.models import SubscribeResult, Subscription, SubscriptionChanges
@@ -147,11 +147,15 @@ class Subscriptions:
             return SubscribeResult("exists", mapping.subscription(again), count)
 
     async def _count_subscriptions(self, conn: DbConnection, chat_id: int) -> int:
+        # The chat's rows by the (chat_id, normalized) index, active counted among them: with
+        # "active" in the WHERE clause, SQLite took the index on active and read every active
+        # row of every chat (200 ms a subscribe at 100k subscriptions).
+        active = case((SubscriptionRow.active.is_(True), 1), else_=0)
         return int(
             (
                 await conn.execute(
-                    select(func.count(SubscriptionRow.id)).where(
-                        SubscriptionRow.chat_id == chat_id, SubscriptionRow.active.is_(True)
+                    select(func.coalesce(func.sum(active), 0)).where(
+                        SubscriptionRow.chat_id == chat_id
                     )
                 )
             ).scalar_one()
@@ -195,12 +199,12 @@ class Subscriptions:
     async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
         """A chat's active topics, oldest first."""
         async with self._access.read_one() as conn:
-            rows = await conn.execute(
-                select(*mapping.SUB_COLUMNS)
-                .where(SubscriptionRow.chat_id == chat_id, SubscriptionRow.active.is_(True))
+            rows = await conn.execute(  # by the chat's index, as in _count_subscriptions
+                select(*mapping.SUB_COLUMNS, SubscriptionRow.active)
+                .where(SubscriptionRow.chat_id == chat_id)
                 .order_by(SubscriptionRow.id)
             )
-        return [mapping.subscription(row) for row in rows]
+        return [mapping.subscription(row) for row in rows if row.active]
 
     async def active_subscriptions(self) -> list[tuple[Subscription, Vector | None]]:
         """Every active topic of every active chat, with its embedding (read-only arrays).
@@ -245,7 +249,9 @@ class Subscriptions:
                 query = query.where(SubscriptionRow.active.is_(True))
             else:
                 query = query.where(SubscriptionRow.version > since)
-            rows = await conn.execute(query.order_by(SubscriptionRow.id))
+            # since a version: by the version's index (ordered by id, SQLite would scan them all)
+            order = SubscriptionRow.id if since is None else SubscriptionRow.version
+            rows = await conn.execute(query.order_by(order))
             found = []
             version = counter
             for row in rows:

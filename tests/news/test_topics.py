@@ -6,14 +6,18 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from sqlalchemy import event
 
 from config import Settings
 from news.store import Store
-from news.topic_match import doc_terms, parse_topic, relevance
+from news.topic_filters import FilterError, Filters, filter_doc, parse_filters, split_request
+from news.topic_match import doc_terms, parse_topic, relevance, word_variants
 from news.topics import (
     MAX_TOPIC_CHARS,
+    AlertReason,
     TopicError,
     TopicService,
+    article_lead,
     normalize_topic,
     stem,
     topic_words,
@@ -212,3 +216,259 @@ def test_broad_topics_on_real_embeddings(settings: Settings) -> None:
 
     assert [h for t, h in related if not on_topic(t, h)] == []
     assert [h for t, h in unrelated if on_topic(t, h)] == []
+
+
+# --- keyword filters (issue 15) ---------------------------------------------------------------
+
+
+def test_split_request_reads_words_exclusions_and_phrases() -> None:
+    topic, filters = split_request('climate -sport "heat pump" +policy -"world cup"')
+    assert topic == "climate"
+    assert filters == Filters(
+        required=("policy",),
+        excluded=("sport",),
+        phrases=("heat pump",),
+        excluded_phrases=("world cup",),
+    )
+    assert filters.canonical() == '"heat pump" +policy -sport -"world cup"'
+    assert parse_filters(filters.canonical()) == filters  # stored form reads back the same
+    # Typed quotes and only filters: what must appear is the topic.
+    assert split_request("\u201cheat pump\u201d") == ("heat pump", Filters(phrases=("heat pump",)))
+    assert split_request("Climate") == ("Climate", Filters())
+    assert parse_filters(None) is None
+    assert parse_filters("") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("climate " + " ".join(f"-w{n}" for n in range(9)), "at most 8"),
+        ('climate "one two three four five six seven"', "at most 6 words"),
+        ("climate -!!", "has no word"),
+    ],
+)
+def test_split_request_is_bounded(text: str, reason: str) -> None:
+    with pytest.raises(FilterError) as info:
+        split_request(text)
+    assert reason in info.value.reason
+
+
+def test_filters_are_words_never_patterns() -> None:
+    """A regex-looking term is just words: nothing a user types is compiled."""
+    _, filters = split_request('news +(a+)+$ -"[x]*"')
+    assert filters == Filters(required=("a",), excluded_phrases=("x",))  # only their words
+    doc = filter_doc("A title", "a " * 50_000)  # a long text costs its first FILTER_WORDS
+    assert filters.check(doc) == ("a",)
+
+
+def test_filters_check_stems_and_phrases() -> None:
+    _, filters = split_request('-sports +policies "heat pumps"')
+    kept = filter_doc("Heat pump grants", "The policy helps homes fit heat pumps.")
+    assert filters.check(kept) == ("heat pumps", "policies")  # as typed
+    assert filters.check(filter_doc("Heat pump grants", "Sport and policy, heat pumps")) is None
+    assert filters.check(filter_doc("Grants", "The policy helps homes fit pumps.")) is None
+
+
+async def test_filtered_topics_alert_only_on_matching_stories(
+    store: Store, settings: Settings
+) -> None:
+    topics = TopicService(store, FakeEncoder(), settings)
+    made = await topics.subscribe(1, 'council -sport "heat pump"')
+    assert made.status == "created"
+    assert made.subscription is not None
+    assert made.subscription.topic == "council"
+    assert made.subscription.filters == '"heat pump" -sport'
+    await topics.subscribe(2, "council")
+    pumps = await store.add_article(
+        make_article(
+            "https://a.example/pumps",
+            "Council plan pays for heat pumps",
+            "Homes that fit a heat pump get a grant under the council plan.",
+        )
+    )
+    sport = await store.add_article(
+        make_article(
+            "https://a.example/sport",
+            "Council protest stops the sport final",
+            "A heat pump banner was unfurled as sport fans watched the council protest.",
+        )
+    )
+    plain = await store.add_article(
+        make_article("https://a.example/plain", "Council talks open", "Delegates met today.")
+    )
+    assert sorted(await topics.match(pumps.article, None)) == [(1, "council"), (2, "council")]
+    assert await topics.match(sport.article, None) == [(2, "council")]
+    assert await topics.match(plain.article, None) == [(2, "council")]
+    # the same topic with other filters replaces them; without any, it has none
+    again = await topics.subscribe(1, "council +plan")
+    assert again.status == "updated"
+    assert again.subscription is not None
+    assert again.subscription.filters == "+plan"
+    assert [s.filters for s in await topics.list(1)] == ["+plan"]
+    assert await topics.match(plain.article, None) == [(2, "council")]
+    assert (await topics.subscribe(1, "council")).status == "updated"
+    assert sorted(await topics.match(plain.article, None)) == [(1, "council"), (2, "council")]
+    assert await topics.unsubscribe(1, "council -whatever")  # filters typed after it: ignored
+    with pytest.raises(TopicError):
+        await topics.subscribe(1, "-sport")  # nothing but an exclusion: no topic
+
+
+# --- the index agrees with the rule, and follows changes made anywhere (issue 14) -------------
+
+
+def _reference(
+    subscriptions: list[tuple[int, str, np.ndarray]],
+    title: str,
+    text: str,
+    url: str,
+    embedding: np.ndarray,
+    encoder: FakeEncoder,
+    threshold: float,
+) -> set[tuple[int, str]]:
+    """The retrieval rule applied to every subscription in turn (what match did before)."""
+    doc = doc_terms(title, text, [url])
+    out: dict[int, str] = {}
+    for chat_id, topic, vector in subscriptions:
+        if chat_id in out:
+            continue
+        query = parse_topic(topic)
+        if query.concepts:
+            sims = [float(encoder.vector(m) @ embedding) for m in query.meanings]
+        else:
+            sims = [float(vector @ embedding)]
+        if relevance(
+            query, doc, sims, word_variants(query, doc.lead), meaning_threshold=threshold
+        ):
+            out[chat_id] = topic
+    return set(out.items())
+
+
+async def test_index_matches_what_the_rule_says(store: Store, settings: Settings) -> None:
+    encoder = FakeEncoder()
+    topics = TopicService(store, encoder, settings)
+    names = [
+        "peace talks", "geneva", "sport", "football", "economy", "negotiatons", "harbour bridge",
+        "ceasefire", "prisoner exchange", "tennis", "winter aid", "talks", "science", "bridge",
+    ]  # fmt: skip
+    subscriptions = []
+    for n, name in enumerate(names * 2):
+        chat_id = 100 + n
+        result = await topics.subscribe(chat_id, name)
+        assert result.subscription is not None
+        vector = encoder.vector(parse_topic(name).meaning)
+        subscriptions.append((chat_id, result.subscription.topic, vector))
+    stories = [
+        ("Peace talks resume in Geneva", PEACE_BODY, "https://w.example/world/peace"),
+        ("Rovers win the derby", "A late goal won the football match.", "https://c/sport/x"),
+        ("Harbour bridge reopens", "Repairs to the bridge are done.", "https://c/local/bridge"),
+        ("Negotiations stall", "The negotiations on prisoners stalled.", "https://c/world/n"),
+        ("Markets fall", "Shares fell as inflation and interest rates rose.", "https://c/biz/m"),
+    ]
+    for n, (title, text, url) in enumerate(stories):
+        vector = encoder.vector(article_lead(title, text))
+        stored = await store.add_article(make_article(url + str(n), title, text))
+        found = set(await topics.match(stored.article, vector))
+        expected = _reference(
+            subscriptions, title, text, url + str(n), vector, encoder, settings.topic_threshold
+        )
+        assert found == expected, title
+        assert found  # every story is on some topic here
+
+
+async def test_index_follows_changes_from_another_process_without_reloading(
+    store: Store, settings: Settings
+) -> None:
+    other = await Store.open(settings.database_url)  # another process on the same database
+    loads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        text = " ".join(statement.split()).lower()
+        if "subscriptions.embedding" in text and "subscriptions.version >" not in text:
+            loads.append(text)
+
+    event.listen(store.sync_engine, "before_cursor_execute", count)
+    try:
+        here = TopicService(store, None, settings)
+        there = TopicService(other, None, settings)
+        await here.subscribe(1, "glacier")
+        article = (
+            await store.add_article(
+                make_article("https://g.example/1", "Glacier melts", "The glacier lost ice.")
+            )
+        ).article
+        assert await here.match(article, None) == [(1, "glacier")]
+        assert len(loads) == 1  # the first match loads the index, once
+        await there.subscribe(2, "glacier")
+        await there.subscribe(3, "glacier +ice")
+        assert sorted(await here.match(article, None)) == [(n, "glacier") for n in (1, 2, 3)]
+        await there.unsubscribe(1, "glacier")
+        await there.subscribe(3, "glacier -ice")
+        assert await here.match(article, None) == [(2, "glacier")]
+        await here.unsubscribe(2, "glacier")
+        assert await here.match(article, None) == []
+        assert len(loads) == 1  # every change came as the rows changed, never a reload
+    finally:
+        event.remove(store.sync_engine, "before_cursor_execute", count)
+        await other.close()
+
+
+# --- "Why this?" (issue 16) -------------------------------------------------------------------
+
+
+async def test_alerts_carry_how_their_topic_matched(store: Store, settings: Settings) -> None:
+    article_vec = np.ones(8, dtype=np.float32)
+    close = article_vec + np.array([0.3, 0, 0, 0, 0, 0, 0, 0], dtype=np.float32)
+    encoder = FakeEncoder({"diplomacy": np.pad(close, (0, 376))})
+    topics = TopicService(store, encoder, settings)
+    await topics.subscribe(10, "Geneva negotiations")
+    await topics.subscribe(11, "diplomacy")
+    await topics.subscribe(12, 'geneva "third round"')
+    result = await store.add_article(
+        make_article(
+            "https://a.example/g",
+            "Geneva negotiations resume",
+            "Officials met for a third round of negotiations on Sunday.",
+            source="Wire A",
+        ),
+        embedding=np.pad(article_vec, (0, 376)),
+    )
+    assert await topics.on_new_article(result, np.pad(article_vec, (0, 376))) == 3
+    words = await topics.explain(10, result.story_id)
+    assert words is not None
+    assert (words.topic, words.how, words.where) == ("geneva negotiations", "words", "headline")
+    assert words.words == ("geneva", "negotiations")  # as the story writes them
+    assert words.source == "Wire A"
+    meaning = await topics.explain(11, result.story_id)
+    assert meaning is not None
+    assert (meaning.how, meaning.like) == ("meaning", "diplomacy")
+    assert meaning.score is not None
+    assert meaning.score > 0.9
+    filtered = await topics.explain(12, result.story_id)
+    assert filtered is not None
+    assert (filtered.filters, filtered.kept) == ('"third round"', ("third round",))
+    assert await topics.explain(13, result.story_id) is None  # no alert for that chat
+    # Muting the source: its next story alerts that chat no more.
+    assert await topics.mute_source(10, result.story_id) == "Wire A"
+    assert await store.muted_sources(10) == ["Wire A"]
+    later = await store.add_article(
+        make_article(
+            "https://a.example/g2",
+            "Geneva negotiations end without a deal",
+            "Officials left after the last session.",
+            source="Wire A",
+        )
+    )
+    assert 10 not in {chat for chat, _ in await topics.match(later.article, None)}
+    assert await topics.mute_source(10, 999_999) is None
+
+
+def test_alert_reason_reads_what_it_wrote_and_refuses_junk() -> None:
+    reason = AlertReason.from_json(
+        '{"how": "field", "field": "sport", "words": ["goal"], "sub": 4, "topic": "sport"}'
+    )
+    assert reason == AlertReason(
+        topic="sport", subscription_id=4, how="field", words=("goal",), field="sport"
+    )
+    assert AlertReason.from_json("{not json") is None
+    assert AlertReason.from_json('{"how": "words"}') is None
+    assert AlertReason.from_json(None) is None
