@@ -3,17 +3,20 @@
 
 Parse the update, call ``news.chat_sources`` (``context.bot_data.news.sources``), render with
 ``bot.render_sources``, reply. A file is refused by its announced size before it is
-downloaded, and again by what came."""
+downloaded, and again by what came. Adding a feed and importing a file fetch feeds, so they run
+in the background runner the links use (``bot_data.links``), not in the chat's update slot."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import InputFile, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from bot import render
+from bot.background import RunnerBusy
 from bot.context import BotContext
 from bot.handlers.common import remember_chat, reply, typing
 from bot.permissions import settings_target
@@ -33,8 +36,34 @@ __all__ = ["export", "feeds", "opml_document", "sources"]
 
 logger = logging.getLogger(__name__)
 
+BUSY = "I am still reading your earlier links or feeds; please send this again in a minute."
+
 _OPML_TYPES = frozenset({"text/x-opml", "text/x-opml+xml", "application/xml", "text/xml"})
 _OPML_SUFFIXES = (".opml", ".opml.xml", ".xml")
+
+
+async def _in_background(
+    update: Update,
+    context: BotContext,
+    chat_id: int,
+    work: Callable[[], Awaitable[None]],
+    *,
+    name: str,
+) -> None:
+    """Run ``work`` (fetching feeds) in the background runner the links use, apart from the
+    update slots, so the chat's next messages are answered meanwhile; its own errors go to the
+    error handler (the user is told)."""
+
+    async def job() -> None:
+        try:
+            await work()
+        except Exception as exc:
+            await context.application.process_error(update, exc)
+
+    try:
+        context.bot_data.links.submit(chat_id, job, name=name)
+    except RunnerBusy:
+        await reply(update, BUSY)
 
 
 async def _reply_lines(update: Update, messages: list[str]) -> None:
@@ -61,14 +90,19 @@ async def feeds(update: Update, context: BotContext) -> None:
         await _reply_lines(update, render_feeds(listed, limit=limit, own=own))
         return
     if action == "add" and rest:
-        try:
-            async with typing(context, chat_id, after=0.4):
-                added = await service.add(chat_id, rest)
-        except SourceError as exc:
-            await reply(update, "I could not add that source: " + render.render_error(exc.reason))
-            return
-        count = len(await service.feeds(chat_id))
-        await reply(update, render_feed_added(added, count=count, limit=limit))
+
+        async def add() -> None:
+            try:
+                async with typing(context, chat_id, after=0.4):
+                    added = await service.add(chat_id, rest)
+            except SourceError as exc:
+                reason = render.render_error(exc.reason)
+                await reply(update, "I could not add that source: " + reason)
+                return
+            count = len(await service.feeds(chat_id))
+            await reply(update, render_feed_added(added, count=count, limit=limit))
+
+        await _in_background(update, context, chat_id, add, name="feed-add")
         return
     if action in ("remove", "rm", "delete") and rest:
         removed = await service.remove(chat_id, rest)
@@ -146,17 +180,28 @@ async def opml_document(update: Update, context: BotContext) -> None:
     service = news.sources
     try:
         service.check_size(document.file_size)
-        async with typing(context, chat_id, after=0.4):
-            try:
-                file = await context.bot.get_file(document.file_id)
-                data = bytes(await file.download_as_bytearray())
-            except TelegramError as exc:
-                logger.info("OPML download failed: %s", exc)
-                raise SourceError("I could not download the file; please send it again.") from None
-            report = await service.import_opml(chat_id, data)
     except SourceError as exc:
         await reply(update, "I could not import that file: " + render.render_error(exc.reason))
         return
-    count = len(await service.feeds(chat_id))
-    limit = news.settings.max_chat_feeds
-    await _reply_lines(update, render_import_report(report, count=count, limit=limit))
+
+    async def import_file() -> None:
+        try:
+            async with typing(context, chat_id, after=0.4):
+                try:
+                    file = await context.bot.get_file(document.file_id)
+                    data = bytes(await file.download_as_bytearray())
+                except TelegramError as exc:
+                    logger.info("OPML download failed: %s", exc)
+                    raise SourceError(
+                        "I could not download the file; please send it again."
+                    ) from None
+                report = await service.import_opml(chat_id, data)
+        except SourceError as exc:
+            reason = render.render_error(exc.reason)
+            await reply(update, "I could not import that file: " + reason)
+            return
+        count = len(await service.feeds(chat_id))
+        limit = news.settings.max_chat_feeds
+        await _reply_lines(update, render_import_report(report, count=count, limit=limit))
+
+    await _in_background(update, context, chat_id, import_file, name="opml")
