@@ -303,7 +303,13 @@ async def _post_init(app: BotApplication) -> None:
         data.services = await open_services(data.config)
         data.owns_services = True
     news = data.services
-    data.deliverer = Deliverer(app.bot, news.store, news.summaries, timezone=data.timezone)
+    data.deliverer = Deliverer(
+        app.bot,
+        news.store,
+        news.summaries,
+        timezone=data.timezone,
+        paid_broadcast=data.config.paid_broadcast,  # alerts as paid broadcasts (issue 14)
+    )
     if data.handles_updates:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
     metrics = data.extras.get("metrics")
