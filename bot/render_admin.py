@@ -160,5 +160,6 @@ def help_section() -> str:
             "(send it here, in our private chat); /channel lists them, /channel remove @name",
             "/subscribe @name TOPIC, /unsubscribe @name TOPIC, /topics @name, "
             "/digest @name HH:MM — a linked channel's alerts",
+            "/stats — figures for the bot's operators",
         ]
     )

@@ -210,6 +210,10 @@ async def test_stats_for_operators_only_and_the_metrics_endpoint(
 ) -> None:
     standin = own_standin
     await _ready(standin, group_bot)
+    described = await Chat(standin, 6199).say("/help")
+    for command in ("/channel @name", "/subscribe @name TOPIC", "/topics", "/stats"):
+        assert command in described.plain_text, command
+    assert "Groups, channels and forum topics" in described.plain_text
     refused = await Chat(standin, 6199).say("/stats")
     assert "for the bot's operators" in refused.plain_text
     figures = await Chat(standin, OPERATOR).say("/stats")
