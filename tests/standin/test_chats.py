@@ -43,7 +43,7 @@ async def test_a_channel_by_name_and_the_bots_rights_to_post(standin: StandIn) -
     async with app:
         chat = await app.bot.get_chat("@coastwire")
         assert (chat.id, chat.type, chat.username) == (CHANNEL, "channel", "CoastWire")
-        with pytest.raises(BadRequest, match="(?i)chat not found"):
+        with pytest.raises(BadRequest, match=r"(?i)chat not found"):
             await app.bot.get_chat("@nosuchchannel")
         assert (await app.bot.get_chat_member(CHANNEL, BOT_ID)).status == "left"
         with pytest.raises(Forbidden):
