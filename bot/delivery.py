@@ -1,16 +1,21 @@
 """Alert delivery you can trust: drain the store's outbox within Telegram's limits.
 
-- A row is marked sent only after Telegram accepted the message, and one message is in flight
-  at a time, so a crash (even SIGKILL) loses nothing and repeats at most that one message.
+- A row is marked sent only after Telegram accepted the message, so a crash (even SIGKILL)
+  loses nothing. Several sends are in flight at once (``SENDS_IN_FLIGHT``: each waits its token
+  from the rate limiter, so a slow round trip no longer caps the pace), one per chat at a time,
+  chats in turns, and sent-marks are written in batches (``bot.delivery_flow.SentMarks``: at
+  most 50 ms after the send), so a crash repeats at most the sends in flight and the marks of
+  those last 50 ms; nothing is sent twice otherwise.
 - 429: the rate limiter waits ``retry_after`` and retries; if that is not enough, the row is
   retried after ``retry_after``. 5xx, timeouts and dropped connections: the row is retried with
   exponential backoff and the round stops (Telegram is unwell). 403 (the user blocked the bot):
   the chat is deactivated. 400 (or any other refusal, or a bug rendering one row): retried a
   few times, then dropped with the error, so one poison row never blocks the queue.
-- Pace: ``bot.ratelimit.PacedRateLimiter`` keeps the whole bot under 30 messages/s overall,
+- Pace: ``bot.ratelimit.PacedRateLimiter`` keeps the whole bot to 30 messages/s overall,
   20/min per group and 1/s per private chat, each with a short burst as Telegram tolerates.
   Alerts and digests are sent as bulk traffic (``bot.ratelimit.bulk``): every reply to a user
-  goes first.
+  goes first. With ``paid_broadcast`` they are sent with ``allow_paid_broadcast`` (Telegram's
+  paid broadcasts, up to 1,000/s, paid in Stars), paced by the limiter's paid bucket.
 - Digests: at each digest chat's time, its pending alerts go out as one message (split at 4096
   characters), and are marked sent chunk by chunk.
 """
@@ -38,6 +43,7 @@ from telegram.error import (
 )
 
 from bot import render
+from bot.delivery_flow import ChatTurns, SentMarks
 from bot.ratelimit import bulk
 from news.models import OutboxItem, StoryView
 
@@ -46,6 +52,8 @@ if TYPE_CHECKING:
     from news.summaries import SummaryService
 
 __all__ = [
+    "PAID_SENDS_IN_FLIGHT",
+    "SENDS_IN_FLIGHT",
     "Deliverer",
     "DeliveryReport",
     "backoff",
@@ -55,6 +63,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5  # a row Telegram refuses (400) this many times is dropped
+# Sends of a drain at once. Each waits for its token, so this only has to cover the pace times a
+# round trip: 30/s x 8 allows 260 ms; 960/s x 24 allows 25 ms. Both stay under the bot's 32
+# connections (bot.app.CONNECTION_POOL), so replies always find one.
+SENDS_IN_FLIGHT = 8
+PAID_SENDS_IN_FLIGHT = 24
 BACKOFF_BASE = 2.0
 BACKOFF_CAP = 300.0
 
@@ -96,6 +109,8 @@ class Deliverer:
         timezone: tzinfo = UTC,
         batch: int = 300,
         max_attempts: int = MAX_ATTEMPTS,
+        paid_broadcast: bool = False,
+        in_flight: int | None = None,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -103,6 +118,8 @@ class Deliverer:
         self.batch = batch
         self.max_attempts = max_attempts
         self.timezone = timezone
+        self.paid_broadcast = paid_broadcast  # alerts and digests as Telegram paid broadcasts
+        self.in_flight = in_flight or (PAID_SENDS_IN_FLIGHT if paid_broadcast else SENDS_IN_FLIGHT)
         self._lock = asyncio.Lock()  # one sender at a time: drains and digests take turns
         self._draining = False
         self._digesting = False
@@ -171,7 +188,8 @@ class Deliverer:
     async def _deliver_one(
         self, item: OutboxItem, content: tuple[StoryView, str] | None, report: DeliveryReport
     ) -> str:
-        """Send one alert and record the outcome: sent, retry, dropped or deactivated."""
+        """Send one alert and record the outcome: retry, dropped or deactivated, or "sent"
+        (whose mark the caller writes)."""
         store = self.store
         if content is None:
             await self._drop(item, "story no longer exists", report)
@@ -184,6 +202,7 @@ class Deliverer:
                 rendered.text,
                 reply_markup=rendered.keyboard,
                 message_thread_id=item.thread_id or None,  # a forum topic's alert goes there
+                allow_paid_broadcast=self._paid,
             )
         except RetryAfter as exc:
             seconds = exc.retry_after
@@ -209,9 +228,8 @@ class Deliverer:
             return "retry"
         except TelegramError as exc:  # this row cannot go out as it is
             return await self._refused(item, f"{type(exc).__name__}: {exc.message}", report)
-        await store.mark_sent([item.id], _now())
         report.sent += 1
-        return "sent"
+        return "sent"  # the caller writes the mark (in a batch)
 
     # --- rounds ------------------------------------------------------------------------------
 
@@ -234,31 +252,96 @@ class Deliverer:
             )
         return report
 
+    @property
+    def _paid(self) -> bool | None:
+        return True if self.paid_broadcast else None  # None: the parameter is left out
+
     async def _drain(self, report: DeliveryReport) -> None:
         async with self._lock:
-            while True:
-                items = await self.store.due_alerts(_now(), limit=self.batch)
-                if not items:
-                    break
-                if not await self._round(items, report):
-                    break
-
-    async def _round(self, items: Sequence[OutboxItem], report: DeliveryReport) -> bool:
-        """One batch, one message in flight at a time (so a crash can repeat at most one),
-        chats taken round-robin so the per-chat pace rarely has to wait. Returns False when
-        the round was stopped by a Telegram failure."""
-        content = await self._content([item.story_id for item in items])
-        gone: set[int] = set()
-        for item in round_robin(items):
-            if item.chat_id in gone:
-                continue  # the store dropped the chat's other rows
+            settled: set[int] = set()
+            marks = SentMarks(self.store, written=settled.update)
             try:
-                outcome = await self._deliver_guarded(item, content.get(item.story_id), report)
-            except _StopRound:
-                return False
-            if outcome == "deactivated":
-                gone.add(item.chat_id)
-        return True
+                await self._send_due(marks, settled, report)
+            finally:
+                await marks.close()
+
+    async def _send_due(self, marks: SentMarks, settled: set[int], report: DeliveryReport) -> None:
+        """Every due alert, ``in_flight`` sends at once, until none is due or Telegram fails.
+
+        ``known``: ids taken by this drain whose outcome a later fetch may not see yet (waiting,
+        in flight, or sent with the mark unwritten); such an id is never taken twice. An id
+        leaves it when a fetch begins after its outcome was written (``settled``), so a row
+        due again at once (a group that became a supergroup) is still sent in this drain.
+        """
+        turns = ChatTurns()
+        known: set[int] = set()
+        content: dict[int, tuple[StoryView, str]] = {}
+        running: dict[asyncio.Task[str], OutboxItem] = {}
+        stopped = exhausted = False
+        try:
+            while True:
+                if not stopped and len(turns) < self.batch // 2 and not (exhausted and running):
+                    forget = set(settled)  # written before this fetch begins: it sees them
+                    settled.clear()
+                    items = await self.store.due_alerts(_now(), limit=self.batch + len(known))
+                    known -= forget
+                    fresh = [item for item in items if item.id not in known]
+                    exhausted = not fresh
+                    known.update(item.id for item in fresh)
+                    try:
+                        send = await self._admit(fresh, content, report)
+                    except _StopRound:
+                        stopped = True
+                        send = []
+                    taken = {item.id for item in send}
+                    settled.update(item.id for item in fresh if item.id not in taken)
+                    turns.add(send)
+                while not stopped and len(running) < self.in_flight:
+                    item = turns.take()
+                    if item is None:
+                        break
+                    sending = self._deliver_guarded(item, content.get(item.story_id), report)
+                    running[asyncio.create_task(sending)] = item
+                if not running:
+                    if stopped or (exhausted and not turns):
+                        return
+                    continue
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    item = running.pop(task)
+                    turns.done(item.chat_id)
+                    try:
+                        outcome = task.result()
+                    except _StopRound:
+                        stopped = True  # Telegram is unwell: the rest waits for a later drain
+                        settled.add(item.id)
+                        continue
+                    if outcome == "sent":
+                        marks.add(item.id)
+                        continue
+                    settled.add(item.id)
+                    if outcome == "deactivated":  # the store dropped the chat's other rows
+                        settled.update(other.id for other in turns.drop_chat(item.chat_id))
+        finally:
+            for task in running:
+                task.cancel()
+            outcomes = await asyncio.gather(*running, return_exceptions=True)
+            for task, outcome in zip(running, outcomes, strict=True):
+                if outcome == "sent":
+                    marks.add(running[task].id)
+
+    async def _admit(
+        self,
+        items: Sequence[OutboxItem],
+        content: dict[int, tuple[StoryView, str]],
+        report: DeliveryReport,
+    ) -> list[OutboxItem]:
+        """Fetched rows -> those to send one by one, their stories loaded into ``content``
+        (a row not returned must have its outcome written here)."""
+        missing = {item.story_id for item in items} - content.keys()
+        if missing:
+            content.update(await self._content(sorted(missing)))
+        return list(items)
 
     async def send_digests(self) -> DeliveryReport:
         """Send the digest of every chat whose digest time has come."""
@@ -294,7 +377,12 @@ class Deliverer:
         entries = [content[sid] for sid in by_story if sid in content]
         for message in render.render_digest(entries):
             try:
-                await self.bot.send_message(chat_id, message.text, reply_markup=message.keyboard)
+                await self.bot.send_message(
+                    chat_id,
+                    message.text,
+                    reply_markup=message.keyboard,
+                    allow_paid_broadcast=self._paid,
+                )
             except Forbidden:
                 await store.deactivate_chat(chat_id)
                 report.deactivated += 1
