@@ -42,6 +42,7 @@ from bot.handlers.errors import error_handler
 from bot.handlers.feeds import export, feeds, opml_document, sources
 from bot.handlers.help import help_command, start, unknown_command
 from bot.handlers.links import link, summary
+from bot.handlers.quiet import quiet, timezone_command, updates_command
 from bot.handlers.subscriptions import subscribe, topics, unsubscribe
 from bot.jobs import digest_job, drain_job, poll_job
 from bot.lazy import Lazy
@@ -59,6 +60,7 @@ from news.store import Store
 from news.summaries import SummaryService
 from news.tasks import TaskQueue
 from news.topics import TextEncoder, TopicService
+from news.updates import UpdateService, chain_hooks
 from summarizer import load as load_summarizer
 from summarizer import load_encoder
 from summarizer.types import Summarizer
@@ -87,6 +89,9 @@ COMMANDS = (
     ("unsubscribe", "Stop alerts on a topic"),
     ("topics", "Your topics"),
     ("digest", "Daily digest: /digest 08:00, or /digest off"),
+    ("quiet", "Quiet hours: /quiet 22:00-07:00, or /quiet off"),
+    ("timezone", "Your time zone: /timezone Europe/Berlin"),
+    ("updates", "Story updates: /updates on or off"),
     ("channel", "Link a channel you administer: /channel @name"),
     ("feeds", "Your own sources: /feeds add URL, or send an .opml file"),
     ("sources", "Briefings from /sources mine or all"),
@@ -164,11 +169,12 @@ async def open_services(
     # /sources mine: a chat's briefings and alerts only from the feeds it follows
     sources = ChatSourceService(store, fetcher, settings)
     topics = TopicService(store, the_encoder, settings, alert_filter=sources.excluded_chats)
+    updates = UpdateService(store, the_encoder, settings)  # new facts of stories sent (#16)
     ingestor = Ingestor(
         store,
         fetcher,
         encoder=the_encoder,
-        on_new=topics.on_new_article,
+        on_new=chain_hooks(topics.on_new_article, updates.on_new_article),
         settings=settings,
         extract_executor=pool,
         tasks=tasks,
@@ -193,6 +199,7 @@ async def open_services(
         briefings=briefings,
         chats=ChatService(store),
         ingestor=ingestor,
+        updates=updates,
         extract_executor=pool,
         tasks=tasks,
     )
@@ -226,6 +233,9 @@ def _add_handlers(app: BotApplication) -> None:
             CommandHandler("unsubscribe", unsubscribe, filters=new),
             CommandHandler("topics", topics, filters=new),
             CommandHandler("digest", digest, filters=new),
+            CommandHandler("quiet", quiet, filters=new),
+            CommandHandler("timezone", timezone_command, filters=new),
+            CommandHandler("updates", updates_command, filters=new),
             CommandHandler("link", link, filters=new),
             CommandHandler("channel", channel, filters=new),
             CommandHandler("stats", stats, filters=new),

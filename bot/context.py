@@ -22,12 +22,14 @@ from news.briefings import BriefingService
 from news.chat_sources import ChatSourceService
 from news.chats import ChatService
 from news.ingest import Ingestor
+from news.quiet import QuietService
 from news.roles import RoleService
 from news.sources.fetch import Fetcher
 from news.store import Store
 from news.summaries import SummaryService
 from news.tasks import TaskQueue
 from news.topics import TextEncoder, TopicService
+from news.updates import UpdateService
 from summarizer.types import Summarizer
 
 __all__ = ["BotApplication", "BotContext", "BotData", "NewsServices", "context_types"]
@@ -48,6 +50,7 @@ class NewsServices:
     briefings: BriefingService
     chats: ChatService
     ingestor: Ingestor
+    updates: UpdateService  # story updates: new facts of a story a chat was sent (issue 16)
     extract_executor: Executor | None = None  # worker processes for HTML extraction
     tasks: TaskQueue | None = None  # the work queue's producer (NEWSBRIEF_QUEUE_URL)
 
@@ -55,6 +58,11 @@ class NewsServices:
     def sources(self) -> ChatSourceService:
         """A chat's own feeds, OPML and /sources mine|all (stateless, over store and fetcher)."""
         return ChatSourceService(self.store, self.fetcher, self.settings)
+
+    @property
+    def quiet(self) -> QuietService:
+        """A chat's quiet hours and time zone (stateless, over the store)."""
+        return QuietService(self.store, self.settings.timezone)
 
     @property
     def roles(self) -> RoleService:

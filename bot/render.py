@@ -230,6 +230,9 @@ def render_help(bot_username: str | None = None) -> str:
         "it matched",
         "/unsubscribe TOPIC, /topics — manage your topics",
         "/digest HH:MM — one daily digest instead of instant alerts; /digest off",
+        "/updates on|off — when a story you were sent gets new facts, just what is new",
+        "/quiet 22:00-07:00 — hold alerts at night, then one message; /quiet off; "
+        "/timezone Europe/Berlin",
         "/feeds — your own sources: /feeds add URL (a feed or a site), /feeds remove N; "
         "send an .opml file to import feeds, /export to get yours; /sources mine|all",
     ]
@@ -302,8 +305,9 @@ def render_link_summary(link: LinkSummaryLike) -> Rendered:
     return Rendered("\n\n".join(lines), story_keyboard(story), (story.id,))
 
 
-def render_story_links(story: StoryView) -> str:
-    """Reply to "Full article" and /link ID: the canonical URL and the other sources."""
+def render_story_links(story: StoryView, differences: Sequence[str] = ()) -> str:
+    """Reply to "Full article" and /link ID: the canonical URL and the other sources, and
+    where the sources give different figures ("AP: 12 dead; Reuters: 15")."""
     if not story.sources:
         return f"<b>{_esc(_clip(story.title, _TITLE_CHARS))}</b>\nNo source is known for it."
     primary, others = story.sources[0], story.sources[1:]
@@ -324,6 +328,12 @@ def render_story_links(story: StoryView) -> str:
                 text += f"\n… and {rest} more"
                 break
             text += line
+    if differences:
+        note = "\n\n<b>Sources differ</b>" + "".join(
+            f"\n• {_esc(_clip(line, 300))}" for line in differences[:5]
+        )
+        if telegram_length(text + note) <= MAX_MESSAGE:
+            text += note
     return text
 
 

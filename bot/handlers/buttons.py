@@ -39,7 +39,8 @@ async def callback(update: Update, context: BotContext) -> None:
             await query.answer("That story is no longer available.")
             return
         await query.answer()
-        await context.bot.send_message(chat.id, render.render_story_links(story))
+        differences = await news.updates.disagreements(story.id)  # figures the sources differ on
+        await context.bot.send_message(chat.id, render.render_story_links(story, differences))
         return
     if action.action == "why":  # anyone in the chat may ask
         reason = await news.topics.explain(chat.id, action.id)

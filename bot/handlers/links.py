@@ -105,4 +105,5 @@ async def link(update: Update, context: BotContext) -> None:
     if story is None:
         await reply(update, f"No story number {story_id} is known.")
         return
-    await reply(update, render.render_story_links(story))
+    differences = await context.bot_data.news.updates.disagreements(story.id)
+    await reply(update, render.render_story_links(story, differences))
