@@ -24,13 +24,20 @@ class Feeds:
         self._access = access
 
     async def add_feed(self, url: str, title: str | None = None) -> FeedRecord:
-        """Register a feed; adding a known URL returns it (filling in a missing title)."""
+        """Register a feed (the operator's: NEWSBRIEF_FEEDS, ``newsbrief feeds add``); adding
+        a known URL returns it (filling in a missing title), and a feed chats brought becomes
+        the operator's (kept when the last chat leaves it; news.store.chat_feeds)."""
         url = url.strip()
         async with self._access.write() as conn:
             await conn.execute(
                 self._access.insert(FeedRow)
                 .values(url=url, title=title, error_count=0, created_at=utcnow())
                 .on_conflict_do_nothing(index_elements=["url"])
+            )
+            await conn.execute(
+                update(FeedRow)
+                .where(FeedRow.url == url, FeedRow.chat_added.is_(True))
+                .values(chat_added=False)
             )
             if title:
                 await conn.execute(

@@ -100,3 +100,10 @@ async def test_an_article_listed_by_a_second_feed_counts_for_it(store: Store) ->
     assert await store.stories_from_feeds([second.feed_id], since) == {added.story_id}
     assert await store.unfollow_feed(1, second.feed_id)  # the feed goes, the link with it
     assert await store.stories_from_feeds([second.feed_id], since) == set()
+
+
+async def test_the_operator_adding_a_chat_feed_keeps_it(store: Store) -> None:
+    followed = await store.follow_feeds(1, [("https://c.example/rss", None)], cap=5)
+    await store.add_feed("https://c.example/rss")  # NEWSBRIEF_FEEDS or `newsbrief feeds add`
+    assert await store.unfollow_feed(1, followed.added[0].feed_id)
+    assert [f.url for f in await store.list_feeds()] == ["https://c.example/rss"]
