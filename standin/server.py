@@ -23,9 +23,13 @@ Control API (JSON):
   chat_burst?, group_per_min?, group_burst?}; ``GET /control/limits``
 - ``POST /control/block`` {chat_id, blocked?}; ``GET /control/stats``; ``GET /control/config``;
   ``POST /control/reset``
+- ``POST /control/document`` {chat_id, file_name, data_base64, mime_type?, caption?, user_id?,
+  chat_type?} (a user sends a file); ``GET /control/documents?chat_id=&after_id=`` (files the
+  bot sent, with their bytes): :mod:`standin.documents`, which also serves ``getFile``,
+  ``sendDocument`` and the file downloads (``{base}/file/bot<token>/<file_path>``)
 
 Deliberate simplifications: any chat id is accepted (no "chat not found" for users who never
-wrote to the bot), no media, no inline mode, and updates are kept until confirmed.
+wrote to the bot), no media but documents, no inline mode, and updates are kept until confirmed.
 
 All state lives on the event loop that started the server; the Python methods may be awaited
 from another loop or thread (they hop onto the server's loop), and HTTP clients in other
