@@ -59,3 +59,33 @@ async def test_unknown_file_id_and_download_path(standin: StandIn) -> None:
     async with app:
         with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
             await app.bot.get_file("nope")
+
+
+async def test_control_api_documents_both_ways(standin: StandIn) -> None:
+    import base64
+
+    import httpx
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        data = base64.b64encode(b"<opml/>").decode()
+        made = await client.post(
+            f"{standin.control_url}/document",
+            json={"chat_id": 7, "file_name": "a.opml", "data_base64": data},
+        )
+        assert made.status_code == 200, made.text
+        bad = await client.post(
+            f"{standin.control_url}/document",
+            json={"chat_id": 7, "file_name": "a.opml", "data_base64": "%%%"},
+        )
+        assert bad.status_code == 400
+        sent = await client.post(
+            f"{standin.base_url}1:x/sendDocument",
+            data={"chat_id": "7", "caption": "here"},
+            files={"document": ("b.opml", b"<opml>b</opml>", "text/x-opml")},
+        )
+        assert sent.json()["ok"], sent.text
+        assert sent.json()["result"]["document"]["file_name"] == "b.opml"
+        listed = (await client.get(f"{standin.control_url}/documents?chat_id=7")).json()
+    [document] = listed["documents"]
+    assert base64.b64decode(document["data_base64"]) == b"<opml>b</opml>"
+    assert document["caption"] == "here"
