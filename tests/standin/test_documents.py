@@ -5,7 +5,9 @@ message with a document, getFile and the download give its bytes back, and sendD
 from __future__ import annotations
 
 import asyncio
+import base64
 
+import httpx
 import pytest
 from telegram import InputFile, Update
 from telegram.error import BadRequest
@@ -62,10 +64,6 @@ async def test_unknown_file_id_and_download_path(standin: StandIn) -> None:
 
 
 async def test_control_api_documents_both_ways(standin: StandIn) -> None:
-    import base64
-
-    import httpx
-
     async with httpx.AsyncClient(timeout=10) as client:
         data = base64.b64encode(b"<opml/>").decode()
         made = await client.post(
