@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from dataclasses import dataclass
+import time
 from datetime import UTC, datetime
 
 import numpy.typing as npt
@@ -28,14 +28,8 @@ from news.store.database import DbConnection
 from news.store.tables import ArticleRow, StoryRow
 from news.stories.dedupe import content_hash, signature
 from news.stories.entities import ENTITY_WORDS, Names, entities, names_key
-from news.stories.grouping import (
-    STORY_WINDOW,
-    StoryCandidate,
-    Vector,
-    choose_story,
-    from_blob,
-    to_blob,
-)
+from news.stories.grouping import STORY_WINDOW, Vector, choose_story, from_blob, to_blob
+from news.stories.index import CandidateIndex, Known
 
 __all__ = ["ID_OVERLAP", "PG_GROUPING_LOCK", "Articles"]
 
@@ -46,31 +40,8 @@ ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may comm
 _LEAD_CHARS = ENTITY_WORDS * 12  # characters of text read back to find an article's names
 
 
-@dataclass(frozen=True, slots=True)
-class _Known:
-    """What grouping compares of one stored article."""
-
-    signature: bytes
-    names: Names
-    when: datetime  # published, else fetched
-    source: str
-
-
 def _names_of(title: str, text: str) -> Names:
     return names_key(entities(title or "", text or ""))
-
-
-class _CandidateCache:
-    """Immutable grouping data of the recently active stories, kept between add_article calls."""
-
-    def __init__(self) -> None:
-        self.articles: dict[int, dict[int, _Known]] = {}  # story id -> article id -> data
-        self.embeddings: dict[int, Vector | None] = {}  # story id -> embedding (once set)
-        self.max_article_id = 0
-
-    def add(self, story_id: int, article_id: int, known: _Known) -> None:
-        self.articles.setdefault(story_id, {})[article_id] = known
-        self.max_article_id = max(self.max_article_id, article_id)
 
 
 class Articles:
@@ -78,7 +49,11 @@ class Articles:
 
     def __init__(self, access: Access) -> None:
         self._access = access
-        self._cache = _CandidateCache()
+        self._index = CandidateIndex()
+        self._index_since: datetime | None = None  # the window start the index was loaded for
+        self.check_decisions = False  # benchmarks: also decide over every story of the window
+        self.last_check: bool | None = None  # then: whether both chose the same story
+        self.check_seconds = 0.0  # and the time the scans took
         # add_article reads the recent stories, then writes: one at a time, so near-duplicates
         # stored at once still meet (SQLite's write lock does this across processes; on
         # PostgreSQL an advisory lock does).
@@ -113,10 +88,27 @@ class Articles:
                 existing = await self._existing(conn, url, digest)
                 if existing is not None:
                     return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
-                candidates = await self.story_candidates(conn, since=at - STORY_WINDOW)
+                index = await self.story_candidates(conn, since=at - STORY_WINDOW)
                 match = choose_story(
-                    candidates, sig, vector, entities=names, when=when, source=article.source
+                    index.candidates(sig, vector),
+                    sig,
+                    vector,
+                    entities=names,
+                    when=when,
+                    source=article.source,
                 )
+                if self.check_decisions:
+                    started = time.perf_counter()
+                    full = choose_story(
+                        index.everything(),
+                        sig,
+                        vector,
+                        entities=names,
+                        when=when,
+                        source=article.source,
+                    )
+                    self.last_check = (full and full.story_id) == (match and match.story_id)
+                    self.check_seconds += time.perf_counter() - started
                 if match is None:
                     story_id = (
                         await conn.execute(
@@ -192,33 +184,17 @@ class Articles:
         ).one_or_none()
         return None if row is None else mapping.article(row)
 
-    async def story_candidates(
-        self, conn: DbConnection, *, since: datetime
-    ) -> list[StoryCandidate]:
-        """Stories active since ``since``, most recent first, with what grouping compares of
-        their articles (signature, names, time, outlet) and their embeddings.
+    async def story_candidates(self, conn: DbConnection, *, since: datetime) -> CandidateIndex:
+        """The candidate index of the stories active since ``since`` (``news.stories.index``),
+        brought up to date.
 
-        This is the candidate search: the stories of the grouping window by an indexed range of
-        ``last_seen``, never the whole store. What it returns never changes once written, so it is
-        cached; each call reads only the active story ids and the articles added since the last
-        call (with an overlap, for ids that commit out of order on PostgreSQL).
+        The first call reads the window's stories with their articles (an indexed range of
+        ``last_seen``); later calls read only the articles added since (with an overlap, for
+        ids that commit out of order on PostgreSQL), so the cost per article does not grow
+        with the store or the window. What it holds never changes once written; a window that
+        starts earlier than the loaded one reloads.
         """
-        stories = (
-            await conn.execute(
-                select(StoryRow.id, StoryRow.embedding.is_not(None))
-                .where(StoryRow.last_seen >= since)
-                .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
-            )
-        ).all()
-        cache = self._cache
-        active = {story_id for story_id, _ in stories}
-        for story_id in list(cache.articles):
-            if story_id not in active:
-                del cache.articles[story_id]
-                cache.embeddings.pop(story_id, None)
-        if not stories:
-            return []
-
+        index = self._index
         columns = (
             ArticleRow.id,
             ArticleRow.story_id,
@@ -228,50 +204,38 @@ class Articles:
             ArticleRow.published,
             ArticleRow.fetched_at,
             ArticleRow.source,
+            StoryRow.last_seen,
+            StoryRow.embedding.is_not(None),
         )
-        new = await conn.execute(
+        query = (
             select(*columns)
             .join(StoryRow, StoryRow.id == ArticleRow.story_id)
-            .where(ArticleRow.id > cache.max_article_id - ID_OVERLAP)
             .where(StoryRow.last_seen >= since)
         )
-        for row in new:
-            self._remember(row)
-        missing = [s for s in active if s not in cache.articles]
-        for chunk in chunks(missing):
-            rows = await conn.execute(select(*columns).where(ArticleRow.story_id.in_(chunk)))
-            for row in rows:
-                self._remember(row)
-        need = [s for s, has in stories if has and s not in cache.embeddings]
-        for chunk in chunks(need):
+        if self._index_since is None or since < self._index_since:
+            index = self._index = CandidateIndex()
+        else:
+            query = query.where(ArticleRow.id > index.max_article_id - ID_OVERLAP)
+        self._index_since = since
+        index.expire(since)
+        need: set[int] = set()
+        for row in await conn.execute(query):
+            article_id, story_id, sig, title, lead, published, fetched, source, seen, has = row
+            if has and not index.has_embedding(story_id):
+                need.add(story_id)
+            if index.has(story_id, article_id):
+                index.add(story_id, article_id, index.stories[story_id].articles[article_id], seen)
+                continue
+            when = aware(published if published is not None else fetched)
+            known = Known(sig, _names_of(title, lead), when, source or "")
+            index.add(story_id, article_id, known, aware(seen))
+        for chunk in chunks(sorted(need)):
             blobs = await conn.execute(
                 select(StoryRow.id, StoryRow.embedding).where(StoryRow.id.in_(chunk))
             )
             for story_id, blob in blobs:
-                cache.embeddings[story_id] = from_blob(blob)
-        candidates = []
-        for story_id, _ in stories:
-            known = list(cache.articles.get(story_id, {}).values())
-            candidates.append(
-                StoryCandidate(
-                    story_id,
-                    [k.signature for k in known],
-                    cache.embeddings.get(story_id),
-                    entities=[k.names for k in known],
-                    times=[k.when for k in known],
-                    sources=[k.source for k in known],
-                )
-            )
-        return candidates
-
-    def _remember(self, row: mapping.AnyRow) -> None:
-        """Cache one article's grouping data (known articles are not read twice)."""
-        article_id, story_id, sig, title, lead, published, fetched, source = row
-        if article_id in self._cache.articles.get(story_id, {}):
-            return
-        when = aware(published if published is not None else fetched)
-        known = _Known(sig, _names_of(title, lead), when, source or "")
-        self._cache.add(story_id, article_id, known)
+                index.set_embedding(story_id, from_blob(blob))
+        return index
 
     async def get_article(self, article_id: int) -> StoredArticle | None:
         async with self._access.read_one() as conn:
