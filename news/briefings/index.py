@@ -1,191 +1,265 @@
-"""What briefings derive from one ``StorySnapshot`` to rank it fast: per-story word sets, word
-searches and the embedding matrix, made on first use, shared by every request until the snapshot
-changes, and carried over to the next snapshot where nothing they depend on changed."""
+"""What briefings derive from a ``StorySnapshot`` to answer ``/brief TOPIC`` fast, carried from
+one snapshot to the next so a new article costs work for its story only.
+
+- ``Embeddings``: the stories' embeddings as rows of one float32 matrix, grown in place (an
+  embedding never changes once set), with each topic meaning's cosines to every row remembered
+  and extended by the new rows only.
+- per topic, the relevance of each story of the topic window (``news.topic_match.relevance``),
+  kept and updated for the stories that changed: a story's relevance depends only on its own
+  words, sources and embedding, and, for a specific topic, on the typo variants the vocabulary
+  offers (extended with the new words only; when they change, the topic is scored again).
+- per story of the topic window, the words topics read (``TopicDoc``); every word of them is in
+  the vocabulary where a misspelt topic finds its spelling.
+
+All of it is bounded by the stories of the snapshot's month (the words and vectors of a story,
+no article text), and rebuilt when a snapshot is read from scratch.
+"""
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
 import numpy as np
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extract
 
 from news.briefings.ranking import coverage
 from news.briefings.snapshot import StorySnapshot
-from news.models import StoredArticle, StorySource, StoryView
-from news.topic_match import TopicDoc, TopicQuery, doc_terms, relevance, word_variants
-from news.topics import stem, tokenize, url_words
+from news.models import StoryView
+from news.topic_match import (
+    MIN_FUZZY_LENGTH,
+    TopicDoc,
+    TopicQuery,
+    doc_terms,
+    known_words,
+    relevance,
+)
 
-__all__ = ["SEARCH_CACHE", "StoryIndex"]
+__all__ = ["SEARCH_CACHE", "Embeddings", "StoryIndex"]
 
 Relevance = dict[int, float]
 
-T = TypeVar("T")
+SEARCH_CACHE = 256  # topics (and their meanings' similarities) remembered
+CHANGES = 512  # snapshots whose changed stories are remembered (a topic asked less often is
+# scored again)
 
-SEARCH_CACHE = 256  # word searches and topic similarities remembered per story snapshot
+
+class Embeddings:
+    """Story embeddings as rows of one normalised float32 matrix, appended in place, and each
+    meaning's cosines to the rows (extended as rows are added)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, int] = {}  # story id -> row
+        self._matrix = np.zeros((0, 0), dtype=np.float32)
+        self.used = 0
+        self._scores: OrderedDict[str, np.ndarray] = OrderedDict()  # meaning -> cosines
+
+    def add(self, story_id: int, vector: np.ndarray) -> None:
+        if story_id in self.rows or vector.ndim != 1:
+            return
+        if self.used and vector.size != self._matrix.shape[1]:
+            return  # another model's size: not comparable
+        if self.used == len(self._matrix):
+            grown = np.zeros((max(1024, 2 * len(self._matrix)), vector.size), dtype=np.float32)
+            if self.used:
+                grown[: self.used] = self._matrix[: self.used]
+            self._matrix = grown
+        norm = float(np.linalg.norm(vector))
+        self._matrix[self.used] = vector / norm if norm else 0.0
+        self.rows[story_id] = self.used
+        self.used += 1
+
+    def cosines(self, meaning: str, query: np.ndarray) -> np.ndarray:
+        """Cosine of ``query`` (the embedding of ``meaning``) to every row."""
+        scores = self._scores.get(meaning)
+        done = 0 if scores is None else len(scores)
+        if scores is None or done < self.used:
+            norm = float(np.linalg.norm(query))
+            if self.used and query.size == self._matrix.shape[1] and norm:
+                fresh = self._matrix[done : self.used] @ (query.astype(np.float32) / norm)
+            else:
+                fresh = np.zeros(self.used - done, dtype=np.float32)
+            scores = fresh if scores is None else np.concatenate([scores, fresh])
+            self._scores[meaning] = scores
+        self._scores.move_to_end(meaning)
+        while len(self._scores) > SEARCH_CACHE:
+            self._scores.popitem(last=False)
+        return scores
+
+
+@dataclass(slots=True)
+class _Topic:
+    """One topic's relevance over the stories, and the typo variants it was computed with."""
+
+    scores: Relevance
+    variants: dict[str, frozenset[str]]
+    vocabulary_done: int  # words of the vocabulary the variants were searched in
+    max_article_id: int  # the snapshot it reflects
+    since: datetime  # the topic window it covers (stories active since)
+
+
+@dataclass(slots=True)
+class _Shared:
+    """What one index hands to the next (see the module docstring)."""
+
+    embeddings: Embeddings = field(default_factory=Embeddings)
+    docs: dict[int, TopicDoc] = field(default_factory=dict)  # story id -> its words
+    vocabulary: set[str] = field(default_factory=set)
+    words: list[str] = field(default_factory=list)  # the vocabulary in the order added
+    topics: OrderedDict[tuple[str, float], _Topic] = field(default_factory=OrderedDict)
+    # (max_article_id, stories changed to reach it) per snapshot carried, oldest first
+    changes: list[tuple[int, frozenset[int]]] = field(default_factory=list)
+
+    def changed_since(self, max_article_id: int) -> set[int] | None:
+        """The stories changed by the snapshots after the one of ``max_article_id`` (None: not
+        known that far back)."""
+        if self.changes and self.changes[0][0] > max_article_id and len(self.changes) == CHANGES:
+            return None
+        out: set[int] = set()
+        for newest, changed in reversed(self.changes):
+            if newest <= max_article_id:
+                break
+            out |= changed
+        return out
 
 
 class StoryIndex:
-    """What briefings derive from one ``StorySnapshot``: per-story word sets, word searches and
-    the embedding matrix, made on first use and shared by every request until the snapshot
-    changes. What depends only on immutable things (an article's text and URL, a story's title,
-    the search scores of a story whose articles did not change) carries over to the next
-    snapshot, so a new article costs work for its story only."""
+    """What briefings derive from one ``StorySnapshot`` (see the module docstring)."""
 
     def __init__(self, snapshot: StorySnapshot, previous: StoryIndex | None) -> None:
         self.snapshot = snapshot
-        self.views = {story.id: story for story in snapshot.stories}
-        self.position = {story.id: n for n, story in enumerate(snapshot.stories)}
-        embedded = [s.id for s in snapshot.stories if s.id in snapshot.embeddings]
-        self.embedded_ids = embedded
-        self.embedded_row = {story_id: row for row, story_id in enumerate(embedded)}
-        self.embedded_pos = [self.position[story_id] for story_id in embedded]
-        self.matrix: np.ndarray | None = None
-        self.norms: np.ndarray | None = None
-        # words -> (story id -> its score where not 0, story ids ranked)
-        self.searches: OrderedDict[tuple[str, ...], tuple[dict[int, int], list[int]]] = (
-            OrderedDict()
+        self.views = snapshot.by_id
+        carry = previous is not None and snapshot.changed is not None
+        self._shared: _Shared = previous._shared if carry and previous is not None else _Shared()
+        self.changed: frozenset[int] = (
+            snapshot.changed if carry and snapshot.changed is not None else frozenset(self.views)
         )
-        self.similarities: OrderedDict[str, np.ndarray] = OrderedDict()
+        shared = self._shared
+        for story_id in self.changed if carry else snapshot.embeddings:
+            vector = snapshot.embeddings.get(story_id)
+            if vector is not None:
+                shared.embeddings.add(story_id, vector)
+        for story_id in self.changed if carry else ():
+            shared.docs.pop(story_id, None)
+        if carry:
+            shared.changes.append((snapshot.max_article_id, self.changed))
+            del shared.changes[:-CHANGES]
         self._coverage: dict[int, float] = {}  # story id -> ranking.coverage (this snapshot)
-        # (topic, meaning threshold, window) -> story id -> relevance (news.topic_match)
-        self.topics: OrderedDict[tuple[str, float, int], Relevance] = OrderedDict()
-        self._vocabulary: frozenset[str] | None = None
-        articles = {a.id for story in snapshot.articles.values() for a in story}
-        old = previous
-        # Searches of the previous snapshot, valid for the stories whose articles are the same.
-        self.previous_searches = old.searches if old else None
-        old_articles = old.snapshot.articles if old else {}
-        self.changed = {
-            story_id
-            for story_id, mine in snapshot.articles.items()
-            if old_articles.get(story_id) is not mine
-        }
-        # article id -> casefolded "title\ntext" (word search), stems of "title\ntext", URL words
-        self.folded: dict[int, str] = _carry(old.folded if old else {}, articles)
-        self.text_stems: dict[int, frozenset[str]] = _carry(
-            old.text_stems if old else {}, articles
-        )
-        self.url_stems: dict[int, frozenset[str]] = _carry(old.url_stems if old else {}, articles)
-        # story id -> the words topics look at (lead article and source URLs: same articles,
-        # same words)
-        self.topic_docs: dict[int, TopicDoc] = _carry(
-            old.topic_docs if old else {}, set(self.views) - self.changed
-        )
-        # story id -> stems of its title (a story's title never changes)
-        self.title_stems: dict[int, frozenset[str]] = _carry(
-            old.title_stems if old else {}, set(self.views)
-        )
 
     def window(self, since: datetime) -> int:
         """How many of the snapshot's stories (newest first) were active since ``since``."""
         return self.snapshot.count_since(since)
 
-    def search(self, words: tuple[str, ...]) -> list[int]:
-        """Story ids of ``Store.search_stories(words)`` over the whole snapshot, in its order:
-        most words found (as a case-insensitive substring of one article's title or text)
-        first, then most recently active."""
-        found = self.searches.get(words)
-        if found is not None:
-            self.searches.move_to_end(words)
-            return found[1]
-        terms = [w.strip().casefold() for w in words if w.strip()]
-        before = self.previous_searches.get(words) if self.previous_searches else None
-        scores: dict[int, int] = {}
-        for story in self.snapshot.stories:
-            if before is not None and story.id not in self.changed:
-                best = before[0].get(story.id, 0)
-            else:
-                best = 0
-                for article in self.snapshot.articles.get(story.id, ()):
-                    folded = self.folded.get(article.id)
-                    if folded is None:
-                        text = f"{article.title}\n{article.text}"
-                        folded = self.folded[article.id] = text.casefold()
-                    best = max(best, sum(1 for term in terms if term in folded))
-            if best:
-                scores[story.id] = best
-        ranked = sorted(scores, key=lambda story_id: (-scores[story_id], self.position[story_id]))
-        self.searches[words] = (scores, ranked)
-        while len(self.searches) > SEARCH_CACHE:
-            self.searches.popitem(last=False)
-        return ranked
-
-    def similarity(self, topic: str, query: np.ndarray) -> np.ndarray:
-        """Cosine of ``query`` to each embedded story (``embedded_ids`` order), per topic."""
-        scores = self.similarities.get(topic)
-        if scores is not None:
-            self.similarities.move_to_end(topic)
-            return scores
-        if self.matrix is None or self.norms is None:
-            vectors = [self.snapshot.embeddings[story_id] for story_id in self.embedded_ids]
-            self.matrix = np.stack(vectors).astype(np.float32)
-            self.norms = np.linalg.norm(self.matrix, axis=1)
-        norms = self.norms * float(np.linalg.norm(query))
-        scores = self.matrix @ query / np.where(norms == 0, 1.0, norms)
-        self.similarities[topic] = scores
-        while len(self.similarities) > SEARCH_CACHE:
-            self.similarities.popitem(last=False)
-        return scores
-
     def topic_doc(self, story_id: int) -> TopicDoc:
         """The story's words as topics read them: its lead article's title and lead, and the
         URL paths of all its sources (``news.topic_match.doc_terms``)."""
-        doc = self.topic_docs.get(story_id)
+        shared = self._shared
+        doc = shared.docs.get(story_id)
         if doc is None:
             story = self.views[story_id]
             article = self.snapshot.lead(story_id)
             title, text = (article.title, article.text) if article else (story.title, "")
             doc = doc_terms(title, text, [source.url for source in story.sources])
-            self.topic_docs[story_id] = doc
+            shared.docs[story_id] = doc
+            for word in doc.lead - shared.vocabulary:
+                shared.vocabulary.add(word)
+                shared.words.append(word)
         return doc
 
-    def vocabulary(self) -> frozenset[str]:
-        """Every word of every story's ``topic_doc``: where a misspelt topic word finds its
-        spelling (``news.topic_match.word_variants``)."""
-        if self._vocabulary is None:
-            words: set[str] = set()
-            for story in self.snapshot.stories:
-                words |= self.topic_doc(story.id).lead
-            self._vocabulary = frozenset(words)
-        return self._vocabulary
+    def _variants(
+        self, query: TopicQuery, found: _Topic | None
+    ) -> tuple[dict[str, frozenset[str]], int]:
+        """``news.topic_match.word_variants`` over every word the stories carry, searched only
+        in the words added since ``found`` was."""
+        words = self._shared.words
+        if query.concept is not None:
+            return {}, len(words)
+        start = 0 if found is None else found.vocabulary_done
+        out = dict(found.variants) if found is not None else {}
+        known = known_words()
+        fresh = words[start:]
+        for word in query.words:
+            variants = set(out.get(word, frozenset((word,))))
+            if len(word) >= MIN_FUZZY_LENGTH and word not in known and fresh:
+                hits = extract(word, fresh, scorer=OSA.distance, score_cutoff=1, limit=None)
+                variants |= {
+                    other
+                    for other, _, _ in hits
+                    if other[:1] == word[:1] and OSA.distance(word, other, score_cutoff=1) <= 1
+                }
+            out[word] = frozenset(variants)
+        return out, len(words)
 
     def topic_relevance(
         self,
         query: TopicQuery,
-        scores: list[np.ndarray],
-        window: int,
+        vectors: Sequence[np.ndarray],
+        since: datetime,
         *,
         meaning_threshold: float,
     ) -> Relevance:
-        """Story id -> relevance for every story of the first ``window`` on the topic
-        (``news.topic_match.relevance``); ``scores`` are, per ``query.meanings``, the cosines
-        to the embedded stories (``embedded_ids`` order; fewer rows or none without an
-        encoder). Remembered per topic for this snapshot."""
-        key = (query.text, meaning_threshold, window)
-        found = self.topics.get(key)
-        if found is not None:
-            self.topics.move_to_end(key)
-            return found
-        variants = word_variants(query, self.vocabulary()) if query.concept is None else {}
-        rows = min((len(s) for s in scores), default=0)
-        out: Relevance = {}
-        for story in self.snapshot.stories[:window]:
-            row = self.embedded_row.get(story.id)
-            sims = [float(s[row]) for s in scores] if row is not None and row < rows else None
+        """Story id -> relevance for every story active since ``since`` that is on the topic
+        (``news.topic_match.relevance``); ``vectors`` are the embeddings of
+        ``query.meanings`` (none without an encoder)."""
+        shared = self._shared
+        window = self.snapshot.stories[: self.window(since)]
+        for story in window:  # the vocabulary holds every word of the window
+            if story.id not in shared.docs:
+                self.topic_doc(story.id)
+        key = (query.text, meaning_threshold)
+        found = shared.topics.get(key)
+        if found is not None and (
+            found.since > since or found.max_article_id > self.snapshot.max_article_id
+        ):
+            found = None  # a wider window, or an older snapshot, than it covers
+        if found is not None and found.max_article_id == self.snapshot.max_article_id:
+            shared.topics.move_to_end(key)
+            return self._within(found.scores, since)
+        variants, done = self._variants(query, found)
+        if found is not None and variants != found.variants:
+            found = None  # a new spelling in the stories: score the topic again
+        cosines = [
+            shared.embeddings.cosines(m, v) for m, v in zip(query.meanings, vectors, strict=False)
+        ]
+        changed = None if found is None else shared.changed_since(found.max_article_id)
+        if found is None or changed is None:
+            todo = [story.id for story in window]
+            scores: Relevance = {}
+        else:
+            todo = [i for i in changed if i in self.views and self.views[i].last_seen >= since]
+            scores = found.scores
+        rows = shared.embeddings.rows
+        for story_id in todo:
+            row = rows.get(story_id)
+            sims = [float(c[row]) for c in cosines] if row is not None and cosines else None
             score = relevance(
                 query,
-                self.topic_doc(story.id),
+                self.topic_doc(story_id),
                 sims,
                 variants,
                 meaning_threshold=meaning_threshold,
             )
-            if score is not None:
-                out[story.id] = score
-        self.topics[key] = out
-        while len(self.topics) > SEARCH_CACHE:
-            self.topics.popitem(last=False)
-        return out
+            if score is None:
+                scores.pop(story_id, None)
+            else:
+                scores[story_id] = score
+        shared.topics[key] = _Topic(scores, variants, done, self.snapshot.max_article_id, since)
+        shared.topics.move_to_end(key)
+        while len(shared.topics) > SEARCH_CACHE:
+            shared.topics.popitem(last=False)
+        return self._within(scores, since)
+
+    def _within(self, scores: Relevance, since: datetime) -> Relevance:
+        """The scores of the stories of this snapshot active since ``since``."""
+        views = self.views
+        return {
+            story_id: score
+            for story_id, score in scores.items()
+            if story_id in views and views[story_id].last_seen >= since
+        }
 
     def coverage(self, story: StoryView) -> float:
         """``news.briefings.ranking.coverage`` of a story of this snapshot, computed once."""
@@ -195,26 +269,3 @@ class StoryIndex:
             if self.views.get(story.id) is story:
                 self._coverage[story.id] = found
         return found
-
-    def title_words(self, story: StoryView) -> frozenset[str]:
-        stems = self.title_stems.get(story.id)
-        if stems is None:
-            stems = self.title_stems[story.id] = frozenset(stem(w) for w in tokenize(story.title))
-        return stems
-
-    def text_words(self, article: StoredArticle) -> frozenset[str]:
-        stems = self.text_stems.get(article.id)
-        if stems is None:
-            text = f"{article.title}\n{article.text}"
-            stems = self.text_stems[article.id] = frozenset(stem(w) for w in tokenize(text))
-        return stems
-
-    def url_words(self, source: StorySource) -> frozenset[str]:
-        stems = self.url_stems.get(source.article_id)
-        if stems is None:
-            stems = self.url_stems[source.article_id] = frozenset(url_words(source.url))
-        return stems
-
-
-def _carry(old: dict[int, T], keep: set[int]) -> dict[int, T]:
-    return {key: value for key, value in old.items() if key in keep}

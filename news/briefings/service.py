@@ -21,7 +21,7 @@ in one write. Nothing lives only in memory except these caches.
 from __future__ import annotations
 
 import asyncio
-import bisect
+import heapq
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -218,37 +218,26 @@ class BriefingService:
         allowed: frozenset[int] | None = None,
     ) -> list[StoryView]:
         since = now - TOPIC_WINDOW
-        window = index.window(since)
         # One retrieval for briefings, questions and alerts (news.topic_match).
         query = parse_topic(topic, max_words=MAX_QUERY_WORDS)
-        scores = [await self._similarities(index, meaning, window) for meaning in query.meanings]
+        vectors = []
+        if self.encoder is not None and index.window(since):
+            vectors = [await self._topic_vector(meaning) for meaning in query.meanings]
         relevance = index.topic_relevance(
-            query,
-            [s[:rows] for s, rows in scores],
-            window,
-            meaning_threshold=self.settings.topic_threshold,
+            query, vectors, since, meaning_threshold=self.settings.topic_threshold
         )
         if allowed is not None:
             relevance = {sid: score for sid, score in relevance.items() if sid in allowed}
-        best = sorted(relevance, key=relevance.__getitem__, reverse=True)[: limit * 3]
+        views = index.views  # ties: the most recently active first, as the snapshot orders
+        best = heapq.nlargest(
+            limit * 3, relevance, key=lambda sid: (relevance[sid], views[sid].last_seen, sid)
+        )
         ranked = sorted(
             (index.views[sid] for sid in best),
             key=lambda s: relevance[s.id] * _recency(s, now),
             reverse=True,
         )
         return ranked[:limit]
-
-    async def _similarities(
-        self, index: StoryIndex, topic: str, window: int
-    ) -> tuple[np.ndarray, int]:
-        """Cosine of the topic to each embedded story of the snapshot (``index.embedded_ids``
-        order), and how many of those rows are within the first ``window`` stories (none
-        without an encoder)."""
-        rows = bisect.bisect_left(index.embedded_pos, window)
-        if self.encoder is None or rows == 0:
-            return np.zeros(0, dtype=np.float32), 0
-        query = await self._topic_vector(topic)
-        return index.similarity(topic, query), rows
 
     async def _topic_vector(self, topic: str) -> np.ndarray:
         """The topic's embedding, remembered for the next few hundred distinct topics (many

@@ -47,26 +47,38 @@ def _micros(value: datetime) -> int:
     return (_aware(value) - _EPOCH) // _MICROSECOND
 
 
+def _key(story: StoryView) -> int:
+    return -_micros(story.last_seen)
+
+
+def _source(article: StoredArticle) -> StorySource:
+    return StorySource(article.id, article.source, article.url, article.title, article.published)
+
+
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class StorySnapshot:
-    """The stories active since ``since``, with their articles and embeddings, as one immutable
-    picture (``StorySnapshots.get``): what a briefing ranks. Never mutate it or its members;
-    callers share them."""
+    """The stories active since ``since``, with their sources, lead articles and embeddings, as
+    one immutable picture (``StorySnapshots.get``): what a briefing ranks. Never mutate it or
+    its members; callers share them.
+
+    Compact: per story its view (ids, titles, URLs, times of its sources), its first article
+    with the text cut to its opening (``news.store.stories.LEAD_CHARS``: what topics read) and
+    its embedding; no article's full text. ``changed`` names the stories that differ from the
+    snapshot this one was made from (None: read from scratch), so what is derived from it can
+    be carried over (``news.briefings.index``).
+    """
 
     since: datetime
     stories: tuple[StoryView, ...]  # most recently active first (last_seen desc, id desc)
-    articles: Mapping[int, tuple[StoredArticle, ...]]  # story id -> its articles, oldest first
+    leads: Mapping[int, StoredArticle]  # story id -> its first article (text: the opening)
     embeddings: Mapping[int, Vector]  # story id -> embedding (read-only), where one is set
     max_article_id: int  # every article up to this id is reflected
-    _keys: tuple[int, ...] = dataclasses.field(default=(), repr=False)
-
-    def __post_init__(self) -> None:
-        # Ascending keys (stories are newest first) for bisecting "active since".
-        object.__setattr__(self, "_keys", tuple(-_micros(s.last_seen) for s in self.stories))
+    by_id: Mapping[int, StoryView] = dataclasses.field(default_factory=dict)
+    changed: frozenset[int] | None = None
 
     def count_since(self, since: datetime) -> int:
         """How many stories were seen since ``since``: ``stories[:n]`` are those."""
-        return bisect.bisect_right(self._keys, -_micros(since))
+        return bisect.bisect_right(self.stories, -_micros(since), key=_key)
 
     def recent(self, *, since: datetime, limit: int | None = None) -> list[StoryView]:
         """Like ``Store.recent_stories``: the stories seen since ``since`` (and since the
@@ -75,9 +87,8 @@ class StorySnapshot:
         return list(self.stories[: end if limit is None else min(end, max(limit, 0))])
 
     def lead(self, story_id: int) -> StoredArticle | None:
-        """Like ``Store.story_text``: the story's first article."""
-        articles = self.articles.get(story_id)
-        return articles[0] if articles else None
+        """Like ``Store.story_text``, with the text cut to its opening: the first article."""
+        return self.leads.get(story_id)
 
 
 def build_snapshot(
@@ -87,36 +98,64 @@ def build_snapshot(
     newest: int,
     *,
     base: StorySnapshot | None = None,
+    sources: Mapping[int, Sequence[StorySource]] | None = None,
 ) -> StorySnapshot:
-    """A snapshot of the stories ``records`` with their ``articles``, replacing those stories
-    in ``base`` (None: these are all the stories)."""
-    stories: dict[int, StoryView] = {}
-    story_articles: dict[int, tuple[StoredArticle, ...]] = {}
-    embeddings: dict[int, Vector] = {}
-    if base is not None:
-        changed = {record.id for record in records}
-        stories = {s.id: s for s in base.stories if s.id not in changed}
-        story_articles = {i: a for i, a in base.articles.items() if i not in changed}
-        embeddings = {i: v for i, v in base.embeddings.items() if i not in changed}
+    """A snapshot of the stories ``records`` with their ``articles`` (each story's complete
+    list, oldest first; or its first article, with ``sources`` giving all), replacing those
+    stories in ``base`` (None: these are all the stories). The cost is that of the changed
+    stories plus one pass over ``base``'s order."""
+    changed = frozenset(record.id for record in records)
+    if base is None:
+        by_id: dict[int, StoryView] = {}
+        leads: dict[int, StoredArticle] = {}
+        embeddings: dict[int, Vector] = {}
+        kept: list[StoryView] = []
+    else:
+        by_id, leads, embeddings = dict(base.by_id), dict(base.leads), dict(base.embeddings)
+        kept = [s for s in base.stories if s.id not in changed]
+    views = []
     for record in records:
-        mine = tuple(articles.get(record.id, ()))
-        stories[record.id] = StoryView(
+        mine = articles.get(record.id, ())
+        view = StoryView(
             id=record.id,
             title=record.title,
             first_seen=record.first_seen,
             last_seen=record.last_seen,
-            sources=tuple(StorySource(a.id, a.source, a.url, a.title, a.published) for a in mine),
+            sources=tuple(sources[record.id])
+            if sources is not None and record.id in sources
+            else tuple(_source(a) for a in mine),
         )
-        story_articles[record.id] = mine
+        views.append(view)
+        by_id[record.id] = view
+        if mine:
+            leads[record.id] = mine[0]
+        else:
+            leads.pop(record.id, None)
         if record.embedding is not None:
             embeddings[record.id] = record.embedding
-    ordered = sorted(stories.values(), key=lambda s: (s.last_seen, s.id), reverse=True)
+        else:
+            embeddings.pop(record.id, None)
+    views.sort(key=lambda s: (s.last_seen, s.id), reverse=True)
+    if (
+        not kept
+        or not views
+        or (views[-1].last_seen, views[-1].id)
+        > (
+            kept[0].last_seen,
+            kept[0].id,
+        )
+    ):
+        ordered = (*views, *kept)  # the usual case: the changed stories are the newest
+    else:
+        ordered = tuple(sorted((*views, *kept), key=lambda s: (s.last_seen, s.id), reverse=True))
     return StorySnapshot(
         since=since,
-        stories=tuple(ordered),
-        articles=story_articles,
+        stories=ordered,
+        leads=leads,
         embeddings=embeddings,
         max_article_id=newest,
+        by_id=by_id,
+        changed=None if base is None else changed,
     )
 
 
@@ -199,30 +238,60 @@ class StorySnapshots:
             return None
         records = await store.story_records(list(added), since=base.since)
         # New stories, or old ones active again: all their articles.
-        articles = await store.story_articles([r.id for r in records if r.id not in base.articles])
+        articles = await store.story_articles([r.id for r in records if r.id not in base.by_id])
+        views = base.by_id
+        sources: dict[int, list[StorySource]] = {}
         for record in records:
-            merged = {a.id: a for a in (*base.articles.get(record.id, ()), *added[record.id])}
-            merged.update((a.id, a) for a in articles.get(record.id, ()))
-            articles[record.id] = sorted(merged.values(), key=lambda a: a.id)
-        # Stories re-read only for the overlap stay as they were (the same objects).
-        views = {story.id: story for story in base.stories}
+            merged = (
+                {s.article_id: s for s in views[record.id].sources} if record.id in views else {}
+            )
+            merged.update((a.id, _source(a)) for a in added[record.id])
+            merged.update((a.id, _source(a)) for a in articles.get(record.id, ()))
+            sources[record.id] = [merged[i] for i in sorted(merged)]
 
         def same(record: StoryRecord) -> bool:
-            view, before = views.get(record.id), base.articles.get(record.id)
+            view = views.get(record.id)
             return (
                 view is not None
-                and before is not None
                 and (view.title, view.first_seen, view.last_seen)
                 == (record.title, record.first_seen, record.last_seen)
-                and [a.id for a in before] == [a.id for a in articles[record.id]]
+                and [s.article_id for s in view.sources]
+                == [s.article_id for s in sources[record.id]]
                 and (record.id in base.embeddings) == (record.embedding is not None)
             )
 
+        # Stories re-read only for the overlap stay as they were (the same objects).
         records = [record for record in records if not same(record)]
-        snapshot = build_snapshot(
-            base.since, records, articles, max(newest, base.max_article_id), base=base
-        )
+        snapshot = _rebuild(base, records, sources, added, articles, newest)
         if len(snapshot.stories) != count:  # something else changed (or raced): reload
             return None
         logger.debug("story snapshot updated: %d stories changed", len(records))
         return snapshot
+
+
+def _rebuild(
+    base: StorySnapshot,
+    records: Sequence[StoryRecord],
+    sources: Mapping[int, Sequence[StorySource]],
+    added: Mapping[int, Sequence[StoredArticle]],
+    articles: Mapping[int, Sequence[StoredArticle]],
+    newest: int,
+) -> StorySnapshot:
+    """``build_snapshot`` for an update: the changed stories with all their ``sources`` and,
+    as lead, the first of them (kept from ``base`` or among the articles just read)."""
+    leads: dict[int, list[StoredArticle]] = {}
+    for record in records:
+        first = sources[record.id][0].article_id if sources[record.id] else None
+        lead = base.leads.get(record.id)
+        if lead is None or lead.id != first:
+            read = {a.id: a for a in (*added.get(record.id, ()), *articles.get(record.id, ()))}
+            lead = read.get(first) if first is not None else None
+        leads[record.id] = [lead] if lead is not None else []
+    return build_snapshot(
+        base.since,
+        records,
+        leads,
+        max(newest, base.max_article_id),
+        base=base,
+        sources=sources,
+    )

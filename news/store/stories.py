@@ -21,9 +21,17 @@ from news.store.database import DbConnection
 from news.store.tables import ArticleRow, StoryRow
 from news.stories.grouping import Vector
 
-__all__ = ["VECTOR_CACHE", "Stories"]
+__all__ = ["LEAD_CHARS", "VECTOR_CACHE", "Stories"]
 
 VECTOR_CACHE = 20_000  # story embeddings kept in memory (about 30 MB at 384 floats)
+LEAD_CHARS = 1_000  # characters of an article's text a cache of stories reads (its opening)
+
+# An article as a cache of stories reads it: every column, the text cut to its opening (what
+# topics and grouping look at; summaries read the whole text themselves).
+_LEAD_COLUMNS = tuple(
+    func.substr(ArticleRow.text, 1, LEAD_CHARS).label("text") if c is ArticleRow.text else c
+    for c in mapping.ARTICLE_COLUMNS
+)
 
 # The one-query freshness check of a cache of recent stories, built once (building a statement
 # costs more than running it).
@@ -220,8 +228,9 @@ class Stories:
         self, *, since: datetime
     ) -> tuple[int, list[StoryRecord], dict[int, list[StoredArticle]]]:
         """Every story active since ``since`` (most recently active first) with all its
-        articles (oldest first), in one read, and the newest article id read before them (so
-        a later ``articles_after`` of it re-reads rather than misses)."""
+        articles (oldest first; their text cut to ``LEAD_CHARS``), in one read, and the newest
+        article id read before them (so a later ``articles_after`` of it re-reads rather than
+        misses)."""
         async with self._access.read() as conn:
             newest, _ = await self._version(conn, since)
             stories = [
@@ -234,7 +243,7 @@ class Stories:
             ]
             articles: dict[int, list[StoredArticle]] = {story.id: [] for story in stories}
             rows = await conn.execute(
-                select(*mapping.ARTICLE_COLUMNS)
+                select(*_LEAD_COLUMNS)
                 .join(StoryRow, StoryRow.id == ArticleRow.story_id)
                 .where(StoryRow.last_seen >= since)
                 .order_by(ArticleRow.id)
@@ -246,12 +255,11 @@ class Stories:
         return newest, stories, articles
 
     async def articles_after(self, article_id: int) -> list[StoredArticle]:
-        """The articles with an id above ``article_id``, oldest first."""
+        """The articles with an id above ``article_id``, oldest first (text cut to
+        ``LEAD_CHARS``)."""
         async with self._access.read_one() as conn:
             rows = await conn.execute(
-                select(*mapping.ARTICLE_COLUMNS)
-                .where(ArticleRow.id > article_id)
-                .order_by(ArticleRow.id)
+                select(*_LEAD_COLUMNS).where(ArticleRow.id > article_id).order_by(ArticleRow.id)
             )
         return [mapping.article(row) for row in rows]
 
@@ -271,14 +279,15 @@ class Stories:
         return found
 
     async def articles_of(self, story_ids: Sequence[int]) -> dict[int, list[StoredArticle]]:
-        """All articles of these stories, oldest first (stories without any left out)."""
+        """All articles of these stories, oldest first (stories without any left out; text
+        cut to ``LEAD_CHARS``)."""
         found: dict[int, list[StoredArticle]] = {}
         if not story_ids:
             return found
         async with self._access.read() as conn:
             for chunk in chunks(list(dict.fromkeys(story_ids))):
                 rows = await conn.execute(
-                    select(*mapping.ARTICLE_COLUMNS)
+                    select(*_LEAD_COLUMNS)
                     .where(ArticleRow.story_id.in_(chunk))
                     .order_by(ArticleRow.id)
                 )

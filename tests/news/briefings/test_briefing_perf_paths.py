@@ -1,10 +1,10 @@
 """The briefing hot path's caches: stories ranked over the store's snapshot (which another
-process's writes invalidate), the in-memory word search equal to the store's, summaries read in
-one query then kept in memory, and a briefing costing a handful of SQL statements."""
+process's writes invalidate), topic relevance carried to the next snapshot equal to a fresh
+one, summaries read in one query then kept in memory, and a briefing costing a handful of SQL
+statements."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from config import Settings
@@ -13,6 +13,7 @@ from news.briefings.index import StoryIndex
 from news.briefings.snapshot import SNAPSHOT_FRESH_S, StorySnapshots
 from news.store import Store
 from news.summaries import SummaryService
+from news.topic_match import parse_topic
 from news.topics import article_lead
 from tests.news.briefings.support import Clock
 from tests.news.conftest import FakeEncoder, FakeSummarizer, make_article
@@ -86,7 +87,7 @@ async def test_briefings_see_what_another_process_stored(
     assert fresh.story_id in {item.story.id for item in news.items}
 
 
-async def test_word_search_over_the_snapshot_equals_the_store_search(
+async def test_topic_relevance_carried_to_the_next_snapshot_equals_a_fresh_index(
     store: Store, settings: Settings, now: datetime
 ) -> None:
     encoder = FakeEncoder()
@@ -97,27 +98,20 @@ async def test_word_search_over_the_snapshot_equals_the_store_search(
     )
     snapshots = StorySnapshots(store)
     since = now - timedelta(days=7)
-    queries: Sequence[tuple[str, ...]] = [
-        ("peace",),
-        ("peace", "talk"),
-        ("talk", "rate"),
-        ("RATES",),
-        ("volcano",),
-        ("the",),
-    ]
+    topics = ["peace talks", "markets", "sport", "volcano", "talks", "footbal", "technology"]
 
-    async def check(previous: StoryIndex | None) -> StoryIndex:
-        # What a briefing ranks over: the snapshot of the last 30 days, indexed.
-        index = StoryIndex(await snapshots.get(since=now - timedelta(days=30)), previous)
-        window = index.window(since)
-        for words in queries:
-            expected = [s.id for s in await store.search_stories(words, since=since)]
-            found = [sid for sid in index.search(words) if index.position[sid] < window]
-            assert found == expected, words
-            assert index.search(words) is index.search(words)  # remembered for this snapshot
-        return index
+    def relevances(index: StoryIndex) -> dict[str, dict[int, float]]:
+        out = {}
+        for topic in topics:
+            query = parse_topic(topic)
+            vectors = [encoder.encode([meaning])[0] for meaning in query.meanings]
+            out[topic] = index.topic_relevance(query, vectors, since, meaning_threshold=0.55)
+        return out
 
-    first = await check(None)
+    first = StoryIndex(await snapshots.get(since=now - timedelta(days=30)), None)
+    before = relevances(first)
+    assert before["peace talks"]
+    assert before == relevances(first)
     # New articles: a second source of the markets story (with other words) and a new story.
     joined = await store.add_article(
         make_article(
@@ -126,14 +120,18 @@ async def test_word_search_over_the_snapshot_equals_the_store_search(
         embedding=encoder.encode([article_lead(*STORIES[1])])[0],
         now=now,
     )
-    await store.add_article(
+    volcano = await store.add_article(
         make_article("https://s.example/volcano", "Volcano erupts", "Talks were moved."),
         now=now,
     )
-    second = await check(first)
+    second = StoryIndex(await snapshots.get(since=now - timedelta(days=30)), first)
     assert second.snapshot is not first.snapshot  # the new articles were read
-    assert joined.story_id in second.changed
-    assert len(second.changed) == 2  # the other stories' search scores carry over
+    assert second.changed == {joined.story_id, volcano.story_id}  # only they are scored again
+    after = relevances(second)
+    assert after == relevances(StoryIndex(second.snapshot, None))  # as if scored from scratch
+    assert volcano.story_id in after["volcano"]
+    assert volcano.story_id not in before["volcano"]
+    assert all(story_id in second.views for found in after.values() for story_id in found)
 
 
 async def test_a_chat_back_after_a_long_time_sees_older_stories(
