@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,9 @@ def register(subparsers: Any) -> None:  # argparse._SubParsersAction
 
     db = subparsers.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser(
+        "analyze", help="refresh the query planner's statistics (after a bulk load)"
+    ).set_defaults(func=_run_db_analyze)
     db_sub.add_parser("upgrade", help="create or upgrade the schema (Alembic head)").set_defaults(
         func=_run_db_upgrade
     )
@@ -131,6 +135,9 @@ async def _ingest(settings: Settings, args: argparse.Namespace) -> int:
             services.ingestor.encoder = None
         for target in args.targets:
             report.merge(await _ingest_target(services, target, bar))
+        # A bulk load leaves PostgreSQL planning for the tables as they were: re-analyze.
+        if await services.store.ingested(report.new):
+            logger.info("analyzed the store after %d new articles", report.new)
     finally:
         bar.close()
         await services.close()
@@ -285,6 +292,17 @@ def _run_articles_show(settings: Settings, args: argparse.Namespace) -> int:
 def _run_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     async def action(store: Any) -> int:
         print(f"database schema is at the latest revision ({redact_url(settings.database_url)})")
+        return 0
+
+    return asyncio.run(_with_store(settings, action))
+
+
+def _run_db_analyze(settings: Settings, args: argparse.Namespace) -> int:
+    async def action(store: Any) -> int:
+        started = time.perf_counter()
+        await store.analyze()
+        seconds = time.perf_counter() - started
+        print(f"analyzed {redact_url(settings.database_url)} in {seconds:.1f} s")
         return 0
 
     return asyncio.run(_with_store(settings, action))

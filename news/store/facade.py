@@ -27,6 +27,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from sqlalchemy.engine import Engine
 
 from config.settings import DEFAULT_DATABASE_URL
+from news.store import maintenance
 from news.store.access import Access
 from news.store.alert_settings import AlertSettingsRepo
 from news.store.articles import Articles
@@ -149,6 +150,15 @@ class Store:
     def begin(self) -> contextlib.AbstractAsyncContextManager[DbConnection]:
         """A raw connection in a write transaction (tests and maintenance)."""
         return self._access.write()
+
+    async def analyze(self, *, tables: tuple[str, ...] = ()) -> None:
+        """Refresh the planner's statistics (``newsbrief db analyze``; news.store.maintenance)."""
+        await maintenance.analyze(self._access, tables=tables)
+
+    async def ingested(self, added: int) -> bool:
+        """After a bulk ingest of ``added`` articles: ANALYZE on PostgreSQL when they are many
+        (news.store.maintenance.BULK_ANALYZE); whether it ran."""
+        return await maintenance.after_bulk(self._access, added)
 
     @property
     def articles_added(self) -> int:

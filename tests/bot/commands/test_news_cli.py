@@ -101,6 +101,9 @@ def test_feeds_add_remove_and_db_upgrade(
     code, out, _ = run(capsys, "db", "upgrade")
     assert code == 0
     assert "latest revision" in out
+    code, out, _ = run(capsys, "db", "analyze")
+    assert code == 0
+    assert out.startswith("analyzed sqlite:///")
     code, out, _ = run(capsys, "feeds", "add", "http://127.0.0.1:9/a.xml", "--title", "A")
     assert code == 0
     feed_id = out.split()[1].rstrip(":")

@@ -1,0 +1,46 @@
+"""Database upkeep: fresh planner statistics after a bulk load.
+
+PostgreSQL plans by the statistics ``ANALYZE`` gathers; autovacuum refreshes them only after
+enough changes and some delay, so right after a bulk load of articles it still believes the
+tables are small and scans the whole ``articles`` table for the grouping window (72 ms instead
+of 21.6 ms per article in issue 14's measure). SQLite's planner uses ``ANALYZE``'s
+``sqlite_stat1`` the same way. ``newsbrief db analyze`` runs it by hand; ``Store.ingested``
+runs it after a bulk ingest on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import text
+
+from news.store.access import Access
+
+__all__ = ["BULK_ANALYZE", "after_bulk", "analyze"]
+
+logger = logging.getLogger(__name__)
+
+BULK_ANALYZE = 1_000  # new articles in one ingest after which PostgreSQL is re-analyzed
+_TABLES = ("articles", "stories")
+
+
+async def analyze(access: Access, *, tables: tuple[str, ...] = ()) -> None:
+    """Refresh the planner's statistics (of ``tables``, else of the whole database)."""
+    statement = "ANALYZE" + (f" {', '.join(tables)}" if tables else "")
+    if access.dialect == "sqlite" and len(tables) > 1:  # SQLite analyzes one name at a time
+        async with access.write() as conn:
+            for table in tables:
+                await conn.execute(text(f"ANALYZE {table}"))
+        return
+    async with access.write() as conn:
+        await conn.execute(text(statement))
+    logger.info("database analyzed%s", f" ({', '.join(tables)})" if tables else "")
+
+
+async def after_bulk(access: Access, added: int) -> bool:
+    """ANALYZE the grouped tables on PostgreSQL when one ingest added ``BULK_ANALYZE`` or more
+    articles; whether it ran."""
+    if access.dialect != "postgresql" or added < BULK_ANALYZE:
+        return False
+    await analyze(access, tables=_TABLES)
+    return True
