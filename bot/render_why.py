@@ -17,7 +17,7 @@ _SHOWN = 60  # characters of a topic, a phrase or a source name shown
 def _q(text: str) -> str:
     text = " ".join(text.split())
     text = text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
-    return f"\u201c{html.escape(text)}\u201d"
+    return f"\u201c{html.escape(text, quote=False)}\u201d"
 
 
 def _words(words: tuple[str, ...]) -> str:
@@ -53,7 +53,7 @@ def render_why(reason: AlertReason, story_id: int) -> Rendered:
     ]
     if reason.filters:
         found = f"; found {_words(reason.kept)}" if reason.kept else ""
-        lines.append(f"It passed your filters {html.escape(reason.filters)}{found}.")
+        lines.append(f"It passed your filters {html.escape(reason.filters, quote=False)}{found}.")
     if reason.source:
         lines.append(f"Source: {_q(reason.source)}.")
     keyboard = why_keyboard(story_id, reason.subscription_id, reason.topic, reason.source)
