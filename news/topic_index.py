@@ -233,11 +233,13 @@ class TopicIndex:
 
     def concept_meanings(self) -> set[str]:
         """The concept descriptions the broad topics in the index are judged by."""
+        made = self._meanings  # made once per change of the broad topics: no lock to wait for
+        if made is not None:
+            return set(made)
         with self._lock:
-            if self._meanings is None:
-                broad = [e.query for e in self._broad_entries.values()]
-                self._meanings = {meaning for query in broad for meaning in query.meanings}
-            return set(self._meanings)
+            broad = [e.query for e in self._broad_entries.values()]
+            made = self._meanings = {meaning for query in broad for meaning in query.meanings}
+            return set(made)
 
     def match(
         self,

@@ -325,9 +325,7 @@ class TopicService:
             await self._sync()
         if not len(self._index):
             return []
-        concept_sims = await self._concept_similarities(
-            embedding, await asyncio.to_thread(self._index.concept_meanings)
-        )
+        concept_sims = await self._concept_similarities(embedding, self._index.concept_meanings())
         found = await asyncio.to_thread(self._match, article, embedding, concept_sims)
         if not found:
             return []
