@@ -142,6 +142,21 @@ class TopicIndex:
                 self._remove(sub.id)
                 self._add(sub)
 
+    def try_apply(self, upserts: Sequence[IndexedSubscription], removals: Sequence[int]) -> bool:
+        """``apply`` at once if no match holds the index (False, nothing done, if one does):
+        a few changes on the event loop without waiting for a match in another thread."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            for sub_id in removals:
+                self._remove(sub_id)
+            for sub in upserts:
+                self._remove(sub.id)
+                self._add(sub)
+        finally:
+            self._lock.release()
+        return True
+
     def _add(self, sub: IndexedSubscription) -> None:
         entry = self._entries.get(sub.topic)
         if entry is None:

@@ -271,10 +271,10 @@ class TopicService:
                     if active
                 ]
                 removals = [sub.id for sub, active, _ in changes.rows if not active]
-                if len(changes.rows) > 50:
+                # a few rows: here, unless a match holds the index; else in a thread
+                few = len(changes.rows) <= 50
+                if not (few and self._index.try_apply(upserts, removals)):
                     await asyncio.to_thread(self._index.apply, upserts, removals)
-                else:  # a few rows: quicker here than a thread hop
-                    self._index.apply(upserts, removals)
             self._version = changes.version
 
     async def _load(self) -> None:
