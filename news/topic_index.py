@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -169,7 +169,8 @@ class TopicIndex:
                 entry.slot = self._take_slot(entry)
         if entry.slot >= 0 and sub.vector is not None and not self._has_vector[entry.slot]:
             self._set_vector(entry.slot, sub.vector)
-        entry.subs[sub.id] = sub
+        # the vector lives in the matrix, once per topic: not kept per subscription
+        entry.subs[sub.id] = sub if sub.vector is None else replace(sub, vector=None)
         self._subs[sub.id] = entry
 
     def _remove(self, sub_id: int) -> None:
