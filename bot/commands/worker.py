@@ -93,6 +93,8 @@ async def _queue_worker(settings: Settings, *, jobs: bool, concurrency: int) -> 
             redeliver_after=settings.queue_redeliver_after,
         )
         processor = EntryProcessor(services.ingestor)
+        # The encoder loads before the first task, not inside it (a task's time is its work).
+        await asyncio.to_thread(services.encoder.encode, ["warm up"])
         await serve(
             broker,
             processor,
@@ -100,7 +102,8 @@ async def _queue_worker(settings: Settings, *, jobs: bool, concurrency: int) -> 
             stop=stop,
             on_ready=lambda: _ready(settings, services, jobs, concurrency),
         )
-        logger.info("worker stopped: %s", processor.counts)
+        spent = {step: round(seconds, 2) for step, seconds in processor.seconds.items()}
+        logger.info("worker stopped: %s; seconds per step %s", processor.counts, spent)
     finally:
         if app is not None:
             await _stop(app)

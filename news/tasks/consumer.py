@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +55,12 @@ class EntryProcessor:
     def __init__(self, steps: IngestSteps) -> None:
         self.steps = steps
         self.counts: dict[str, int] = {}
+        self.seconds: dict[str, float] = {}  # time spent per step, over all tasks
+
+    def _took(self, step: str, since: float) -> float:
+        now = time.perf_counter()
+        self.seconds[step] = self.seconds.get(step, 0.0) + now - since
+        return now
 
     def _count(self, outcome: str) -> str:
         self.counts[outcome] = self.counts.get(outcome, 0) + 1
@@ -65,11 +72,14 @@ class EntryProcessor:
 
     async def process(self, task: EntryTask) -> str:
         steps, store = self.steps, self.steps.store
+        began = time.perf_counter()
         if await store.seen_entries(task.feed_id, [task.entry_id]):
             return "seen"  # done before (a redelivered or twice-queued task)
         if await store.get_feed(task.feed_id) is None:
             return "gone"  # the feed was removed meanwhile
+        began = self._took("check", began)
         article = await self._article(task)
+        began = self._took("fetch+extract", began)
         if article is None:
             await store.mark_entries(task.feed_id, [task.entry_id])
             return "rejected"
@@ -79,14 +89,18 @@ class EntryProcessor:
         except Exception:
             logger.exception("embedding %s failed; storing without", task.link)
         embedding = embeddings[0] if embeddings is not None else None
+        began = self._took("embed", began)
         result = await steps.store_article(article, task.feed_id, embedding, notify=False)
+        began = self._took("store", began)
         # A duplicate from this very feed whose entry is unseen: an earlier run of this task
         # stored it and may have died before matching. Matching again is safe (one alert per
         # chat and story); a failure raises, so the task is retried and nothing is lost.
         again = result.status == "duplicate" and result.article.feed_id == task.feed_id
         if steps.on_new is not None and (result.status == "new" or again):
             await steps.on_new(result if not again else replace(result, status="new"), embedding)
+        began = self._took("match", began)
         await store.mark_entries(task.feed_id, [task.entry_id])
+        self._took("mark", began)
         return result.status
 
     async def _article(self, task: EntryTask) -> Article | None:
@@ -116,7 +130,11 @@ def prepare(broker: AsyncBroker, processor: EntryProcessor) -> AsyncBroker:
     broker.add_middlewares(
         SimpleRetryMiddleware(default_retry_count=RETRIES, default_retry_label=True)
     )
-    broker.register_task(processor.run, task_name=ENTRY_TASK)
+
+    async def ingest_entry(payload: dict[str, Any]) -> str:  # taskiq takes functions only
+        return await processor.run(payload)
+
+    broker.register_task(ingest_entry, task_name=ENTRY_TASK)
     return broker
 
 

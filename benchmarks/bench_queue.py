@@ -1,0 +1,428 @@
+"""The work queue: feed entries ingested and matched by one ``newsbrief worker --tasks-only``
+process, then by two, in the same run, on the same real pages. Target: two workers >= 1.7 x one
+worker's rate, no article stored twice, no alert doubled.
+
+Pages: the first N ``gn1`` pages of ``../shared/data/extraction`` (real news pages of 408
+sites; 300, 60 with --quick), served with an RSS feed by an aiohttp server in a child process.
+Each configuration gets a fresh SQLite store (the file the workers share), a fresh queue, the
+same 100 subscriptions (so every article is matched), and workers already started with their
+model loaded; the clock runs from the first task queued to the last entry marked seen. Each
+worker is one process extracting in threads (NEWSBRIEF_EXTRACT_WORKERS=0) with one torch thread,
+so "two workers" is two cores' worth of work. The broker is Redis (BENCH_QUEUE_BROKERS=amqp or
+redis,amqp for RabbitMQ); without a running broker the benchmark says so and is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import multiprocessing
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data" / "extraction"
+TARGET_RATIO = 1.7
+BROKERS = {
+    "redis": ("redis://127.0.0.1:6379/0", 6379),
+    "amqp": ("amqp://guest:guest@127.0.0.1:5672/", 5672),
+}
+TOPICS = 100  # subscriptions, each its own chat
+
+
+def _reachable(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        try:
+            sock.connect(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _pages(count: int) -> list[tuple[str, str, bytes]]:
+    """(id, headline, html bytes) of the first ``count`` gn1 pages."""
+    out = []
+    with (DATA / "truth.jsonl").open(encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            if row["set"] != "gn1":
+                continue
+            page = DATA / "pages" / f"{row['id']}.html.gz"
+            if page.is_file():
+                out.append(
+                    (
+                        row["id"],
+                        row.get("headline") or row["id"],
+                        gzip.decompress(page.read_bytes()),
+                    )
+                )
+            if len(out) == count:
+                break
+    return out
+
+
+def _serve(folder: str, ready: Any) -> None:
+    """Serve ``folder`` on an ephemeral port (a child process); report the port."""
+    from aiohttp import web
+
+    from standin.thread import start_app
+
+    root = Path(folder)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        path = (root / request.path.lstrip("/")).resolve()
+        if root not in path.parents or not path.is_file():
+            return web.Response(status=404, text="not found")
+        kind = "application/rss+xml" if path.suffix == ".xml" else "text/html"
+        return web.Response(body=path.read_bytes(), headers={"Content-Type": kind})
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_route("GET", "/{tail:.*}", handle)
+        _runner, port = await start_app(app)
+        ready.put(port)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def _write_site(folder: Path, pages: list[tuple[str, str, bytes]], base: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    items = []
+    for n, (page_id, headline, html) in enumerate(pages):
+        (folder / f"{page_id}.html").write_bytes(html)
+        link = f"{base}/{page_id}.html"
+        when = format_datetime(now - timedelta(minutes=n))
+        items.append(
+            f"<item><title>{escape(headline)}</title><link>{escape(link)}</link>"
+            f"<guid>{escape(link)}</guid><pubDate>{when}</pubDate></item>"
+        )
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>gn1</title><link>{base}/</link><description>pages</description>"
+        + "".join(items)
+        + "</channel></rss>"
+    )
+    (folder / "feed.xml").write_text(feed, encoding="utf-8")
+
+
+def _topics(pages: list[tuple[str, str, bytes]]) -> list[str]:
+    """Subscription topics: capitalised words of the headlines (names, places), most common."""
+    from collections import Counter
+
+    words: Counter[str] = Counter()
+    for _, headline, _html in pages:
+        for word in headline.split():
+            word = word.strip(".,:;'\"()!?")
+            if len(word) > 3 and word[:1].isupper() and word[1:].islower():
+                words[word] += 1
+    return [w for w, _ in words.most_common(TOPICS)]
+
+
+def _env(db: str, url: str, queue: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NEWSBRIEF_DATABASE_URL": db,
+        "NEWSBRIEF_EXTRACT_TIMEOUT": "300",  # a loaded machine must not turn pages into rejects
+        "NEWSBRIEF_QUEUE_URL": url,
+        "NEWSBRIEF_QUEUE_NAME": queue,
+        "NEWSBRIEF_EXTRACT_WORKERS": "0",
+        "NEWSBRIEF_ALLOW_LOOPBACK": "true",
+        "NEWSBRIEF_FETCH_HOST_INTERVAL": "0",
+        "NEWSBRIEF_FETCH_PER_HOST": "20",
+        "NEWSBRIEF_FETCH_TIMEOUT": "60",
+        "NEWSBRIEF_LOG_LEVEL": "INFO",
+        "HF_HUB_OFFLINE": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+
+
+async def _prepare(db: str, feed_url: str, topics: list[str]) -> int:
+    from config import Settings
+    from news.store import Store
+    from news.topics import TopicService
+    from summarizer import load_encoder
+
+    settings = Settings(database_url=db, max_subscriptions=TOPICS)
+    store = await Store.open(settings.database_url)
+    try:
+        feed = await store.add_feed(feed_url)
+        service = TopicService(store, load_encoder(settings), settings)
+        for n, topic in enumerate(topics):
+            await service.subscribe(1000 + n, topic)
+        return feed.id
+    finally:
+        await store.close()
+
+
+async def _enqueue(db: str, url: str, queue: str, count: int) -> int:
+    from config import Settings
+    from news.ingest import Ingestor
+    from news.sources.fetch import Fetcher
+    from news.store import Store
+    from news.tasks import TaskQueue, make_broker
+
+    settings = Settings(database_url=db, allow_loopback=True, feed_max_new_entries=count)
+    store = await Store.open(settings.database_url)
+    fetcher = Fetcher(settings)
+    tasks = TaskQueue(make_broker(url, queue))
+    await tasks.start()
+    try:
+        poller = Ingestor(
+            store, fetcher, encoder=None, on_new=None, settings=settings, tasks=tasks
+        )
+        report = await poller.poll_feeds()
+        return report.queued
+    finally:
+        await tasks.close()
+        await fetcher.aclose()
+        await store.close()
+
+
+def _counts(db: str, queries: dict[str, str]) -> dict[str, int]:
+    """One number per query, read straight from the database (SQLite file or PostgreSQL)."""
+    if db.startswith("sqlite"):
+        path = db.split(":///", 1)[1]
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30) as conn:
+            return {k: int(conn.execute(q).fetchone()[0]) for k, q in queries.items()}
+
+    async def pg() -> dict[str, int]:
+        import asyncpg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(db).set(drivername="postgresql").render_as_string(False)
+        conn = await asyncpg.connect(url)
+        try:
+            return {k: int(await conn.fetchval(q)) for k, q in queries.items()}
+        finally:
+            await conn.close()
+
+    return asyncio.run(pg())
+
+
+def _seen(db: str) -> int:
+    return _counts(db, {"seen": "SELECT count(*) FROM feed_entries"})["seen"]
+
+
+def _tallies(db: str) -> dict[str, int]:
+    return _counts(
+        db,
+        {
+            "articles": "SELECT count(*) FROM articles",
+            "duplicate_articles": "SELECT count(*) - count(DISTINCT url) FROM articles",
+            "alerts": "SELECT count(*) FROM outbox",
+            "duplicate_alerts": "SELECT count(*) FROM (SELECT chat_id, story_id FROM outbox"
+            " WHERE article_id = 0 GROUP BY chat_id, story_id HAVING count(*) > 1) AS d",
+        },
+    )
+
+
+def _stores() -> dict[str, str | None]:
+    """sqlite always; postgresql where NEWSBRIEF_TEST_POSTGRES_URL names a server to make
+    databases on (as the store tests use it). BENCH_QUEUE_STORES=sqlite or postgresql: one."""
+    wanted = os.environ.get("BENCH_QUEUE_STORES", "sqlite,postgresql").split(",")
+    admin = os.environ.get("NEWSBRIEF_TEST_POSTGRES_URL")
+    out: dict[str, str | None] = {}
+    if "sqlite" in wanted:
+        out["sqlite"] = None
+    if "postgresql" in wanted and admin:
+        out["postgresql"] = admin
+    return out
+
+
+def _new_database(admin: str | None, folder: Path) -> str:
+    if admin is None:
+        return f"sqlite:///{folder / f'store-{uuid.uuid4().hex[:6]}.db'}"
+    from tests.news.store.conftest import create_database
+
+    return asyncio.run(create_database(admin, f"newsbrief_bench_{uuid.uuid4().hex[:10]}"))
+
+
+def _drop_database(db: str, admin: str | None) -> None:
+    if admin is None:
+        return
+    from sqlalchemy.engine import make_url
+
+    from tests.news.store.conftest import drop_database
+
+    asyncio.run(drop_database(admin, str(make_url(db).database)))
+
+
+def _one_config(
+    workers: int,
+    url: str,
+    feed_url: str,
+    topics: list[str],
+    folder: Path,
+    total: int,
+    admin: str | None,
+) -> dict[str, Any]:
+    db = _new_database(admin, folder)
+    queue = f"newsbrief-bench-{uuid.uuid4().hex[:8]}"
+    asyncio.run(_prepare(db, feed_url, topics))
+    env = _env(db, url, queue)
+    logs = [folder / f"worker-{workers}-{n}.log" for n in range(workers)]
+    procs = []
+    for log in logs:
+        with log.open("wb") as out:
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "bot.cli",
+                        "worker",
+                        "--tasks-only",
+                        "--concurrency",
+                        "4",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=out,
+                )
+            )
+    try:
+        deadline = time.monotonic() + 180
+        while not all("worker running" in log.read_text(errors="replace") for log in logs):
+            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+                raise RuntimeError("a worker did not start: " + logs[0].read_text()[-2000:])
+            time.sleep(0.2)
+        started = time.perf_counter()
+        queued = asyncio.run(_enqueue(db, url, queue, total))
+        queued_s = time.perf_counter() - started
+        deadline = time.monotonic() + 1800
+        while _seen(db) < queued:
+            if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+                raise RuntimeError("a worker stopped: " + logs[0].read_text()[-2000:])
+            time.sleep(0.25)
+        seconds = time.perf_counter() - started
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        asyncio.run(_drop(url, queue))
+    tallies = _tallies(db)
+    _drop_database(db, admin)
+    per_worker = [log.read_text(errors="replace").count("Executing task") for log in logs]
+    for log in logs:  # where each worker's time went (its last line: counts and seconds)
+        stops = [x for x in log.read_text(errors="replace").splitlines() if "worker stopped" in x]
+        last = stops[-1].split("worker stopped: ", 1)[-1] if stops else "?"
+        print(f"  {workers} worker(s): {last}")
+    return {
+        "workers": workers,
+        "entries": queued,
+        "seconds": round(seconds, 2),
+        "queue_seconds": round(queued_s, 2),
+        "rate": round(queued / seconds, 2),
+        "tasks_per_worker": per_worker,
+        **tallies,
+        "expected_entries": total,
+    }
+
+
+async def _drop(url: str, name: str) -> None:
+    from tests.news.tasks.conftest import drop_queue
+
+    try:
+        await drop_queue(url, name)
+    except Exception as exc:  # a leftover queue costs nothing here
+        print(f"  (could not remove queue {name}: {exc})")
+
+
+def _compare(
+    broker: str,
+    url: str,
+    store: str,
+    admin: str | None,
+    feed_url: str,
+    topics: list[str],
+    folder: Path,
+    total: int,
+) -> dict[str, Any]:
+    """One worker, then two, on ``broker`` and ``store``; prints the table."""
+    rows = [_one_config(w, url, feed_url, topics, folder, total, admin) for w in (1, 2)]
+    ratio = rows[1]["rate"] / rows[0]["rate"]
+    clean = (
+        all(r["duplicate_articles"] == 0 and r["duplicate_alerts"] == 0 for r in rows)
+        and rows[0]["articles"] == rows[1]["articles"]
+    )
+    print(f"\n{broker} + {store}: {total} gn1 pages, {len(topics)} subscriptions")
+    print(
+        f"{'workers':>8} {'s':>7} {'art/s':>7} {'stored':>7} {'dup':>4} "
+        f"{'alerts':>7} {'dup':>4}  tasks per worker"
+    )
+    for r in rows:
+        print(
+            f"{r['workers']:>8} {r['seconds']:>7.1f} {r['rate']:>7.2f} "
+            f"{r['articles']:>7} {r['duplicate_articles']:>4} {r['alerts']:>7} "
+            f"{r['duplicate_alerts']:>4}  {r['tasks_per_worker']}"
+        )
+    load = os.getloadavg()[0]
+    print(
+        f"two workers / one: {ratio:.2f}x (target >= {TARGET_RATIO}x; {os.cpu_count()} cores, "
+        f"load average {load:.1f})"
+    )
+    return {"rows": rows, "ratio": round(ratio, 3), "clean": clean, "load": round(load, 1)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    count = 60 if args.quick else 300
+    if not (DATA / "truth.jsonl").is_file():
+        print("skipped: ../shared/data/extraction is missing")
+        return {"skipped": "no extraction data"}
+    wanted = os.environ.get("BENCH_QUEUE_BROKERS", "redis").split(",")
+    brokers = [b.strip() for b in wanted if b.strip() in BROKERS]
+    pages = _pages(count)
+    topics = _topics(pages)
+    results: dict[str, Any] = {"pages": len(pages), "topics": len(topics), "runs": {}}
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
+        folder = Path(tmp)
+        site = folder / "site"
+        site.mkdir()
+        ctx = multiprocessing.get_context("spawn")
+        ready = ctx.Queue()
+        server = ctx.Process(target=_serve, args=(str(site), ready), daemon=True)
+        server.start()
+        try:
+            port = ready.get(timeout=60)
+            base = f"http://127.0.0.1:{port}"
+            _write_site(site, pages, base)
+            for broker in brokers:
+                url, broker_port = BROKERS[broker]
+                if not _reachable(broker_port):
+                    print(f"{broker}: not running on 127.0.0.1:{broker_port}, skipped")
+                    results["runs"][broker] = {"skipped": "not running"}
+                    continue
+                for store, admin in _stores().items():
+                    row = _compare(
+                        broker, url, store, admin, f"{base}/feed.xml", topics, folder, len(pages)
+                    )
+                    results["runs"][f"{broker}+{store}"] = row
+                    ok = ok and row["clean"] and row["ratio"] >= TARGET_RATIO
+        finally:
+            server.terminate()
+    results["ok"] = ok
+    results["target_ratio"] = TARGET_RATIO
+    return results
