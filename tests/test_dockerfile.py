@@ -82,3 +82,14 @@ def test_compose_runs_bot_and_worker_on_postgres() -> None:
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully"
         )
+
+
+
+def test_compose_runs_task_workers_on_a_redis_queue() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert services["redis"]["image"].startswith("redis:")
+    assert services["tasks"]["command"] == ["newsbrief", "worker", "--tasks-only"]
+    for name in ("worker", "tasks"):
+        assert services[name]["environment"]["NEWSBRIEF_QUEUE_URL"].endswith("redis:6379/0}")
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
