@@ -296,6 +296,8 @@ class Deliverer:
                     taken = {item.id for item in send}
                     settled.update(item.id for item in fresh if item.id not in taken)
                     turns.add(send)
+                if marks.failed:  # the database is unwell: no sending blind
+                    return  # (the sends still waiting for their token are cancelled)
                 while not stopped and len(running) < self.in_flight:
                     item = turns.take()
                     if item is None:

@@ -106,6 +106,13 @@ class SentMarks:
         self.writes = 0  # store writes so far (batches)
 
     @property
+    def failed(self) -> bool:
+        """A write failed (the database is unwell): the drain should stop sending; the marks
+        wait for ``close`` to try once more."""
+        task = self._task
+        return task is not None and task.done() and not task.cancelled() and bool(task.exception())
+
+    @property
     def pending(self) -> int:
         """Marks not yet in the store (waiting or being written)."""
         return len(self._ids) + self._writing
@@ -115,7 +122,7 @@ class SentMarks:
         self._ids.append(item_id)
         if len(self._ids) >= self._most:
             self._full.set()
-        if self._task is None or self._task.done():
+        if (self._task is None or self._task.done()) and not self.failed:
             self._task = asyncio.create_task(self._run(), name="sent-marks")
 
     async def _run(self) -> None:

@@ -4,7 +4,9 @@ Telegram failure (429, 5xx, dropped connection, 403, 400) handled without losing
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import pytest
 from telegram.ext import CallbackContext
@@ -231,3 +233,184 @@ async def test_new_articles_from_a_poll_are_delivered_without_waiting(
     assert harness.app.job_queue is not None
     assert [job.name for job in harness.app.job_queue.jobs()] == ["deliver-now"]
     assert harness.app.bot_data.polling_feeds is False
+
+
+# --- several sends in flight, sent-marks in batches (issue 14) --------------------------------
+
+
+class SlowTelegram:
+    """Every sendMessage takes ``seconds`` on the wire; counts how many are out at once and the
+    chats whose messages Telegram accepted, in order."""
+
+    def __init__(self, harness: Harness, monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+        self.seconds = seconds
+        self.out = 0
+        self.most_out = 0
+        self.per_chat_out: dict[int, int] = {}
+        self.overlapping_chats = 0
+        self.accepted: list[int] = []
+        real = harness.telegram.do_request
+
+        async def do_request(url: str, method: str, request_data: Any = None, **kw: Any) -> Any:
+            if not url.endswith("/sendMessage"):
+                return await real(url, method, request_data, **kw)
+            chat_id = int(request_data.parameters["chat_id"])
+            self.out += 1
+            self.most_out = max(self.most_out, self.out)
+            self.per_chat_out[chat_id] = self.per_chat_out.get(chat_id, 0) + 1
+            if self.per_chat_out[chat_id] > 1:
+                self.overlapping_chats += 1
+            try:
+                await asyncio.sleep(self.seconds)
+                answer = await real(url, method, request_data, **kw)
+            finally:
+                self.out -= 1
+                self.per_chat_out[chat_id] -= 1
+            if answer[0] == 200:
+                self.accepted.append(chat_id)
+            return answer
+
+        monkeypatch.setattr(harness.telegram, "do_request", do_request)
+
+
+class MarkSpy:
+    """Records every ``mark_sent`` batch with the chats Telegram had accepted a message for by
+    then (and can lose the batches: a crash before the write)."""
+
+    def __init__(self, harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.batches: list[list[int]] = []
+        self.accepted_then: list[set[int]] = []
+        self.lose = False
+        store = harness.services.store
+        real = store.mark_sent
+
+        async def mark_sent(ids: Any, at: datetime) -> None:
+            self.batches.append(list(ids))
+            self.accepted_then.append({int(p["chat_id"]) for p in harness.telegram.sent()})
+            if self.lose:
+                raise OSError("disk I/O error")  # the database goes, as in a crash
+            await real(ids, at)
+
+        monkeypatch.setattr(store, "mark_sent", mark_sent)
+
+
+async def rows_by_chat(harness: Harness) -> dict[int, int]:
+    later = datetime.now(UTC) + timedelta(days=1)
+    return {item.chat_id: item.id for item in await harness.services.store.due_alerts(later)}
+
+
+async def test_several_sends_are_in_flight_so_a_slow_round_trip_does_not_cap_the_pace(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chats = tuple(range(101, 131))
+    await queue_alerts(harness, chats)
+    wire = SlowTelegram(harness, monkeypatch, 0.25)  # one at a time: 30 x 0.25 s = 7.5 s
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    report = await deliverer(harness).drain()
+    took = loop.time() - started
+    assert report.sent == 30
+    assert sorted(wire.accepted) == sorted(chats)
+    assert wire.most_out > 1
+    assert wire.most_out <= delivery.SENDS_IN_FLIGHT
+    # at Telegram's pace (30/s: ~1 s) plus a round trip, not 7.5 s
+    assert took < 29 / ratelimit.OVERALL_PER_SECOND + 0.25 + 0.8, took
+    assert await pending(harness) == 0
+
+
+async def test_one_chat_has_one_send_out_at_a_time_and_keeps_its_order(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):
+        await queue_alerts(harness, (141, 142), n=n)
+    wire = SlowTelegram(harness, monkeypatch, 0.1)
+    report = await deliverer(harness).drain()
+    assert report.sent == 6
+    assert wire.overlapping_chats == 0
+    for chat_id in (141, 142):
+        texts = alerts_to(harness, chat_id)
+        order = [n for text in texts for n in range(3) if f"Storm hits the coast {n}" in text]
+        assert order == [0, 1, 2], texts
+
+
+async def test_sent_marks_are_written_in_batches_only_for_accepted_alerts(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chats = tuple(range(201, 241))
+    await queue_alerts(harness, chats)
+    chat_of = {row: chat for chat, row in (await rows_by_chat(harness)).items()}
+    spy = MarkSpy(harness, monkeypatch)
+    sender = deliverer(harness)
+    sender.paid_broadcast, sender.in_flight = True, delivery.PAID_SENDS_IN_FLIGHT
+    report = await sender.drain()
+    assert report.sent == 40
+    assert sorted(i for batch in spy.batches for i in batch) == sorted(chat_of)  # each once
+    assert len(spy.batches) <= 4  # 40 sends in well under a second: a few writes, not 40
+    for batch, accepted in zip(spy.batches, spy.accepted_then, strict=True):
+        assert {chat_of[i] for i in batch} <= accepted  # marked only once Telegram accepted it
+    assert all(p.get("allow_paid_broadcast") is True for p in harness.telegram.sent())
+    assert await pending(harness) == 0
+
+
+async def test_a_drain_stopped_mid_way_marks_what_was_accepted_and_loses_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chats = tuple(range(301, 331))
+    await queue_alerts(harness, chats)
+    wire = SlowTelegram(harness, monkeypatch, 0.05)
+    draining = asyncio.create_task(deliverer(harness).drain())
+    while len(wire.accepted) < 8:  # noqa: ASYNC110 - waiting on the fake wire
+        await asyncio.sleep(0.01)
+    draining.cancel()  # shutdown mid-drain: the sends out are cancelled, the marks written
+    with pytest.raises(asyncio.CancelledError):
+        await draining
+    accepted = set(wire.accepted)
+    assert 8 <= len(accepted) < 30
+    assert set(await rows_by_chat(harness)) == set(chats) - accepted  # marked: accepted ones
+    report = await deliverer(harness).drain()
+    assert report.sent == 30 - len(accepted)
+    assert sorted(wire.accepted) == sorted(chats)  # each chat once: nothing lost or doubled
+
+
+async def test_marks_lost_in_a_crash_mean_a_repeat_never_a_loss(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chats = tuple(range(341, 351))
+    await queue_alerts(harness, chats)
+    spy = MarkSpy(harness, monkeypatch)
+    spy.lose = True  # no sent-mark reaches the database, as when the process dies
+    with pytest.raises(OSError, match="disk I/O"):
+        await deliverer(harness).drain()
+    first = {chat for chat in chats if alerts_to(harness, chat)}
+    assert first  # sent before the first write failed...
+    assert len(first) < len(chats)  # ...and then the drain stopped sending blind
+    assert set(await rows_by_chat(harness)) == set(chats)  # all still pending
+    spy.lose = False
+    await deliverer(harness).drain()  # the restarted bot
+    assert await pending(harness) == 0
+    for chat in chats:  # at least once: the unmarked ones again, none lost
+        assert len(alerts_to(harness, chat)) == (2 if chat in first else 1)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault(500, "Internal Server Error"), Fault(429, "Too Many Requests", retry_after=1)],
+)
+async def test_a_failure_mid_drain_stops_it_keeps_the_sends_in_flight_and_doubles_nothing(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, fault: Fault
+) -> None:
+    chats = tuple(range(361, 381))
+    await queue_alerts(harness, chats)
+    failing = chats[6]
+    count = 1 if fault.status == 500 else 4  # a 429 is retried by the limiter 3 times
+    harness.telegram.fail("sendMessage", dataclasses.replace(fault, chat_id=failing), count)
+    wire = SlowTelegram(harness, monkeypatch, 0.05)
+    report = await deliverer(harness).drain()
+    assert report.retried == 1
+    assert failing not in wire.accepted
+    assert report.sent == len(wire.accepted) < 20  # stopped: Telegram is unwell
+    assert set(await rows_by_chat(harness)) == set(chats) - set(wire.accepted)
+    travel(monkeypatch, 600)
+    await deliverer(harness).drain()
+    assert sorted(wire.accepted) == sorted(chats)  # every chat once
+    assert await pending(harness) == 0
