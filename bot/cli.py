@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
+from urllib.parse import urlsplit
 
 from bot.commands import news, run, summarize, worker
 from bot.logs import RedactingFilter, configure_logging, secret_values
@@ -53,7 +54,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"newsbrief: {RedactingFilter(()).redact(str(exc))}", file=sys.stderr)
         return 2
-    secrets = secret_values([settings.telegram_token, settings.webhook_secret])
+    queue_password = urlsplit(settings.queue_url).password if settings.queue_url else None
+    secrets = secret_values([settings.telegram_token, settings.webhook_secret, queue_password])
     configure_logging(args.log_level or settings.log_level, secrets=secrets)
     redactor = RedactingFilter(secrets)
     # A failure to start is one line on stderr, secrets redacted, and no traceback.
