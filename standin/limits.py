@@ -5,6 +5,8 @@ documented pace is about 30 messages per second overall, one per second in a pri
 20 per minute in a group, with short bursts tolerated. Token buckets model exactly that: each
 bucket refills at its rate up to a small burst capacity; a message needs a token from the global
 bucket and from its chat's bucket, and a refused one is told how many whole seconds to wait.
+Raise ``global_per_s`` (and ``global_burst``) to 1,000 to play Telegram's paid broadcasts;
+``latency_s`` delays every answer but getUpdates's by a network round trip to Telegram.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ class Limits:
     chat_burst: int = 3
     group_per_min: float = 20.0
     group_burst: int = 5
+    latency_s: float = 0.0  # seconds added to each answer (a round trip to Telegram), not limits
+
+    _MAY_BE_ZERO = frozenset({"latency_s"})
 
     def updated(self, changes: dict[str, Any]) -> Limits:
         """A copy with the known keys of ``changes`` applied (unknown keys are ignored)."""
@@ -42,7 +47,9 @@ class Limits:
             kind = type(getattr(self, key))
             if kind is bool and not isinstance(value, bool):
                 raise ValueError(f"{key} must be a boolean")
-            if kind in (int, float) and (isinstance(value, bool) or float(value) <= 0):
+            if kind in (int, float) and (isinstance(value, bool) or float(value) < 0):
+                raise ValueError(f"{key} must be a positive number")
+            if kind in (int, float) and float(value) == 0 and key not in self._MAY_BE_ZERO:
                 raise ValueError(f"{key} must be a positive number")
             known[key] = kind(value)
         return replace(self, **known)

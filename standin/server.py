@@ -20,7 +20,7 @@ Control API (JSON):
 - ``POST /control/faults`` {method, status, count?, retry_after?, description?, drop?, after?,
   chat_id?}; ``GET /control/faults``
 - ``POST /control/limits`` {enforce?, flood?, global_per_s?, global_burst?, chat_per_s?,
-  chat_burst?, group_per_min?, group_burst?}; ``GET /control/limits``
+  chat_burst?, group_per_min?, group_burst?, latency_s?}; ``GET /control/limits``
 - ``POST /control/block`` {chat_id, blocked?}; ``GET /control/stats``; ``GET /control/config``;
   ``POST /control/reset``
 - ``POST /control/document`` {chat_id, file_name, data_base64, mime_type?, caption?, user_id?,
@@ -141,6 +141,14 @@ class StandIn(
     # ----------------------------------------------------------------- Bot API over HTTP
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
+        latency = self.limits.latency_s  # a round trip to Telegram's servers (benchmarks)
+        if latency <= 0 or request.match_info["method"].lower() == "getupdates":
+            return await self._answer_api(request)
+        response = await self._answer_api(request)
+        await asyncio.sleep(latency)
+        return response
+
+    async def _answer_api(self, request: web.Request) -> web.StreamResponse:
         token = request.match_info["token"]
         if self._token is not None and token != self._token:
             return web.json_response(
