@@ -79,6 +79,8 @@ class _Entry:
     query: TopicQuery
     slot: int = -1  # a specific topic's row in the matrix and the word index; -1: broad
     subs: dict[int, IndexedSubscription] = field(default_factory=dict)
+    # (id, chat, topic, thread) of its subscriptions without filters; None: to make again
+    unfiltered: list[tuple[int, int, str, int]] | None = None
 
 
 def _deletions(word: str) -> set[str]:
@@ -171,6 +173,7 @@ class TopicIndex:
             self._set_vector(entry.slot, sub.vector)
         # the vector lives in the matrix, once per topic: not kept per subscription
         entry.subs[sub.id] = sub if sub.vector is None else replace(sub, vector=None)
+        entry.unfiltered = None
         self._subs[sub.id] = entry
 
     def _remove(self, sub_id: int) -> None:
@@ -178,6 +181,7 @@ class TopicIndex:
         if entry is None:
             return
         entry.subs.pop(sub_id, None)
+        entry.unfiltered = None
         if entry.subs:
             return
         del self._entries[entry.query.text]
@@ -384,15 +388,26 @@ class TopicIndex:
         self, found: Sequence[tuple[_Entry, dict[str, object]]], title: str, text: str
     ) -> list[TopicMatch]:
         doc: FilterDoc | None = None
-        out = []
+        out: list[TopicMatch] = []
+        add = out.append  # thousands of matches an article at 100k: the loop kept lean
         for entry, why in found:
+            unfiltered = entry.unfiltered
+            if unfiltered is None:
+                unfiltered = entry.unfiltered = [
+                    (s.id, s.chat_id, s.topic, s.thread_id)
+                    for s in entry.subs.values()
+                    if s.filters is None
+                ]
+            for sub_id, chat_id, topic, thread_id in unfiltered:
+                add(TopicMatch(sub_id, chat_id, topic, thread_id, why))
+            if len(unfiltered) == len(entry.subs):
+                continue
             for sub in entry.subs.values():
-                sub_why = why
-                if sub.filters is not None:
-                    doc = doc or filter_doc(title, text)
-                    kept = sub.filters.check(doc)
-                    if kept is None:
-                        continue
+                if sub.filters is None:
+                    continue
+                doc = doc or filter_doc(title, text)
+                kept = sub.filters.check(doc)
+                if kept is not None:
                     sub_why = {**why, "filters": sub.filters.canonical(), "kept": list(kept)}
-                out.append(TopicMatch(sub.id, sub.chat_id, sub.topic, sub.thread_id, sub_why))
+                    add(TopicMatch(sub.id, sub.chat_id, sub.topic, sub.thread_id, sub_why))
         return out

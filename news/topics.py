@@ -337,7 +337,7 @@ class TopicService:
             known = first.get(item.chat_id)
             if known is None or item.subscription_id < known.subscription_id:
                 first[item.chat_id] = item
-        return sorted(first.values(), key=lambda m: m.chat_id)
+        return builtins.list(first.values())
 
     def _match(
         self, article: StoredArticle, embedding: np.ndarray | None, concept_sims: dict[str, float]
