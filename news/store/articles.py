@@ -6,7 +6,8 @@ lock), so near-duplicates stored at once by two processes still share a story. T
 of recent stories (per article: MinHash signature, names and numbers, publication time and
 outlet; per story: its embedding) never changes once written, so it is cached between calls,
 compactly (a signature of 512 bytes and 8 bytes a name per article), for the stories of the
-grouping window only.
+grouping window only, in the candidate index of ``news.stories.index``: a new article is compared
+with the stories its LSH bands and embedding neighbours name, not with every story of the window.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class Articles:
         self._index_since: datetime | None = None  # the window start the index was loaded for
         self.check_decisions = False  # benchmarks: also decide over every story of the window
         self.last_check: bool | None = None  # then: whether both chose the same story
-        self.check_seconds = 0.0  # and the time the scans took
+        self.check_seconds = 0.0  # and the CPU time the scans took
         # add_article reads the recent stories, then writes: one at a time, so near-duplicates
         # stored at once still meet (SQLite's write lock does this across processes; on
         # PostgreSQL an advisory lock does).
@@ -98,7 +99,7 @@ class Articles:
                     source=article.source,
                 )
                 if self.check_decisions:
-                    started = time.perf_counter()
+                    started = time.process_time()
                     full = choose_story(
                         index.everything(),
                         sig,
@@ -108,7 +109,7 @@ class Articles:
                         source=article.source,
                     )
                     self.last_check = (full and full.story_id) == (match and match.story_id)
-                    self.check_seconds += time.perf_counter() - started
+                    self.check_seconds += time.process_time() - started
                 if match is None:
                     story_id = (
                         await conn.execute(

@@ -43,6 +43,15 @@ _VERSION = select(
     .scalar_subquery(),
 )
 
+# The same with the text of each story's first article only (the others' read as "").
+_FIRST = func.row_number().over(partition_by=ArticleRow.story_id, order_by=ArticleRow.id)
+_FIRST_LEAD_COLUMNS = tuple(
+    case((_FIRST == 1, func.substr(ArticleRow.text, 1, LEAD_CHARS)), else_="").label("text")
+    if c is ArticleRow.text
+    else c
+    for c in mapping.ARTICLE_COLUMNS
+)
+
 
 def _like_escape(word: str) -> str:
     return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -228,7 +237,8 @@ class Stories:
         self, *, since: datetime
     ) -> tuple[int, list[StoryRecord], dict[int, list[StoredArticle]]]:
         """Every story active since ``since`` (most recently active first) with all its
-        articles (oldest first; their text cut to ``LEAD_CHARS``), in one read, and the newest
+        articles (oldest first; the text of the first cut to ``LEAD_CHARS``, of the others left
+        out: a month of stories is read without their texts), in one read, and the newest
         article id read before them (so a later ``articles_after`` of it re-reads rather than
         misses)."""
         async with self._access.read() as conn:
@@ -243,7 +253,7 @@ class Stories:
             ]
             articles: dict[int, list[StoredArticle]] = {story.id: [] for story in stories}
             rows = await conn.execute(
-                select(*_LEAD_COLUMNS)
+                select(*_FIRST_LEAD_COLUMNS)
                 .join(StoryRow, StoryRow.id == ArticleRow.story_id)
                 .where(StoryRow.last_seen >= since)
                 .order_by(ArticleRow.id)
