@@ -21,6 +21,7 @@ import json
 import logging
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -68,6 +69,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_TOPIC_CHARS = 64
+MUTED_CACHE = 1024  # sources whose muting chats a process remembers
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -194,6 +196,9 @@ class TopicService:
         self._index = TopicIndex()
         self._version: int | None = None  # the subscriptions version the index is at
         self._sync_lock = asyncio.Lock()
+        # source -> the chats that muted it; emptied whenever the subscriptions' counter moves
+        # (muting moves it too), at most MUTED_CACHE sources
+        self._muted: OrderedDict[str, frozenset[int]] = OrderedDict()
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray | None:
         """Embeddings off the event loop, or None without an encoder."""
@@ -275,6 +280,8 @@ class TopicService:
                 few = len(changes.rows) <= 50
                 if not (few and self._index.try_apply(upserts, removals)):
                     await asyncio.to_thread(self._index.apply, upserts, removals)
+            if changes.version != self._version:
+                self._muted.clear()
             self._version = changes.version
 
     async def _load(self) -> None:
@@ -329,7 +336,7 @@ class TopicService:
         found = await asyncio.to_thread(self._match, article, embedding, concept_sims)
         if not found:
             return []
-        muted = await self.store.muted_chats(article.source)
+        muted = await self._muted_chats(article.source)
         first: dict[int, TopicMatch] = {}  # each chat's subscription with the lowest id
         for item in found:
             if item.chat_id in muted:
@@ -338,6 +345,15 @@ class TopicService:
             if known is None or item.subscription_id < known.subscription_id:
                 first[item.chat_id] = item
         return builtins.list(first.values())
+
+    async def _muted_chats(self, source: str) -> frozenset[int]:
+        known = self._muted.get(source)
+        if known is None:
+            known = frozenset(await self.store.muted_chats(source))
+            self._muted[source] = known
+            while len(self._muted) > MUTED_CACHE:
+                self._muted.popitem(last=False)
+        return known
 
     def _match(
         self, article: StoredArticle, embedding: np.ndarray | None, concept_sims: dict[str, float]

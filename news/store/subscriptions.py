@@ -271,7 +271,10 @@ class Subscriptions:
                 .on_conflict_do_nothing(index_elements=["chat_id", "source"])
                 .returning(MutedSourceRow.id)
             )
-            return result.first() is not None
+            added = result.first() is not None
+            if added:  # caches of who muted what follow the subscriptions' counter
+                await bump(conn, SUBSCRIPTIONS_COUNTER)
+            return added
 
     async def unmute_source(self, chat_id: int, source: str) -> bool:
         """Alerts from ``source`` again; False when it was not muted."""
@@ -281,7 +284,10 @@ class Subscriptions:
                 .where(MutedSourceRow.chat_id == chat_id, MutedSourceRow.source == source)
                 .returning(MutedSourceRow.id)
             )
-            return result.first() is not None
+            removed = result.first() is not None
+            if removed:
+                await bump(conn, SUBSCRIPTIONS_COUNTER)
+            return removed
 
     async def muted_sources(self, chat_id: int) -> list[str]:
         """The sources a chat muted, in the order it muted them."""
@@ -294,7 +300,8 @@ class Subscriptions:
             return list(rows.scalars())
 
     async def muted_chats(self, source: str) -> set[int]:
-        """The chats that muted ``source`` (one indexed query per new article)."""
+        """The chats that muted ``source`` (one indexed query; muting or unmuting bumps the
+        subscriptions' counter, so a cache of this follows ``subscription_changes``)."""
         async with self._access.read_quick() as conn:
             rows = await conn.execute(
                 select(MutedSourceRow.chat_id).where(MutedSourceRow.source == source)
