@@ -8,7 +8,8 @@ Each configuration gets a fresh SQLite store (the file the workers share), a fre
 same 100 subscriptions (so every article is matched), and workers already started with their
 model loaded; the clock runs from the first task queued to the last entry marked seen. Each
 worker is one process extracting in threads (NEWSBRIEF_EXTRACT_WORKERS=0) with one torch thread,
-so "two workers" is two cores' worth of work. The broker is Redis (BENCH_QUEUE_BROKERS=amqp or
+pinned to a core of its own (worker n on core n), so one worker is one core's worth of work and
+two workers two cores', as on two machines. The broker is Redis (BENCH_QUEUE_BROKERS=amqp or
 redis,amqp for RabbitMQ); without a running broker the benchmark says so and is skipped.
 """
 
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -264,6 +266,18 @@ def _drop_database(db: str, admin: str | None) -> None:
     asyncio.run(drop_database(admin, str(make_url(db).database)))
 
 
+def _pin(worker: int) -> Callable[[], None]:
+    """Worker ``worker`` on CPU ``worker`` alone: one worker is one core's worth of work (its
+    torch and extraction threads would otherwise spread over every core, and one worker alone
+    would already use both cores of this machine)."""
+    cores = sorted(os.sched_getaffinity(0))
+
+    def pin() -> None:
+        os.sched_setaffinity(0, {cores[worker % len(cores)]})
+
+    return pin
+
+
 def _one_config(
     workers: int,
     url: str,
@@ -279,7 +293,7 @@ def _one_config(
     env = _env(db, url, queue)
     logs = [folder / f"worker-{workers}-{n}.log" for n in range(workers)]
     procs = []
-    for log in logs:
+    for n, log in enumerate(logs):
         with log.open("wb") as out:
             procs.append(
                 subprocess.Popen(
@@ -294,6 +308,7 @@ def _one_config(
                     ],
                     cwd=ROOT,
                     env=env,
+                    preexec_fn=_pin(n),
                     stdout=out,
                     stderr=out,
                 )

@@ -85,6 +85,7 @@ def _redis_broker(url: str, name: str, *, prefetch: int, redeliver_after: float)
         url,
         queue_name=name,
         consumer_group_name=name,
+        consumer_id="0",  # a group made after tasks were queued still reads them all
         idle_timeout=int(redeliver_after * 1000),
         xread_block=1000,  # ms: how often an idle worker looks for tasks of dead workers
         xread_count=prefetch,
