@@ -404,6 +404,14 @@ async def test_index_follows_changes_from_another_process_without_reloading(
         await there.unsubscribe(1, "glacier")
         await there.subscribe(3, "glacier -ice")
         assert await here.match(article, None) == [(2, "glacier")]
+        await there.subscribe(4, "glacier")
+        both = [(2, "glacier"), (4, "glacier")]
+        assert sorted(await here.match(article, None)) == both  # who muted it: cached
+        await other.mute_source(4, article.source)  # muted elsewhere: the cache follows
+        assert await here.match(article, None) == [(2, "glacier")]
+        await other.unmute_source(4, article.source)
+        assert sorted(await here.match(article, None)) == both
+        await here.unsubscribe(4, "glacier")
         await here.unsubscribe(2, "glacier")
         assert await here.match(article, None) == []
         assert len(loads) == 1  # every change came as the rows changed, never a reload
