@@ -43,7 +43,7 @@ DIM = 384
 ARTICLES = 30  # matched articles per size (after one warm-up)
 CHANGES = 15  # subscribes, then as many unsubscribes, per size
 BROAD = ("sport", "economy", "tech", "politics", "business", "science", "health", "football")
-FILTERS = ('-sport', '"prime minister"', "+government", '-"world cup"')
+FILTERS = ("-sport", '"prime minister"', "+government", '-"world cup"')
 _WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _STOP = wordset(
     """the and for with from that this have has was were are its his her their they them over

@@ -23,9 +23,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("subscriptions") as batch:
         batch.add_column(sa.Column("filters", sa.Text(), nullable=True))
-        batch.add_column(
-            sa.Column("version", sa.BigInteger(), server_default="0", nullable=False)
-        )
+        batch.add_column(sa.Column("version", sa.BigInteger(), server_default="0", nullable=False))
         batch.create_index("ix_subscriptions_version", ["version"])
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("why", sa.Text(), nullable=True))
