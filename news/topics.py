@@ -333,18 +333,8 @@ class TopicService:
         if not len(self._index):
             return []
         concept_sims = await self._concept_similarities(embedding, self._index.concept_meanings())
-        found = await asyncio.to_thread(self._match, article, embedding, concept_sims)
-        if not found:
-            return []
         muted = await self._muted_chats(article.source)
-        first: dict[int, TopicMatch] = {}  # each chat's subscription with the lowest id
-        for item in found:
-            if item.chat_id in muted:
-                continue
-            known = first.get(item.chat_id)
-            if known is None or item.subscription_id < known.subscription_id:
-                first[item.chat_id] = item
-        return builtins.list(first.values())
+        return await asyncio.to_thread(self._match, article, embedding, concept_sims, muted)
 
     async def _muted_chats(self, source: str) -> frozenset[int]:
         known = self._muted.get(source)
@@ -356,10 +346,16 @@ class TopicService:
         return known
 
     def _match(
-        self, article: StoredArticle, embedding: np.ndarray | None, concept_sims: dict[str, float]
+        self,
+        article: StoredArticle,
+        embedding: np.ndarray | None,
+        concept_sims: dict[str, float],
+        muted: frozenset[int],
     ) -> builtins.list[TopicMatch]:
+        """The index's matches for the article, one per chat (its subscription with the
+        lowest id), chats that muted the source left out: in a thread, all of it."""
         doc = doc_terms(article.title, article.text, [article.url])
-        return self._index.match(
+        found = self._index.match(
             doc,
             title=article.title,
             text=article.text,
@@ -367,6 +363,14 @@ class TopicService:
             concept_sims=concept_sims,
             threshold=self.settings.topic_threshold,
         )
+        first: dict[int, TopicMatch] = {}
+        for item in found:
+            if item.chat_id in muted:
+                continue
+            known = first.get(item.chat_id)
+            if known is None or item.subscription_id < known.subscription_id:
+                first[item.chat_id] = item
+        return builtins.list(first.values())
 
     async def _concept_similarities(
         self, embedding: np.ndarray | None, meanings: set[str]
