@@ -171,6 +171,18 @@ class AlertReason:
             return None
 
 
+def _reasons(
+    matches: Sequence[TopicMatch], story_id: int, source: str
+) -> dict[tuple[int, int], str]:
+    """(chat, story) -> the JSON an alert keeps of how it matched (``AlertReason``)."""
+    return {
+        (m.chat_id, story_id): json.dumps(
+            {**m.why, "sub": m.subscription_id, "topic": m.topic, "source": source}
+        )
+        for m in matches
+    }
+
+
 # Chats to leave out of an article's alerts (news.chat_sources: /sources mine).
 AlertFilter = Callable[[StoredArticle, Sequence[int]], Awaitable[set[int]]]
 
@@ -402,13 +414,7 @@ class TopicService:
             matches = [m for m in matches if m.chat_id not in excluded]
         if not matches:
             return 0
-        source = result.article.source
-        why = {
-            (m.chat_id, result.story_id): json.dumps(
-                {**m.why, "sub": m.subscription_id, "topic": m.topic, "source": source}
-            )
-            for m in matches
-        }
+        why = await asyncio.to_thread(_reasons, matches, result.story_id, result.article.source)
         queued = await self.store.enqueue_alerts(
             [(m.chat_id, result.story_id, m.topic, m.thread_id) for m in matches], why=why
         )
