@@ -17,6 +17,7 @@ no article text), and rebuilt when a snapshot is read from scratch.
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,14 +64,20 @@ class Embeddings:
         if self.used and vector.size != self._matrix.shape[1]:
             return  # another model's size: not comparable
         if self.used == len(self._matrix):
-            grown = np.zeros((max(1024, 2 * len(self._matrix)), vector.size), dtype=np.float32)
-            if self.used:
-                grown[: self.used] = self._matrix[: self.used]
-            self._matrix = grown
+            self.reserve(max(1024, len(self._matrix) * 5 // 4), vector.size)
         norm = float(np.linalg.norm(vector))
         self._matrix[self.used] = vector / norm if norm else 0.0
         self.rows[story_id] = self.used
         self.used += 1
+
+    def reserve(self, rows: int, size: int) -> None:
+        """Room for ``rows`` rows of ``size`` floats (a snapshot read at once: its size)."""
+        if rows <= len(self._matrix):
+            return
+        grown = np.zeros((rows, size), dtype=np.float32)
+        if self.used:
+            grown[: self.used] = self._matrix[: self.used]
+        self._matrix = grown
 
     def cosines(self, meaning: str, query: np.ndarray) -> np.ndarray:
         """Cosine of ``query`` (the embedding of ``meaning``) to every row."""
@@ -138,6 +145,9 @@ class StoryIndex:
             snapshot.changed if carry and snapshot.changed is not None else frozenset(self.views)
         )
         shared = self._shared
+        if not carry and snapshot.embeddings:
+            size = next(iter(snapshot.embeddings.values())).size
+            shared.embeddings.reserve(len(snapshot.embeddings) + 1024, size)
         for story_id in self.changed if carry else snapshot.embeddings:
             vector = snapshot.embeddings.get(story_id)
             if vector is not None:
@@ -163,6 +173,13 @@ class StoryIndex:
             article = self.snapshot.lead(story_id)
             title, text = (article.title, article.text) if article else (story.title, "")
             doc = doc_terms(title, text, [source.url for source in story.sources])
+            # One copy of each word for all stories (a story's words are most of its memory).
+            doc = TopicDoc(
+                title=frozenset(map(sys.intern, doc.title)),
+                lead=frozenset(map(sys.intern, doc.lead)),
+                sections=frozenset(map(sys.intern, doc.sections)),
+                sequence=doc.sequence,
+            )
             shared.docs[story_id] = doc
             for word in doc.lead - shared.vocabulary:
                 shared.vocabulary.add(word)
