@@ -4,13 +4,17 @@ worker's rate, no article stored twice, no alert doubled.
 
 Pages: the first N ``gn1`` pages of ``../shared/data/extraction`` (real news pages of 408
 sites; 300, 60 with --quick), served with an RSS feed by an aiohttp server in a child process.
-Each configuration gets a fresh SQLite store (the file the workers share), a fresh queue, the
+Each configuration gets a fresh store (the one the workers share), a fresh queue, the
 same 100 subscriptions (so every article is matched), and workers already started with their
 model loaded; the clock runs from the first task queued to the last entry marked seen. Each
 worker is one process extracting in threads (NEWSBRIEF_EXTRACT_WORKERS=0) with one torch thread,
 pinned to a core of its own (worker n on core n), so one worker is one core's worth of work and
-two workers two cores', as on two machines. The broker is Redis (BENCH_QUEUE_BROKERS=amqp or
-redis,amqp for RabbitMQ); without a running broker the benchmark says so and is skipped.
+two workers two cores', as on two machines. The workers' CPU seconds are measured too: on a
+machine other work keeps busy, the wall-clock ratio says how much CPU the run was given, and
+the CPU per entry says whether two workers do more work per entry than one. The broker is
+Redis (BENCH_QUEUE_BROKERS=amqp or redis,amqp for RabbitMQ); without a running broker the
+benchmark says so and is skipped. The store: SQLite, and PostgreSQL where
+NEWSBRIEF_TEST_POSTGRES_URL is set (BENCH_QUEUE_STORES=sqlite or postgresql picks one).
 """
 
 from __future__ import annotations
@@ -266,6 +270,17 @@ def _drop_database(db: str, admin: str | None) -> None:
     asyncio.run(drop_database(admin, str(make_url(db).database)))
 
 
+def _cpu(procs: list[subprocess.Popen[bytes]]) -> float:
+    """CPU seconds (user + system, all threads) the worker processes have used so far."""
+    import psutil
+
+    total = 0.0
+    for proc in procs:
+        times = psutil.Process(proc.pid).cpu_times()
+        total += times.user + times.system
+    return total
+
+
 def _pin(worker: int) -> Callable[[], None]:
     """Worker ``worker`` on CPU ``worker`` alone: one worker is one core's worth of work (its
     torch and extraction threads would otherwise spread over every core, and one worker alone
@@ -319,6 +334,7 @@ def _one_config(
             if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
                 raise RuntimeError("a worker did not start: " + logs[0].read_text()[-2000:])
             time.sleep(0.2)
+        cpu_before = _cpu(procs)
         started = time.perf_counter()
         queued = asyncio.run(_enqueue(db, url, queue, total))
         queued_s = time.perf_counter() - started
@@ -328,6 +344,7 @@ def _one_config(
                 raise RuntimeError("a worker stopped: " + logs[0].read_text()[-2000:])
             time.sleep(0.25)
         seconds = time.perf_counter() - started
+        cpu = _cpu(procs) - cpu_before
     finally:
         for p in procs:
             p.terminate()
@@ -350,6 +367,8 @@ def _one_config(
         "seconds": round(seconds, 2),
         "queue_seconds": round(queued_s, 2),
         "rate": round(queued / seconds, 2),
+        "worker_cpu_seconds": round(cpu, 2),
+        "cpu_ms_per_entry": round(1000 * cpu / max(queued, 1), 1),
         "tasks_per_worker": per_worker,
         **tallies,
         "expected_entries": total,
@@ -378,18 +397,20 @@ def _compare(
     """One worker, then two, on ``broker`` and ``store``; prints the table."""
     rows = [_one_config(w, url, feed_url, topics, folder, total, admin) for w in (1, 2)]
     ratio = rows[1]["rate"] / rows[0]["rate"]
+    cpu_ratio = rows[1]["cpu_ms_per_entry"] / rows[0]["cpu_ms_per_entry"]
     clean = (
         all(r["duplicate_articles"] == 0 and r["duplicate_alerts"] == 0 for r in rows)
         and rows[0]["articles"] == rows[1]["articles"]
     )
     print(f"\n{broker} + {store}: {total} gn1 pages, {len(topics)} subscriptions")
     print(
-        f"{'workers':>8} {'s':>7} {'art/s':>7} {'stored':>7} {'dup':>4} "
+        f"{'workers':>8} {'s':>7} {'art/s':>7} {'cpu ms':>7} {'stored':>7} {'dup':>4} "
         f"{'alerts':>7} {'dup':>4}  tasks per worker"
     )
     for r in rows:
         print(
             f"{r['workers']:>8} {r['seconds']:>7.1f} {r['rate']:>7.2f} "
+            f"{r['cpu_ms_per_entry']:>7.0f} "
             f"{r['articles']:>7} {r['duplicate_articles']:>4} {r['alerts']:>7} "
             f"{r['duplicate_alerts']:>4}  {r['tasks_per_worker']}"
         )
@@ -398,7 +419,19 @@ def _compare(
         f"two workers / one: {ratio:.2f}x (target >= {TARGET_RATIO}x; {os.cpu_count()} cores, "
         f"load average {load:.1f})"
     )
-    return {"rows": rows, "ratio": round(ratio, 3), "clean": clean, "load": round(load, 1)}
+    # Workers' CPU per entry, two against one: 1.0 means sharing the queue and the store costs
+    # no extra work, so on free cores (one per worker) the rate would double.
+    print(
+        f"workers' CPU per entry, two / one: {cpu_ratio:.2f}x (the rate on free cores would be "
+        f"about {2 / cpu_ratio:.2f}x one worker's)"
+    )
+    return {
+        "rows": rows,
+        "ratio": round(ratio, 3),
+        "cpu_ratio": round(cpu_ratio, 3),
+        "clean": clean,
+        "load": round(load, 1),
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
