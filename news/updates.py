@@ -58,11 +58,14 @@ _MAX_SENTENCES = 60  # sentences of one article looked at
 class NoveltyPolicy:
     """When a sentence is news to a chat (see the module docstring)."""
 
-    similar: float = 0.72  # cosine to the closest known sentence below this: a new statement
-    repeat: float = 0.9  # at or above: the same statement, whatever figures it names
-    on_topic: float = 0.3  # cosine to the story's opening at least (furniture, other stories)
+    similar: float = 0.55  # cosine to the closest known sentence below this: a new statement
+    repeat: float = 0.9  # at or above: the same statement, whatever names it adds (a new
+    # figure still counts: "15 injured" after "12 injured" is news however alike the words)
+    on_topic: float = 0.2  # cosine to the story's opening at least (furniture, other stories)
     min_words: int = 7
     max_words: int = 70
+    names: bool = False  # a new name alone makes a close sentence new (noisy on real pages)
+    min_new: int = 2  # sentences new by meaning needed when no new figure is named
     max_sentences: int = 3  # an update carries at most this many sentences
     max_chars: int = 700
 
@@ -74,11 +77,35 @@ def _words(text: str) -> set[str]:
     return {w.casefold().strip("'’-") for w in _WORD.findall(text)}
 
 
+_NOISE = re.compile(
+    r"\S+@\S+|https?://\S+|www\.\S+"  # addresses
+    r"|\+?\d[\d ()-]{6,}\d"  # phone numbers
+    r"|\b\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"  # clock times
+    r"|\b\d{1,4}/\d{1,2}/\d{2,4}\b"  # dates in figures
+    r"|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)[a-z]*\.?\s\d{1,2}"
+    r"(?:st|nd|rd|th)?\b)"
+    r"|(?i:\b\d{1,2}(?:st|nd|rd|th)?\s(?:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec))"
+    r"|\b(?:1[89]|20)\d\d\b"  # years
+    r"|^[A-Z][A-Z .,'-]+(?:\([^)]*\))?\s*(?:--|—|–|-)+(?:\([^)]*\)--)?\s*"  # a dateline
+)
+_FURNITURE = re.compile(
+    r"\b(?:file )?photo\b|\bpictured\b|\bcaption\b|getty images|\bcopyright\b"
+    r"|all rights reserved|click here|sign up|newsletter|don'?t miss|follow us|subscribe"
+    r"|\bupdated\b \d|\bposted\b (?:by|on)|read more|related:|\bcomments?\b"
+    r"|\bvideo\b|learn more|\bremember\b|\bclick\b",
+    re.IGNORECASE,
+)
+
+
 def new_facts(sentence: str, known_names: frozenset[str], known_words: set[str]) -> set[str]:
     """Figures ("#15") and names the sentence mentions that the known text never does (a name is
-    known when all its words appear in the known text, in any case)."""
+    known when all its words appear in the known text, in any case). Addresses, phone numbers,
+    clock times and datelines are no facts; the sentence's first word is no name."""
+    cleaned = _NOISE.sub(" ", sentence).strip()
+    if cleaned[:2].istitle():
+        cleaned = cleaned[0].lower() + cleaned[1:]
     found = set()
-    for name in entities("", sentence, words=10_000):
+    for name in entities("", cleaned, words=10_000):
         if name in known_names:
             continue
         if not name.startswith("#") and set(name.split()) <= known_words:
@@ -92,7 +119,12 @@ def candidate_sentences(text: str, policy: NoveltyPolicy = POLICY) -> list[str]:
     kept = []
     for sentence in split_sentences(text)[: _MAX_SENTENCES * 2]:
         n = word_count(sentence)
-        if policy.min_words <= n <= policy.max_words and not is_boilerplate(sentence):
+        if (
+            policy.min_words <= n <= policy.max_words
+            and not is_boilerplate(sentence)
+            and not _FURNITURE.search(sentence)
+            and not sentence[0].islower()  # a fragment the layout cut off
+        ):
             kept.append(sentence)
         if len(kept) >= _MAX_SENTENCES:
             break
@@ -200,13 +232,20 @@ def pick(scored: Sequence[Scored], policy: NoveltyPolicy = POLICY) -> list[str]:
     """The sentences that are news (see the module docstring), in document order, at most
     ``policy.max_sentences`` and about ``policy.max_chars``."""
     picked: list[str] = []
+    figured = by_meaning = 0
     for item in scored:
-        if item.topical < policy.on_topic or item.closest >= policy.repeat:
+        if item.topical < policy.on_topic:
             continue
-        if item.closest < policy.similar or item.facts:
+        figures = any(fact.startswith("#") for fact in item.facts)
+        names = policy.names and bool(item.facts) and item.closest < policy.repeat
+        meaning = item.closest < policy.similar
+        if meaning or figures or names:
             picked.append(item.sentence)
-        if len(picked) >= policy.max_sentences:
-            break
+            figured += figures or names
+            by_meaning += meaning and not (figures or names)
+    if not figured and by_meaning < policy.min_new:
+        return []
+    picked = picked[: policy.max_sentences]
     while len(picked) > 1 and sum(len(s) + 1 for s in picked) > policy.max_chars:
         picked.pop()
     return picked

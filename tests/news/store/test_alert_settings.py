@@ -25,8 +25,9 @@ async def test_settings_default_then_set(store: Store) -> None:
     await store.set_quiet_hours(7, None, None)
     found = await store.alert_settings_of([7, 8])
     assert list(found) == [7]
-    assert found[7].quiet_start is None and found[7].timezone == "Europe/Berlin"
-    with pytest.raises(ValueError):
+    assert found[7].quiet_start is None
+    assert found[7].timezone == "Europe/Berlin"
+    with pytest.raises(ValueError, match="both"):
         await store.set_quiet_hours(7, time(22, 0), None)
 
 
@@ -58,7 +59,9 @@ async def test_hold_keeps_rows_pending_until_then(store: Store) -> None:
     await store.hold_alerts([item.id], until)
     assert await store.due_alerts(NOW + timedelta(hours=6)) == []
     [again] = await store.due_alerts(until)
-    assert again.id == item.id and again.attempts == 0 and again.next_attempt_at == until
+    assert again.id == item.id
+    assert again.attempts == 0
+    assert again.next_attempt_at == until
 
 
 async def test_story_watchers(store: Store) -> None:
@@ -74,9 +77,13 @@ async def test_story_watchers(store: Store) -> None:
     await store.record_briefing(4, [story], later)
     watchers = {w.chat_id: w for w in await store.story_watchers(story)}
     assert set(watchers) == {1, 2, 3}  # 4 turned updates off
-    assert watchers[1].known_at == NOW and not watchers[1].pending
+    assert watchers[1].known_at == NOW
+    assert not watchers[1].pending
     assert watchers[2].pending  # its alert is not out yet
-    assert watchers[3].known_at == later and watchers[3].last_update_at is None
+    assert watchers[3].known_at == later
+    assert watchers[3].last_update_at is None
     await store.enqueue_updates([(1, story, 9, "New.")], now=later)
     watcher = {w.chat_id: w for w in await store.story_watchers(story)}[1]
-    assert watcher.last_update_at == later and watcher.known_at == later and watcher.pending
+    assert watcher.last_update_at == later
+    assert watcher.known_at == later
+    assert watcher.pending
