@@ -112,7 +112,7 @@ class Outbox:
         inserted = 0
         async with self._access.write() as conn:
             active: set[int] = set()
-            for chunk in chunks(sorted({row["chat_id"] for row in rows})):
+            for chunk in chunks(sorted({chat_id for chat_id, _, _, _ in items})):
                 result = await conn.execute(
                     select(ChatRow.id).where(ChatRow.id.in_(chunk), ChatRow.active.is_(True))
                 )

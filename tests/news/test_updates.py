@@ -159,6 +159,6 @@ async def test_chain_hooks_runs_every_hook_despite_failures() -> None:
         calls.append("good")
         return 2
 
-    hook = chain_hooks(bad, good)  # type: ignore[arg-type]
+    hook = chain_hooks(bad, good)
     assert await hook(None, None) == 2  # type: ignore[arg-type]
     assert calls == ["bad", "good"]
