@@ -23,13 +23,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from telegram import Bot
 from telegram.error import (
@@ -277,25 +278,34 @@ class Deliverer:
         known: set[int] = set()
         content: dict[int, tuple[StoryView, str]] = {}
         running: dict[asyncio.Task[str], OutboxItem] = {}
-        stopped = exhausted = False
+        fetching: asyncio.Task[list[OutboxItem]] | None = None
+        stopped = exhausted = idle = False
+
+        async def fetch() -> list[OutboxItem]:
+            """The next due rows, fetched while the sends already taken go on."""
+            nonlocal exhausted
+            forget = set(settled)  # written before this fetch begins: it sees them
+            settled.clear()
+            items = await self.store.due_alerts(_now(), limit=self.batch + len(known))
+            known.difference_update(forget)
+            fresh = [item for item in items if item.id not in known]
+            exhausted = not fresh
+            known.update(item.id for item in fresh)
+            try:
+                send = await self._admit(fresh, content, report)
+            except _StopRound:
+                settled.update(item.id for item in fresh)
+                raise
+            taken = {item.id for item in send}
+            settled.update(item.id for item in fresh if item.id not in taken)
+            return send
+
         try:
             while True:
-                if not stopped and len(turns) < self.batch // 2 and not (exhausted and running):
-                    forget = set(settled)  # written before this fetch begins: it sees them
-                    settled.clear()
-                    items = await self.store.due_alerts(_now(), limit=self.batch + len(known))
-                    known -= forget
-                    fresh = [item for item in items if item.id not in known]
-                    exhausted = not fresh
-                    known.update(item.id for item in fresh)
-                    try:
-                        send = await self._admit(fresh, content, report)
-                    except _StopRound:
-                        stopped = True
-                        send = []
-                    taken = {item.id for item in send}
-                    settled.update(item.id for item in fresh if item.id not in taken)
-                    turns.add(send)
+                low = len(turns) < self.batch // 2 and not (exhausted and running)
+                if fetching is None and not stopped and low:
+                    idle = not running and not turns  # nothing else out: the last look
+                    fetching = asyncio.create_task(fetch())
                 if marks.failed:  # the database is unwell: no sending blind
                     return  # (the sends still waiting for their token are cancelled)
                 while not stopped and len(running) < self.in_flight:
@@ -304,12 +314,23 @@ class Deliverer:
                         break
                     sending = self._deliver_guarded(item, content.get(item.story_id), report)
                     running[asyncio.create_task(sending)] = item
-                if not running:
+                if not running and fetching is None:
                     if stopped or (exhausted and not turns):
                         return
                     continue
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                waiting: set[asyncio.Task[Any]] = {*running, *([fetching] if fetching else [])}
+                done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+                if fetching is not None and fetching in done:
+                    fetched, fetching = fetching, None
+                    try:
+                        turns.add(fetched.result())
+                    except _StopRound:
+                        stopped = True
+                    if exhausted and idle and not running and not turns:
+                        return  # nothing new was due after everything taken had settled
                 for task in done:
+                    if task not in running:
+                        continue
                     item = running.pop(task)
                     turns.done(item.chat_id)
                     try:
@@ -325,6 +346,10 @@ class Deliverer:
                     if outcome == "deactivated":  # the store dropped the chat's other rows
                         settled.update(other.id for other in turns.drop_chat(item.chat_id))
         finally:
+            if fetching is not None:
+                fetching.cancel()
+                with contextlib.suppress(BaseException):
+                    await fetching
             for task in running:
                 task.cancel()
             outcomes = await asyncio.gather(*running, return_exceptions=True)
