@@ -45,12 +45,14 @@ async def test_filtered_topics_alert_only_on_matching_stories_and_say_why(
     standin: StandIn, bot: BotProcess, site: NewsSite
 ) -> None:
     await Chat(standin, WITHOUT_STRIKES).say("/start", wait=START_TIMEOUT)
-    made = {
-        WITHOUT_STRIKES: await Chat(standin, WITHOUT_STRIKES).say("/subscribe ferry -strike"),
-        PHRASE: await Chat(standin, PHRASE).say('/subscribe ferry "night service"'),
-        PLAIN: await Chat(standin, PLAIN).say("/subscribe ferry"),
-        MEANING: await Chat(standin, MEANING).say("/subscribe boat crew strike"),
+    # The first /subscribe may wait for MiniLM to load (the bot loads it on first use).
+    commands = {
+        WITHOUT_STRIKES: "/subscribe ferry -strike",
+        PHRASE: '/subscribe ferry "night service"',
+        PLAIN: "/subscribe ferry",
+        MEANING: "/subscribe boat crew strike",
     }
+    made = {c: await Chat(standin, c).say(t, wait=START_TIMEOUT) for c, t in commands.items()}
     assert all("Subscribed to" in m.plain_text for m in made.values())
     assert "only stories with -strike" in made[WITHOUT_STRIKES].plain_text
     listed = await Chat(standin, PHRASE).say("/topics")
