@@ -88,6 +88,10 @@ class Config:
     mmr_lambda: float = 0.75
     lead_window: int = 5
     duplicate: float = 0.8
+    # > 0: domain adaptation (Daume's feature augmentation): shared weights (regularized by
+    # ``shared_c``) fitted on both sets plus CNN/DailyMail-specific and BBC-specific weights
+    # (regularized by ``c``); the scorer ships shared + CNN/DailyMail-specific
+    shared_c: float = 0.0
 
     @classmethod
     def of(cls, weights: ScorerWeights) -> Config:
@@ -97,6 +101,7 @@ class Config:
             c=float(meta.get("C", 0.01)),
             target=str(meta.get("target", "soft")),
             bbc_weight=float(meta.get("bbc_weight", 0.0)),
+            shared_c=float(meta.get("shared_c", 0.0)),
             mmr_lambda=weights.mmr_lambda,
             lead_window=weights.lead_window,
             duplicate=weights.duplicate_threshold,
@@ -228,6 +233,38 @@ def _fit(
     return mean, scale, coef, intercept
 
 
+def _fit_shared(
+    cnn: tuple[np.ndarray, np.ndarray], bbc: tuple[np.ndarray, np.ndarray], config: Config
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Feature augmentation: rows are [z, z, 0] for CNN/DailyMail and [z, 0, z] for BBC, the
+    shared block scaled so that one ridge penalty acts as 1/shared_c on it and 1/c on the
+    domain blocks; returns the CNN/DailyMail scorer (shared + its own block) on the logit-like
+    scale of ``_fit``."""
+    from sklearn.linear_model import Ridge
+
+    (xc, yc), (xb, yb) = cnn, bbc
+    x = np.concatenate([xc, xb])
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    zc, zb = (xc - mean) / scale, (xb - mean) / scale
+    s = float(np.sqrt(config.shared_c / config.c))
+    rows = np.vstack(
+        [
+            np.hstack([zc * s, zc, np.zeros_like(zc)]),
+            np.hstack([zb * s, np.zeros_like(zb), zb]),
+        ]
+    )
+    y = np.concatenate([yc - yc.mean(), yb - yb.mean()])
+    w = np.concatenate([np.ones(len(yc)), np.full(len(yb), config.bbc_weight)])
+    ridge = Ridge(alpha=1.0 / config.c, fit_intercept=False)
+    ridge.fit(rows, y, sample_weight=w)
+    d = zc.shape[1]
+    coef = ridge.coef_[:d] * s + ridge.coef_[d : 2 * d]
+    spread = float(np.std(zc @ coef)) or 1.0
+    return mean, scale, coef / spread * 2.0, 0.0
+
+
 def train_weights(
     cnn_items: Sequence[Item],
     bbc_items: Sequence[Item],
@@ -236,6 +273,20 @@ def train_weights(
 ) -> ScorerWeights:
     """The scorer fitted on ``cnn_items`` (labels ``config.target``, weight 1 per sentence) and
     ``bbc_items`` (their own extractive labels, weight ``config.bbc_weight``)."""
+    if config.shared_c > 0 and config.bbc_weight > 0 and bbc_items:
+        mean, scale, coef, intercept = _fit_shared(
+            _stack(cnn_items, config.target), _stack(bbc_items, "member"), config
+        )
+        return ScorerWeights(
+            mean,
+            scale,
+            coef,
+            intercept,
+            mmr_lambda=config.mmr_lambda,
+            duplicate_threshold=config.duplicate,
+            lead_window=config.lead_window,
+            meta=meta or {},
+        )
     parts = [(i.features, i.labels[config.target], 1.0) for i in cnn_items]
     if config.bbc_weight > 0:
         parts += [(i.features, i.labels["member"], config.bbc_weight) for i in bbc_items]
@@ -254,6 +305,12 @@ def train_weights(
         lead_window=config.lead_window,
         meta=meta or {},
     )
+
+
+def _stack(items: Sequence[Item], label: str) -> tuple[np.ndarray, np.ndarray]:
+    rows = [i for i in items if len(i.features)]
+    features = np.concatenate([i.features for i in rows])
+    return features, np.concatenate([i.labels[label] for i in rows])
 
 
 _ROUGE_MEMO: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
@@ -363,10 +420,13 @@ def main(argv: list[str] | None = None) -> int:
     bbc_lead3 = np.array([summary_rouge(i.example, lead(i.example.text)) for i in test_items])
     print(f"Lead-3 CNN/DM {lead3.round(2)}  BBC sample {bbc_lead3.mean(0).round(2)}")
     # C 0.1 lost to 0.01 on every target in the v4 runs (worst split below Lead-3)
+    # v4 runs: C 0.1 lost to 0.01; BBC pooled with CNN/DailyMail (weight 0.3, soft or oracle)
+    # cost -0.4/-0.3/-0.5 on CNN/DailyMail. v5: BBC through feature augmentation instead (its own
+    # weights absorb its long-summary style; the shared weights carry what both sets agree on)
     configs = [
-        Config(0.01, target, bbc_weight)
-        for target in ("soft", "oracle")
-        for bbc_weight in (0.0, 0.3)
+        Config(0.01, "oracle", 0.0),
+        Config(0.001, "oracle", 1.0, shared_c=0.1),
+        Config(0.001, "oracle", 3.0, shared_c=0.1),
     ]
     results: list[tuple[bool, float, Config]] = []
     for config in configs:
@@ -401,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             "target": best.target,
             "C": best.c,
             "bbc_weight": best.bbc_weight,
+            "shared_c": best.shared_c,
             "bbc_train_articles": len(bbc_items),
             f"fresh_cv_gain_over_lead3_x{args.splits}": dict(
                 zip(ROUGE_KEYS, fresh_gain.mean(0).round(2).tolist(), strict=True)

@@ -39,7 +39,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 # Bump when the ranking changes so summaries cached under the old id are recomputed.
-MODEL_VERSION = "v4"
+MODEL_VERSION = "v5"
 _MAX_TITLE_WORDS = 30
 # Only the first sentences of an article are ranked: news puts its point up front, and a long
 # page (a live blog, a transcript) must not cost a hundred encoder rows.
