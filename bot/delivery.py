@@ -4,8 +4,8 @@
   loses nothing. Several sends are in flight at once (``SENDS_IN_FLIGHT``: each waits its token
   from the rate limiter, so a slow round trip no longer caps the pace), one per chat at a time,
   chats in turns, and sent-marks are written in batches (``bot.delivery_flow.SentMarks``: at
-  most 50 ms after the send), so a crash repeats at most the sends in flight and the marks of
-  those last 50 ms; nothing is sent twice otherwise.
+  most 20 ms after the send), so a crash repeats at most the sends in flight and the marks of
+  those last 20 ms; nothing is sent twice otherwise.
 - 429: the rate limiter waits ``retry_after`` and retries; if that is not enough, the row is
   retried after ``retry_after``. 5xx, timeouts and dropped connections: the row is retried with
   exponential backoff and the round stops (Telegram is unwell). 403 (the user blocked the bot):
