@@ -10,6 +10,8 @@ over newline-joined sentences; 3 sentences; Lead-3 and LexRank (sumy) in the sam
   trained on these articles, so they are never scored here.
 - BBC sample (300, never trained on): the CV models and the shipped model; headlines given.
 - XSum (251, never trained on): the shipped model.
+- Not shipped: a scorer trained on BBC's own labels, 5-fold CV over the BBC sample (shows how far
+  BBC's reference style is from CNN/DailyMail's).
 Reading checks (``benchmarks.summ_reading``): the gn1 and cleanportaleval pages through
 extraction, 2 sentences / 60 words as briefings use them, beside Lead-2.
 Speed: articles/s of ``summarize`` beside bare MiniLM encoding of the same candidate sentences in

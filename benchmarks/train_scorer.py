@@ -7,7 +7,9 @@ CNN/DailyMail dev articles, labelled per sentence by the greedy ROUGE-1+2 oracle
 by each sentence's own ROUGE-1 + ROUGE-2 precision (``soft``); and the BBC articles outside the
 benchmark's 300-article sample, labelled by the dataset itself (a sentence is in the article's
 extractive summary or not). A ridge regression over ``summarizer.scorer.FEATURES`` (weights of a
-few hundred bytes) is fitted on CNN/DailyMail plus BBC at ``bbc_weight`` per sentence.
+few hundred bytes) is fitted on CNN/DailyMail plus BBC at ``bbc_weight`` per sentence, either
+pooled or (``shared_c`` > 0) by feature augmentation: shared weights plus per-set weights, the
+shipped scorer being shared + CNN/DailyMail (BBC's long-summary style stays in its own weights).
 
 Everything reported is out of sample: repeated 2-fold cross-validation over the CNN/DailyMail
 articles (train on one half plus the BBC training articles, score the other half, both ways; every
