@@ -117,6 +117,7 @@ def configure_logging(level: str, *, secrets: Iterable[SecretStr | str | None] =
         "telegram.ext.ExtBot",
         "transformers",
         "alembic",
+        "taskiq",  # one "Executing task" line per task at INFO
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ptb = logging.getLogger("telegram.ext")
