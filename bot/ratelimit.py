@@ -1,8 +1,8 @@
 """Telegram's sending limits, kept by one rate limiter for every Bot API call the bot makes.
 
 ``PacedRateLimiter`` paces every call that names a chat through one global token bucket
-(``PriorityPacer``: 30 messages/s with no burst, each at least 1/30 s after the one before, so
-no one-second window holds more than Telegram's 30), and each message to a chat through that
+(``PriorityPacer``: 30 messages/s with a burst of 2 to make up a late wake-up, and never more
+than Telegram's 30 in any one-second window), and each message to a chat through that
 chat's own bucket (about one per second in a private chat, 20 per minute in a group, with a
 short burst). Calls with ``allow_paid_broadcast`` (an operator's paid broadcasts, see
 ``config.Settings.paid_broadcast``) go through their own bucket at Telegram's paid pace instead
@@ -51,6 +51,7 @@ __all__ = [
     "OVERALL_BURST",
     "OVERALL_PER_SECOND",
     "PAID_BURST",
+    "PAID_IN_ONE_SECOND",
     "PAID_PER_SECOND",
     "AdaptiveLifoSemaphore",
     "PacedRateLimiter",
@@ -64,16 +65,17 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 TELEGRAM_PER_SECOND = 30  # Telegram: about 30 messages per second to different chats
-# No burst: each token at least 1/30 s after the one before, so any one-second window holds at
-# most 30 (3,000 alerts go out in 100 s, Telegram's floor), and since a late grant is never made
-# up, requests bunched up by the network cannot drain Telegram's own bucket.
+# 30/s with a burst of 2, so a grant the loop woke late for is made up (3,000 alerts go out in
+# 100 s, Telegram's floor, on a busy machine too), and never more than 30 grants in any one-second
+# window (``per_second``): no second holds more than Telegram's 30.
 OVERALL_PER_SECOND = float(TELEGRAM_PER_SECOND)
-OVERALL_BURST = 1
+OVERALL_BURST = 2
 TELEGRAM_PAID_PER_SECOND = 1000  # Telegram: paid broadcasts (allow_paid_broadcast), up to 1,000/s
 # Paid calls: rate + burst + the free pace <= 1,000 in any second; a burst of 10 lets one wake of
 # the dispatcher grant several (the loop's timers have millisecond steps).
 PAID_PER_SECOND = 960.0
 PAID_BURST = 10
+PAID_IN_ONE_SECOND = TELEGRAM_PAID_PER_SECOND - TELEGRAM_PER_SECOND
 GROUP_PER_MINUTE = 20.0 / 1.1  # Telegram: 20 messages per minute to one group (10% margin)
 GROUP_BURST = 5
 CHAT_INTERVAL = 1.1  # Telegram: about one message per second to one private chat (10% margin)
@@ -155,7 +157,8 @@ class PriorityPacer:
     priority: replies (adaptive LIFO, see the module doc) before bulk calls (in arrival order).
     ``clock`` and ``sleep`` are injectable for tests.
 
-    A waiter is granted a token only when one is there, so grants never outrun the bucket.
+    A waiter is granted a token only when one is there, so grants never outrun the bucket, nor
+    (``per_second``) ever number more than that in any one-second window.
     Replies are ordered by the age of their request (``request_arrived``, else the call's own
     arrival) and keep their order within a chat (``chat`` of ``acquire``); across chats, once the
     queue stands (the oldest has waited ``standing_after`` seconds, or more replies wait than
@@ -170,10 +173,11 @@ class PriorityPacer:
         *,
         standing_after: float = STANDING_AFTER,
         oldest_every: int = OLDEST_EVERY,
+        per_second: int | None = None,
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        if rate <= 0 or burst < 1 or oldest_every < 1:
+        if rate <= 0 or burst < 1 or oldest_every < 1 or (per_second or 1) < 1:
             raise ValueError("rate must be > 0, burst >= 1 and oldest_every >= 1")
         self.rate = rate
         self.burst = burst
@@ -182,6 +186,7 @@ class PriorityPacer:
         self._clock = clock
         self._sleep = sleep
         self._tokens = float(burst)
+        self._recent: deque[float] | None = deque(maxlen=per_second) if per_second else None
         self._stamp: float | None = None
         self._paused_until = 0.0
         # Replies by age (``_age``); granted or cancelled ones are dropped when they reach an end.
@@ -212,7 +217,16 @@ class PriorityPacer:
         if now < self._paused_until:
             return self._paused_until - now
         missing = 1.0 - self._tokens
-        return 0.0 if missing <= _EPSILON else missing / self.rate
+        wait = 0.0 if missing <= _EPSILON else missing / self.rate
+        recent = self._recent
+        if recent is not None and len(recent) == recent.maxlen:
+            wait = max(wait, recent[0] + 1.0 - now)  # the window would hold one too many
+        return wait if wait > _EPSILON else 0.0
+
+    def _take(self, now: float) -> None:
+        self._tokens -= 1.0
+        if self._recent is not None:
+            self._recent.append(now)
 
     def _has_waiters(self) -> bool:
         replies, bulk_ = self._replies, self._bulk
@@ -254,7 +268,7 @@ class PriorityPacer:
             if not chat:
                 del self._chats[waiter.chat]
         self._uncount(waiter)
-        self._tokens -= 1.0
+        self._take(self._now())
         waiter.future.set_result(None)
 
     def _uncount(self, waiter: _Waiter) -> None:
@@ -291,7 +305,7 @@ class PriorityPacer:
         """Wait for a token: replies first (in order within ``chat``), then bulk calls."""
         now = self._now()
         if self._wait_time(now) == 0.0 and not self._has_waiters():
-            self._tokens -= 1.0
+            self._take(now)
             return
         future = asyncio.get_running_loop().create_future()
         if priority is Priority.BULK:  # served in arrival order: a chat's order holds anyway
@@ -359,8 +373,12 @@ class PacedRateLimiter(BaseRateLimiter[int]):
     ) -> None:
         self._max_retries = max_retries
         self._max_chats = max_chats
-        self._overall = overall or PriorityPacer(OVERALL_PER_SECOND, OVERALL_BURST)
-        self._paid = paid or PriorityPacer(PAID_PER_SECOND, PAID_BURST)
+        self._overall = overall or PriorityPacer(
+            OVERALL_PER_SECOND, OVERALL_BURST, per_second=TELEGRAM_PER_SECOND
+        )
+        self._paid = paid or PriorityPacer(
+            PAID_PER_SECOND, PAID_BURST, per_second=PAID_IN_ONE_SECOND
+        )
         self._chat_limiters: OrderedDict[int | str, AsyncLimiter] = OrderedDict()
 
     @property
