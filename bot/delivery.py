@@ -43,8 +43,9 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot import render
+from bot import render, render_updates
 from bot.delivery_flow import ChatTurns, SentMarks
+from bot.quiet_hours import QuietGate
 from bot.ratelimit import bulk
 from news.models import OutboxItem, StoryView
 
@@ -122,6 +123,7 @@ class Deliverer:
         self.paid_broadcast = paid_broadcast  # alerts and digests as Telegram paid broadcasts
         self.in_flight = in_flight or (PAID_SENDS_IN_FLIGHT if paid_broadcast else SENDS_IN_FLIGHT)
         self._lock = asyncio.Lock()  # one sender at a time: drains and digests take turns
+        self._quiet = QuietGate(store, timezone)  # quiet hours hold alerts (issue 16)
         self._draining = False
         self._digesting = False
 
@@ -196,7 +198,10 @@ class Deliverer:
             await self._drop(item, "story no longer exists", report)
             return "dropped"
         story, summary = content
-        rendered = render.render_alert(story, summary, item.topic)
+        if item.kind == "update":
+            rendered = render_updates.render_update(story, item)
+        else:
+            rendered = render.render_alert(story, summary, item.topic)
         try:
             await self.bot.send_message(
                 item.chat_id,
@@ -368,7 +373,58 @@ class Deliverer:
         missing = {item.story_id for item in items} - content.keys()
         if missing:
             content.update(await self._content(sorted(missing)))
-        return list(items)
+        send, held = await self._quiet.split(items, _now())
+        gone: set[int] = set()
+        for chat_id, chat_items in held.items():
+            if await self._send_held(chat_id, chat_items, content, report):
+                gone.add(chat_id)
+        return [item for item in send if item.chat_id not in gone]
+
+    async def _send_held(
+        self,
+        chat_id: int,
+        items: Sequence[OutboxItem],
+        content: dict[int, tuple[StoryView, str]],
+        report: DeliveryReport,
+    ) -> bool:
+        """The alerts held through a chat's quiet hours as one message (split at 4096
+        characters), each part marked sent once Telegram accepted it. Returns True when the
+        chat blocked the bot."""
+        by_story: dict[int, list[OutboxItem]] = defaultdict(list)
+        for item in items:
+            by_story[item.story_id].append(item)
+        gone = [item.id for item in items if item.story_id not in content]
+        if gone:
+            await self.store.drop_alerts(gone, "story no longer exists")
+        entries = [(*content[sid], rows) for sid, rows in by_story.items() if sid in content]
+        for message in render_updates.render_held(entries):
+            rows = [row for sid in message.story_ids for row in by_story.get(sid, [])]
+            try:
+                await self.bot.send_message(
+                    chat_id,
+                    message.text,
+                    reply_markup=message.keyboard,
+                    message_thread_id=rows[0].thread_id or None if rows else None,
+                    allow_paid_broadcast=self._paid,
+                )
+            except Forbidden:
+                await self.store.deactivate_chat(chat_id)
+                report.deactivated += 1
+                return True
+            except (RetryAfter, NetworkError) as exc:
+                report.errors.append(str(exc))
+                for row in rows:
+                    await self._retry(row, backoff(row.attempts), str(exc)[:200], report)
+                raise _StopRound from exc
+            except InvalidToken:
+                raise
+            except TelegramError as exc:
+                for row in rows:
+                    await self._refused(row, f"{type(exc).__name__}: {exc.message}", report)
+                continue
+            await self.store.mark_sent([row.id for row in rows], _now())
+            report.sent += 1
+        return False
 
     async def send_digests(self) -> DeliveryReport:
         """Send the digest of every chat whose digest time has come."""
