@@ -368,8 +368,8 @@ class Deliverer:
         content: dict[int, tuple[StoryView, str]],
         report: DeliveryReport,
     ) -> list[OutboxItem]:
-        """Fetched rows -> those to send one by one, their stories loaded into ``content``
-        (a row not returned must have its outcome written here)."""
+        """Fetched rows -> those to send one by one, their stories loaded into ``content``.
+        Rows held through a chat's quiet hours are held, or sent together, here."""
         missing = {item.story_id for item in items} - content.keys()
         if missing:
             content.update(await self._content(sorted(missing)))
