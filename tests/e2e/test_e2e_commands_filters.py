@@ -2,7 +2,8 @@
 filtered topic alerts only on the stories its filters allow, and an alert's "Why this?" says
 how its topic matched (the words found, or similar in meaning) and mutes the source.
 
-Runs on the session's bot before test_e2e_delivery restarts it (file order)."""
+Runs on the session's bot after test_e2e_commands (which counts the stories the shared site
+holds) and before test_e2e_delivery restarts it: file order."""
 
 from __future__ import annotations
 
