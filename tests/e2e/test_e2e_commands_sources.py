@@ -1,7 +1,9 @@
 """A chat's own sources through the real ``newsbrief run`` and the stand-in: /feeds add (a
 site whose page links its feed) and its stories in /brief with /sources mine; an OPML file of
 20 feeds with two bad URLs and a private address; /export and re-import; and bad input (10 MB,
-XML entities, 5,000 feeds, not a feed), each answered with nothing half-stored."""
+XML entities, 5,000 feeds, not a feed), each answered with nothing half-stored.
+
+Runs on the session's bot, so before test_e2e_delivery restarts it as a worker (file order)."""
 
 from __future__ import annotations
 
