@@ -84,7 +84,6 @@ def test_compose_runs_bot_and_worker_on_postgres() -> None:
         )
 
 
-
 def test_compose_runs_task_workers_on_a_redis_queue() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     services = compose["services"]

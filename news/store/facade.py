@@ -37,8 +37,8 @@ from news.store.database import Database, DbConnection, open_database
 from news.store.feeds import Feeds
 from news.store.outbox import Outbox
 from news.store.roles import Roles
-from news.store.stats import Stats
 from news.store.schema import upgrade_schema
+from news.store.stats import Stats
 from news.store.stories import VECTOR_CACHE, Stories
 from news.store.subscriptions import Subscriptions
 from news.store.summaries import Summaries

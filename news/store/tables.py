@@ -266,9 +266,7 @@ class ChannelLinkRow(Base):
     __table_args__ = (UniqueConstraint("channel_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("chats.id", ondelete="CASCADE")
-    )
+    channel_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime]
 
