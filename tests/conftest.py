@@ -15,11 +15,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+KEPT = ("NEWSBRIEF_TEST_", "NEWSBRIEF_UPDATE_SCREENSHOT")
+
+
 @pytest.fixture(autouse=True)
 def _clean_newsbrief_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests start from an empty NEWSBRIEF_* environment (the test Postgres URL excepted)."""
+    """Tests start from an empty NEWSBRIEF_* environment, except the switches of the test run
+    itself (NEWSBRIEF_TEST_*, NEWSBRIEF_UPDATE_SCREENSHOT), which no setting reads."""
     for name in list(os.environ):
-        if name.startswith("NEWSBRIEF_") and name != "NEWSBRIEF_TEST_POSTGRES_URL":
+        if name.startswith("NEWSBRIEF_") and not name.startswith(KEPT):
             monkeypatch.delenv(name, raising=False)
     # Extraction in threads: worker processes cost a second or two to start in every test that
     # opens the services. The process path (the default on multi-core machines) has its own

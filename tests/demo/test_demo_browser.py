@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOT = ROOT / "docs" / "demo.png"
+WHY_SCREENSHOT = ROOT / "docs" / "demo-why.png"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(170)]
 
@@ -205,6 +206,24 @@ async def test_demo_page_in_headless_chromium(chromium: str, demo: Demo, tmp_pat
         )
         await page.screenshot(path=str(shot))
         assert shot.read_bytes().startswith(b"\x89PNG")
+
+        # "Why this?" under the alert: the topic that matched and how, with Unsubscribe and Mute.
+        before = await bot_messages.count()
+        await alert.locator(".keyboard button", has_text="Why this?").first.click()
+        why_id = await _new_message(
+            page, before, lambda text, links: "peace talks" in text.lower(), within=30
+        )
+        why = page.locator(f'.msg.in[data-message-id="{why_id}"]')
+        await expect(why.locator(".keyboard button", has_text="Unsubscribe")).to_be_visible()
+        await expect(why.locator(".keyboard button", has_text="Mute")).to_be_visible()
+        await page.wait_for_timeout(800)
+        why_shot = (
+            WHY_SCREENSHOT
+            if os.environ.get("NEWSBRIEF_UPDATE_SCREENSHOT")
+            else tmp_path / "demo-why.png"
+        )
+        await page.screenshot(path=str(why_shot))
+        assert why_shot.read_bytes().startswith(b"\x89PNG")
 
         # /topics: pressing "Unsubscribe" answers the callback (a toast) and edits the message.
         before = await bot_messages.count()
