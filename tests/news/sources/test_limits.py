@@ -16,8 +16,8 @@ SMALL = f"<html><head><title>Budget</title></head><body><article><p>{STORY}</p><
 SMALL += "</article></body></html>"
 
 
-def _big_page(blocks: int = 1500) -> str:
-    """A page that takes trafilatura seconds (many blocks of text and links)."""
+def _big_page(blocks: int = 6000) -> str:
+    """A page that takes the extractor about a second, warm (many blocks of text and links)."""
     body = "".join(
         f"<div class=c{i % 7}><p>Paragraph {i} of the story, with words in it to read and more "
         f"words after.</p><a href=/x{i}>link {i}</a></div>"
@@ -44,7 +44,7 @@ def test_overlong_extraction_is_stopped_in_the_main_thread() -> None:
 
 async def test_thread_extraction_gives_up_waiting() -> None:
     with pytest.raises(NotAnArticle) as info:
-        await extract_bounded(_big_page(600), None, max_chars=10_000_000, seconds=0.05)
+        await extract_bounded(_big_page(1500), None, max_chars=10_000_000, seconds=0.05)
     assert info.value.reason == OVERTIME
 
 
