@@ -11,7 +11,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.ratelimit import AdaptiveLifoSemaphore
+from bot.slots import AdaptiveLifoSemaphore
 
 __all__ = ["BACKLOG", "CONCURRENT_UPDATES", "PerChatUpdateProcessor"]
 

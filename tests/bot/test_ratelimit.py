@@ -11,13 +11,13 @@ from telegram.error import RetryAfter
 
 from bot import ratelimit
 from bot.ratelimit import (
-    AdaptiveLifoSemaphore,
     PacedRateLimiter,
     Priority,
     PriorityPacer,
     bulk,
     current_priority,
 )
+from bot.slots import AdaptiveLifoSemaphore
 
 
 class FakeClock:
