@@ -27,8 +27,9 @@ TARGET_RATIO = 0.7
 
 
 # -- the page server (a child process) ---------------------------------------------------------
-def _serve(folder: str, ready: Any) -> None:
-    """Serve ``folder`` (pages and feed.xml) on an ephemeral port; report the port on ``ready``."""
+def serve_folder(folder: str, ready: Any, html_type: str = "text/html; charset=utf-8") -> None:
+    """Serve ``folder`` (pages and feed.xml) on an ephemeral port (a child process); report the
+    port on ``ready``. Pages go out as ``html_type``."""
     from aiohttp import web
 
     from standin.thread import start_app
@@ -39,7 +40,7 @@ def _serve(folder: str, ready: Any) -> None:
         path = (root / request.path.lstrip("/")).resolve()
         if root not in path.parents or not path.is_file():
             return web.Response(status=404, text="not found")
-        kind = "application/rss+xml" if path.suffix == ".xml" else "text/html; charset=utf-8"
+        kind = "application/rss+xml" if path.suffix == ".xml" else html_type
         return web.Response(body=path.read_bytes(), headers={"Content-Type": kind})
 
     async def main() -> None:
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # The server picks its port first; the pages then name it in canonical links.
         placeholder = "http://bench.invalid"
         pages = _write_site(folder, count, placeholder)
-        server = ctx.Process(target=_serve, args=(str(folder), ready), daemon=True)
+        server = ctx.Process(target=serve_folder, args=(str(folder), ready), daemon=True)
         server.start()
         try:
             port = ready.get(timeout=30)

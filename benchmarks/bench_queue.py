@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from benchmarks.bench_ingest import serve_folder
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "extraction"
 TARGET_RATIO = 1.7
@@ -78,31 +80,6 @@ def _pages(count: int) -> list[tuple[str, str, bytes]]:
             if len(out) == count:
                 break
     return out
-
-
-def _serve(folder: str, ready: Any) -> None:
-    """Serve ``folder`` on an ephemeral port (a child process); report the port."""
-    from aiohttp import web
-
-    from standin.thread import start_app
-
-    root = Path(folder)
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        path = (root / request.path.lstrip("/")).resolve()
-        if root not in path.parents or not path.is_file():
-            return web.Response(status=404, text="not found")
-        kind = "application/rss+xml" if path.suffix == ".xml" else "text/html"
-        return web.Response(body=path.read_bytes(), headers={"Content-Type": kind})
-
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_route("GET", "/{tail:.*}", handle)
-        _runner, port = await start_app(app)
-        ready.put(port)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
 
 
 def _write_site(folder: Path, pages: list[tuple[str, str, bytes]], base: str) -> None:
@@ -451,7 +428,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         site.mkdir()
         ctx = multiprocessing.get_context("spawn")
         ready = ctx.Queue()
-        server = ctx.Process(target=_serve, args=(str(site), ready), daemon=True)
+        # pages without a charset header: the real pages' own declarations decide
+        server = ctx.Process(
+            target=serve_folder, args=(str(site), ready, "text/html"), daemon=True
+        )
         server.start()
         try:
             port = ready.get(timeout=60)

@@ -187,6 +187,18 @@ def _reasons(
 AlertFilter = Callable[[StoredArticle, Sequence[int]], Awaitable[set[int]]]
 
 
+def _indexed(sub: Subscription, vector: np.ndarray | None) -> IndexedSubscription:
+    """A stored subscription as the topic index holds it (its filters parsed)."""
+    return IndexedSubscription(
+        id=sub.id,
+        chat_id=sub.chat_id,
+        topic=sub.topic,
+        thread_id=sub.thread_id,
+        filters=parse_filters(sub.filters),
+        vector=vector,
+    )
+
+
 class TopicService:
     """Subscriptions and matching of new articles to them (one outbox row per chat and story)."""
 
@@ -275,18 +287,7 @@ class TopicService:
         async with self._sync_lock:
             changes = await self.store.subscription_changes(self._version)
             if changes.rows:
-                upserts = [
-                    IndexedSubscription(
-                        id=sub.id,
-                        chat_id=sub.chat_id,
-                        topic=sub.topic,
-                        thread_id=sub.thread_id,
-                        filters=parse_filters(sub.filters),
-                        vector=vector,
-                    )
-                    for sub, active, vector in changes.rows
-                    if active
-                ]
+                upserts = [_indexed(sub, vector) for sub, active, vector in changes.rows if active]
                 removals = [sub.id for sub, active, _ in changes.rows if not active]
                 # a few rows: here, unless a match holds the index; else in a thread
                 few = len(changes.rows) <= 50
@@ -301,17 +302,7 @@ class TopicService:
             if self._version is not None:
                 return
             changes = await self.store.subscription_changes(None)
-            upserts = [
-                IndexedSubscription(
-                    id=sub.id,
-                    chat_id=sub.chat_id,
-                    topic=sub.topic,
-                    thread_id=sub.thread_id,
-                    filters=parse_filters(sub.filters),
-                    vector=vector,
-                )
-                for sub, _active, vector in changes.rows
-            ]
+            upserts = [_indexed(sub, vector) for sub, _active, vector in changes.rows]
             await asyncio.to_thread(self._index.apply, upserts, ())
             self._version = changes.version
             logger.info(
