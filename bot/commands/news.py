@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.logs import redact_url
 
+# The services, the news modules and tqdm are imported when a command runs: each import inside a
+# function below is lazy only to keep `newsbrief --help` fast (trafilatura and torch are slow).
+
 if TYPE_CHECKING:
     from bot.context import NewsServices
     from config import Settings

@@ -44,6 +44,7 @@ def _startup_errors(settings: Settings, command: str) -> Iterator[None]:
     (ConfigError, exit 2); Telegram unreachable or failing, or anything else, a StartupError
     (exit 1). The message of InvalidToken holds the token and is never shown; the traceback
     is logged at DEBUG (through the redacting filter)."""
+    # lazy: keeps `newsbrief --help` fast
     from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 
     try:

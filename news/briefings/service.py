@@ -36,6 +36,7 @@ from news.briefings.ranking import rank_new, story_time
 from news.briefings.ranking import recency as _recency
 from news.briefings.snapshot import StorySnapshots
 from news.models import StoredArticle, StoryView
+from news.sources.fetch import check_url
 from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
 from news.topic_match import parse_topic, question_topic
 from news.topics import TextEncoder, normalize_topic
@@ -286,8 +287,6 @@ class BriefingService:
         user-facing reasons.
         A link already stored is not fetched again. Shared links do not trigger topic alerts.
         """
-        from news.sources.fetch import check_url
-
         checked = await check_url(url, allow_loopback=self.settings.allow_loopback)
         article = await self.store.find_article(checked)
         if article is None:

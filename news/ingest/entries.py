@@ -28,7 +28,7 @@ def feed_full_texts(body: bytes) -> dict[str, str]:
     """Each entry's longest HTML body (content:encoded, Atom content or description), keyed by
     its guid and by its link. ``news.sources.feeds`` keeps only a short plain summary per entry;
     this is read only when a page fails and the feed may carry the article itself."""
-    import feedparser
+    import feedparser  # here: needed only on this rare path, and slow to import
 
     parsed = feedparser.parse(io.BytesIO(body), sanitize_html=True)
     texts: dict[str, str] = {}

@@ -30,6 +30,7 @@ def is_queue_url(url: str) -> bool:
 
 
 def _redis_broker(url: str, name: str, *, prefetch: int, redeliver_after: float) -> AsyncBroker:
+    # imported here: a deployment installs and loads only the broker it uses
     from redis.asyncio import Redis
     from taskiq_redis import RedisStreamBroker
 
@@ -94,7 +95,7 @@ def _redis_broker(url: str, name: str, *, prefetch: int, redeliver_after: float)
 
 
 def _amqp_broker(url: str, name: str, *, prefetch: int) -> AsyncBroker:
-    from taskiq_aio_pika import AioPikaBroker, Exchange, Queue
+    from taskiq_aio_pika import AioPikaBroker, Exchange, Queue  # as above: only when used
 
     return AioPikaBroker(
         url,
