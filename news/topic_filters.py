@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from news.topic_match import stem, tokenize
 
@@ -94,6 +95,7 @@ class Filters:
         return (*self.phrases, *self.required)
 
 
+@lru_cache(maxsize=4096)  # the filters' own few phrases, checked against every article
 def _padded(phrase: str) -> str:
     return " " + " ".join(_stems(tokenize(phrase))) + " "
 

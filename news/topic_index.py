@@ -79,8 +79,23 @@ class _Entry:
     query: TopicQuery
     slot: int = -1  # a specific topic's row in the matrix and the word index; -1: broad
     subs: dict[int, IndexedSubscription] = field(default_factory=dict)
-    # (id, chat, topic, thread) of its subscriptions without filters; None: to make again
+    # (id, chat, topic, thread) of its subscriptions without filters, and those with filters
+    # beside their shown form; None: to make again (after a change of its subscriptions)
     unfiltered: list[tuple[int, int, str, int]] | None = None
+    filtered: list[tuple[IndexedSubscription, Filters, str]] | None = None
+
+    def split(
+        self,
+    ) -> tuple[list[tuple[int, int, str, int]], list[tuple[IndexedSubscription, Filters, str]]]:
+        """Its subscriptions without and with keyword filters (made once per change)."""
+        if self.unfiltered is None or self.filtered is None:
+            self.unfiltered, self.filtered = [], []
+            for s in self.subs.values():
+                if s.filters is None:
+                    self.unfiltered.append((s.id, s.chat_id, s.topic, s.thread_id))
+                else:
+                    self.filtered.append((s, s.filters, s.filters.canonical()))
+        return self.unfiltered, self.filtered
 
 
 def _deletions(word: str) -> set[str]:
@@ -173,7 +188,7 @@ class TopicIndex:
             self._set_vector(entry.slot, sub.vector)
         # the vector lives in the matrix, once per topic: not kept per subscription
         entry.subs[sub.id] = sub if sub.vector is None else replace(sub, vector=None)
-        entry.unfiltered = None
+        entry.unfiltered = entry.filtered = None
         self._subs[sub.id] = entry
 
     def _remove(self, sub_id: int) -> None:
@@ -181,7 +196,7 @@ class TopicIndex:
         if entry is None:
             return
         entry.subs.pop(sub_id, None)
-        entry.unfiltered = None
+        entry.unfiltered = entry.filtered = None
         if entry.subs:
             return
         del self._entries[entry.query.text]
@@ -391,23 +406,13 @@ class TopicIndex:
         out: list[TopicMatch] = []
         add = out.append  # thousands of matches an article at 100k: the loop kept lean
         for entry, why in found:
-            unfiltered = entry.unfiltered
-            if unfiltered is None:
-                unfiltered = entry.unfiltered = [
-                    (s.id, s.chat_id, s.topic, s.thread_id)
-                    for s in entry.subs.values()
-                    if s.filters is None
-                ]
+            unfiltered, filtered = entry.split()
             for sub_id, chat_id, topic, thread_id in unfiltered:
                 add(TopicMatch(sub_id, chat_id, topic, thread_id, why))
-            if len(unfiltered) == len(entry.subs):
-                continue
-            for sub in entry.subs.values():
-                if sub.filters is None:
-                    continue
+            for sub, filters, shown in filtered:
                 doc = doc or filter_doc(title, text)
-                kept = sub.filters.check(doc)
+                kept = filters.check(doc)
                 if kept is not None:
-                    sub_why = {**why, "filters": sub.filters.canonical(), "kept": list(kept)}
+                    sub_why = {**why, "filters": shown, "kept": list(kept)}
                     add(TopicMatch(sub.id, sub.chat_id, sub.topic, sub.thread_id, sub_why))
         return out

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from rapidfuzz.distance import OSA
@@ -85,6 +85,7 @@ STOP_WORDS = FUNCTION_WORDS | wordset("what's whats")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of the word, on every article's hot path
 def stem(word: str) -> str:
     """A light, predictable stemmer: case-folded, possessive and plural endings removed."""
     word = word.casefold().replace("’", "'")
