@@ -25,14 +25,17 @@ from news.stories.grouping import Vector, to_blob
 __all__ = ["Subscriptions", "normalize_topic_key"]
 
 
-def _stamp(conn: Connection, sub_id: int) -> None:
-    """Count a change of subscription ``sub_id`` and stamp the row with the counter's new
-    value (PostgreSQL: the counter's row lock orders the stamps as their commits)."""
-    counter = CounterRow.name == SUBSCRIPTIONS_COUNTER
-    conn.execute(update(CounterRow).where(counter).values(value=CounterRow.value + 1))
-    version = conn.execute(select(CounterRow.value).where(counter)).scalar_one()
-    conn.execute(
-        update(SubscriptionRow).where(SubscriptionRow.id == sub_id).values(version=version)
+def _next_version(conn: Connection) -> int:
+    """Count a change of the subscriptions; the counter's new value, which the changed row is
+    stamped with (PostgreSQL: the counter's row lock, held to the commit, orders the stamps as
+    their commits)."""
+    return int(
+        conn.execute(
+            update(CounterRow)
+            .where(CounterRow.name == SUBSCRIPTIONS_COUNTER)
+            .values(value=CounterRow.value + 1)
+            .returning(CounterRow.value)
+        ).scalar_one()
     )
 
 
@@ -75,7 +78,6 @@ class _Subscribe:
                 return SubscribeResult("exists", mapping.subscription(row), count)
             values: dict[str, Any] = {"filters": self.filters}
             status: Literal["created", "updated"] = "updated"
-            sub_id = row.id
         elif count >= self.limit:
             return SubscribeResult("limit", None, count)
         else:
@@ -87,28 +89,16 @@ class _Subscribe:
                 "filters": self.filters,
             }
             status, count = "created", count + 1
-            if row is None:
-                sub_id = conn.execute(
-                    self.insert(SubscriptionRow)
-                    .values(
-                        chat_id=self.chat_id,
-                        normalized=self.key,
-                        created_at=utcnow(),
-                        **values,
-                    )
-                    .returning(SubscriptionRow.id)
-                ).scalar_one()
-                values = {}
-            else:
-                sub_id = row.id  # re-activated
-        if values:
-            conn.execute(
-                update(SubscriptionRow).where(SubscriptionRow.id == sub_id).values(**values)
+        values["version"] = _next_version(conn)
+        if row is None:
+            statement: Any = self.insert(SubscriptionRow).values(
+                chat_id=self.chat_id, normalized=self.key, created_at=utcnow(), **values
             )
-        _stamp(conn, sub_id)
-        changed = conn.execute(
-            select(*mapping.SUB_COLUMNS).where(SubscriptionRow.id == sub_id)
-        ).one()
+        else:  # new filters, or re-activated
+            statement = (
+                update(SubscriptionRow).where(SubscriptionRow.id == row.id).values(**values)
+            )
+        changed = conn.execute(statement.returning(*mapping.SUB_COLUMNS)).one()
         return SubscribeResult(status, mapping.subscription(changed), count)
 
 
@@ -153,8 +143,11 @@ def _unsubscribe(conn: Connection, chat_id: int, condition: ColumnElement[bool])
     ).one_or_none()
     if row is None:
         return False
-    conn.execute(update(SubscriptionRow).where(SubscriptionRow.id == row.id).values(active=False))
-    _stamp(conn, row.id)
+    conn.execute(
+        update(SubscriptionRow)
+        .where(SubscriptionRow.id == row.id)
+        .values(active=False, version=_next_version(conn))
+    )
     conn.execute(
         update(OutboxRow)
         .where(
