@@ -22,7 +22,9 @@ from news.store.counters import SUBSCRIPTIONS_COUNTER, bump, read_counter
 from news.store.tables import ChatRow, CounterRow, MutedSourceRow, OutboxRow, SubscriptionRow
 from news.stories.grouping import Vector, to_blob
 
-__all__ = ["Subscriptions", "normalize_topic_key"]
+__all__ = ["QUICK_CHANGES", "Subscriptions", "normalize_topic_key"]
+
+QUICK_CHANGES = 50  # changed subscriptions read on the event loop's thread at the most
 
 
 def _next_version(conn: Connection) -> int:
@@ -102,8 +104,11 @@ class _Subscribe:
         return SubscribeResult(status, mapping.subscription(changed), count)
 
 
-def _changes_since(conn: Connection, since: int | None) -> SubscriptionChanges:
-    """``Subscriptions.subscription_changes`` as one synchronous read."""
+def _changes_since(
+    conn: Connection, since: int | None, limit: int | None
+) -> SubscriptionChanges | None:
+    """``Subscriptions.subscription_changes`` as one synchronous read; None when there are
+    more than ``limit`` changed rows."""
     counter = (
         conn.execute(
             select(CounterRow.value).where(CounterRow.name == SUBSCRIPTIONS_COUNTER)
@@ -124,9 +129,15 @@ def _changes_since(conn: Connection, since: int | None) -> SubscriptionChanges:
         query = query.where(SubscriptionRow.version > since)
     # since a version: by the version's index (ordered by id, SQLite would scan them all)
     order = SubscriptionRow.id if since is None else SubscriptionRow.version
+    query = query.order_by(order)
+    if limit is not None:
+        query = query.limit(limit + 1)
+    rows = conn.execute(query).all()
+    if limit is not None and len(rows) > limit:
+        return None
     found = []
     version = counter
-    for row in conn.execute(query.order_by(order)):
+    for row in rows:
         version = max(version, row.version)
         vector = mapping.read_only_vector(row.embedding)
         found.append((mapping.subscription(row), bool(row.active), vector))
@@ -268,13 +279,18 @@ class Subscriptions:
     async def subscription_changes(self, since: int | None) -> SubscriptionChanges:
         """The subscriptions changed after version ``since`` (each with ``active`` and its
         embedding), or with ``since=None`` every active one; and the version they bring the
-        reader to. Unchanged since: one small query (on SQLite on the loop's thread)."""
+        reader to. Unchanged, or a few changes (the usual case: a subscribe here or in
+        another process): small indexed reads, on SQLite on the loop's thread; many (the
+        first load, a bulk change): one hop to the pool."""
         if since is not None:
             async with self._access.read_quick() as conn:
-                if (await read_counter(conn, SUBSCRIPTIONS_COUNTER) or 0) <= since:
-                    return SubscriptionChanges(version=since, rows=())
-        async with self._access.read() as conn:  # one hop: the rows may be many
-            return await conn.run_sync(_changes_since, since)
+                few = await conn.run_sync(_changes_since, since, QUICK_CHANGES)
+            if few is not None:
+                return few
+        async with self._access.read() as conn:
+            changes = await conn.run_sync(_changes_since, since, None)
+        assert changes is not None  # no limit
+        return changes
 
     async def mute_source(self, chat_id: int, source: str) -> bool:
         """Alerts from ``source`` (an article's site name) no more for this chat; False when it
