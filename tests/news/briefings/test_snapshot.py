@@ -182,6 +182,28 @@ async def test_an_old_story_active_again_comes_back_with_all_its_sources(store: 
     assert len(wider.stories) == 2
 
 
+async def test_stories_from_the_middle_of_the_order_move_to_the_front(store: Store) -> None:
+    """An update cuts the changed stories out of the old order wherever they stand (and
+    keeps every other story once, in order)."""
+    snapshots = StorySnapshots(store)
+    stored = [
+        await store.add_article(make_article(n), now=NOW - timedelta(hours=10 - n))
+        for n in range(8)
+    ]
+    before = await snapshots.get(since=NOW - WINDOW)
+    assert [s.title for s in before.stories][:2] == ["Story number 7", "Story number 6"]
+    for n in (2, 5):  # second sources of two stories in the middle, then one of the newest
+        repost = make_article(200 + n, text=make_text(n) + " Updated.", source="e.example")
+        joined = await store.add_article(repost, now=NOW + timedelta(minutes=n))
+        assert joined.story_id == stored[n].story_id
+    after = await snapshots.get(since=NOW - WINDOW)
+    assert after.changed == {stored[2].story_id, stored[5].story_id}  # updated, not read again
+    assert _actual(after, NOW - WINDOW) == await _expected(store, NOW - WINDOW)
+    assert [s.title for s in after.stories] == [
+        f"Story number {n}" for n in (5, 2, 7, 6, 4, 3, 1, 0)
+    ]
+
+
 async def test_a_window_moving_on_drops_old_stories(store: Store) -> None:
     snapshots = StorySnapshots(store)
     await store.add_article(make_article(1), now=NOW - timedelta(days=29))
