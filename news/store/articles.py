@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 
 import numpy.typing as npt
 from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from news.models import AddResult, Article, StoredArticle
 from news.store import mapping
 from news.store.access import Access, aware, chunks, utcnow
-from news.store.database import DbConnection
 from news.store.tables import ArticleRow, StoryRow
 from news.stories.dedupe import content_hash, signature
 from news.stories.entities import ENTITY_WORDS, Names, entities, names_key
@@ -43,6 +43,19 @@ _LEAD_CHARS = ENTITY_WORDS * 12  # characters of text read back to find an artic
 
 def _names_of(title: str, text: str) -> Names:
     return names_key(entities(title or "", text or ""))
+
+
+def _existing(conn: Connection, url: str, digest: str) -> StoredArticle | None:
+    """The article stored under ``url``, else the first one with the same content hash."""
+    row = (
+        conn.execute(
+            select(*mapping.ARTICLE_COLUMNS)
+            .where(or_(ArticleRow.url == url, ArticleRow.content_hash == digest))
+            .order_by(case((ArticleRow.url == url, 0), else_=1), ArticleRow.id)
+            .limit(1)
+        )
+    ).one_or_none()
+    return None if row is None else mapping.article(row)
 
 
 class Articles:
@@ -87,107 +100,124 @@ class Articles:
         try:
             async with self._grouping, self._access.write() as conn:
                 await self._access.advisory_lock(conn, PG_GROUPING_LOCK)
-                existing = await self._existing(conn, url, digest)
-                if existing is not None:
-                    return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
-                index = await self.story_candidates(conn, since=at - STORY_WINDOW)
-                match = choose_story(
-                    index.candidates(sig, vector),
+                # the reads, the decision and the writes as one piece: one hop to the pool
+                # on SQLite (not one a statement), off the event loop
+                found = await conn.run_sync(
+                    self._add_in_transaction,
+                    article,
+                    url,
+                    digest,
                     sig,
+                    names,
+                    when,
+                    at,
                     vector,
-                    entities=names,
-                    when=when,
-                    source=article.source,
+                    blob,
+                    feed_id,
                 )
-                if self.check_decisions:
-                    started, started_cpu = time.perf_counter(), time.thread_time()
-                    full = choose_story(
-                        index.everything(),
-                        sig,
-                        vector,
-                        entities=names,
-                        when=when,
-                        source=article.source,
-                    )
-                    self.last_check = (full and full.story_id) == (match and match.story_id)
-                    self.check_seconds += time.perf_counter() - started
-                    self.check_cpu_seconds += time.thread_time() - started_cpu
-                if match is None:
-                    story_id = (
-                        await conn.execute(
-                            self._access.insert(StoryRow)
-                            .values(
-                                title=article.title, first_seen=at, last_seen=at, embedding=blob
-                            )
-                            .returning(StoryRow.id)
-                        )
-                    ).scalar_one()
-                else:
-                    story_id = match.story_id
-                    logger.debug("article %s joins story %d (%s)", url, story_id, match)
-                    await conn.execute(
-                        update(StoryRow)
-                        .where(StoryRow.id == story_id, StoryRow.last_seen < at)
-                        .values(last_seen=at)
-                    )
-                    if blob is not None:
-                        await conn.execute(
-                            update(StoryRow)
-                            .where(StoryRow.id == story_id, StoryRow.embedding.is_(None))
-                            .values(embedding=blob)
-                        )
-                stored = StoredArticle(
-                    id=0,
-                    url=url,
-                    title=article.title,
-                    text=article.text,
-                    source=article.source,
-                    published=None
-                    if article.published is None
-                    else aware(article.published).astimezone(UTC),
-                    author=article.author,
-                    language=article.language,
-                    content_hash=digest,
-                    story_id=story_id,
-                    feed_id=feed_id,
-                    fetched_at=at.astimezone(UTC),
-                )
-                values = {
-                    f.name: getattr(stored, f.name)
-                    for f in dataclasses.fields(stored)
-                    if f.name != "id"
-                }
-                article_id = (
-                    await conn.execute(
-                        self._access.insert(ArticleRow)
-                        .values(signature=sig, embedding=blob, **values)
-                        .returning(ArticleRow.id)
-                    )
-                ).scalar_one()
         except IntegrityError:
             # Someone stored the same URL without the grouping lock (not this class).
             async with self._access.read() as conn:
-                existing = await self._existing(conn, url, digest)
+                existing = await conn.run_sync(_existing, url, digest)
             if existing is None:
                 raise
             return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
-        self.added += 1  # this process's caches of stories see it at once
+        if found.status == "new":
+            self.added += 1  # this process's caches of stories see it at once
+        return found
+
+    def _add_in_transaction(
+        self,
+        conn: Connection,
+        article: Article,
+        url: str,
+        digest: str,
+        sig: bytes,
+        names: Names,
+        when: datetime,
+        at: datetime,
+        vector: Vector | None,
+        blob: bytes | None,
+        feed_id: int | None,
+    ) -> AddResult:
+        """``add_article``'s transaction, synchronous (``run_sync``)."""
+        existing = _existing(conn, url, digest)
+        if existing is not None:
+            return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
+        index = self._candidates(conn, since=at - STORY_WINDOW)
+        match = choose_story(
+            index.candidates(sig, vector),
+            sig,
+            vector,
+            entities=names,
+            when=when,
+            source=article.source,
+        )
+        if self.check_decisions:
+            started, started_cpu = time.perf_counter(), time.thread_time()
+            full = choose_story(
+                index.everything(),
+                sig,
+                vector,
+                entities=names,
+                when=when,
+                source=article.source,
+            )
+            self.last_check = (full and full.story_id) == (match and match.story_id)
+            self.check_seconds += time.perf_counter() - started
+            self.check_cpu_seconds += time.thread_time() - started_cpu
+        if match is None:
+            story_id = (
+                conn.execute(
+                    self._access.insert(StoryRow)
+                    .values(title=article.title, first_seen=at, last_seen=at, embedding=blob)
+                    .returning(StoryRow.id)
+                )
+            ).scalar_one()
+        else:
+            story_id = match.story_id
+            logger.debug("article %s joins story %d (%s)", url, story_id, match)
+            conn.execute(
+                update(StoryRow)
+                .where(StoryRow.id == story_id, StoryRow.last_seen < at)
+                .values(last_seen=at)
+            )
+            if blob is not None:
+                conn.execute(
+                    update(StoryRow)
+                    .where(StoryRow.id == story_id, StoryRow.embedding.is_(None))
+                    .values(embedding=blob)
+                )
+        stored = StoredArticle(
+            id=0,
+            url=url,
+            title=article.title,
+            text=article.text,
+            source=article.source,
+            published=None
+            if article.published is None
+            else aware(article.published).astimezone(UTC),
+            author=article.author,
+            language=article.language,
+            content_hash=digest,
+            story_id=story_id,
+            feed_id=feed_id,
+            fetched_at=at.astimezone(UTC),
+        )
+        values = {
+            f.name: getattr(stored, f.name) for f in dataclasses.fields(stored) if f.name != "id"
+        }
+        article_id = (
+            conn.execute(
+                self._access.insert(ArticleRow)
+                .values(signature=sig, embedding=blob, **values)
+                .returning(ArticleRow.id)
+            )
+        ).scalar_one()
         stored = dataclasses.replace(stored, id=article_id)
         return AddResult("new", stored, story_id, story_is_new=match is None)
 
-    async def _existing(self, conn: DbConnection, url: str, digest: str) -> StoredArticle | None:
-        """The article stored under ``url``, else the first one with the same content hash."""
-        row = (
-            await conn.execute(
-                select(*mapping.ARTICLE_COLUMNS)
-                .where(or_(ArticleRow.url == url, ArticleRow.content_hash == digest))
-                .order_by(case((ArticleRow.url == url, 0), else_=1), ArticleRow.id)
-                .limit(1)
-            )
-        ).one_or_none()
-        return None if row is None else mapping.article(row)
-
-    async def story_candidates(self, conn: DbConnection, *, since: datetime) -> CandidateIndex:
+    def _candidates(self, conn: Connection, *, since: datetime) -> CandidateIndex:
         """The candidate index of the stories active since ``since`` (``news.stories.index``),
         brought up to date.
 
@@ -222,7 +252,7 @@ class Articles:
         self._index_since = since
         index.expire(since)
         need: set[int] = set()
-        for row in await conn.execute(query):
+        for row in conn.execute(query):
             article_id, story_id, sig, title, lead, published, fetched, source, seen, has = row
             if has and not index.has_embedding(story_id):
                 need.add(story_id)
@@ -233,7 +263,7 @@ class Articles:
             known = Known(sig, _names_of(title, lead), when, source or "")
             index.add(story_id, article_id, known, aware(seen))
         for chunk in chunks(sorted(need)):
-            blobs = await conn.execute(
+            blobs = conn.execute(
                 select(StoryRow.id, StoryRow.embedding).where(StoryRow.id.in_(chunk))
             )
             for story_id, blob in blobs:

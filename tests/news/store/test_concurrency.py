@@ -4,10 +4,10 @@ and a worker process have) and two real processes."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import subprocess
 import sys
 import textwrap
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sqlalchemy.engine import Connection
 
 from news.models import Subscription
 from news.store import Store
 from news.store.articles import Articles
-from news.store.database import DbConnection
 from news.stories.dedupe import NEAR_DUPLICATE, signature, similarity
-from news.stories.grouping import StoryCandidate
+from news.stories.index import CandidateIndex
 from tests.news.store.factories import make_article, make_text
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -138,24 +138,22 @@ async def test_near_duplicates_from_two_writers_at_once_form_one_story(
     store: Store, second: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each writer pauses after reading the recent stories until the other has read them too
-    (or 0.3 s passed): without a grouping lock both would start a story."""
+    (or 0.3 s passed): without a grouping lock both would start a story. (The reads run in
+    the store's transaction, synchronously, on its thread: the pause is a thread's wait.)"""
     arrived = 0
-    both = asyncio.Event()
-    original = Articles.story_candidates
+    both = threading.Event()
+    original = Articles._candidates
 
-    async def rendezvous(
-        self: Articles, conn: DbConnection, *, since: datetime
-    ) -> list[StoryCandidate]:
+    def rendezvous(self: Articles, conn: Connection, *, since: datetime) -> CandidateIndex:
         nonlocal arrived
-        found = await original(self, conn, since=since)
+        found = original(self, conn, since=since)
         arrived += 1
         if arrived == 2:
             both.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(both.wait(), 0.3)
+        both.wait(0.3)
         return found
 
-    monkeypatch.setattr(Articles, "story_candidates", rendezvous)
+    monkeypatch.setattr(Articles, "_candidates", rendezvous)
     text = make_text(1)
     first, other = await asyncio.gather(
         store.add_article(make_article(1, text=f"{text} Via A.")),
