@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -42,10 +42,12 @@ from news.topic_match import (
     stem,
     tokenize,
 )
+from news.topic_picks import Group, TopicMatch, first_per_chat
 
 __all__ = ["IndexedSubscription", "TopicIndex", "TopicMatch"]
 
 _GROW = 1.5
+SPLIT_ROWS = 8192  # topic vectors from which two threads compute an article's cosines
 _MIN_CAPACITY = 256
 
 
@@ -61,17 +63,6 @@ class IndexedSubscription:
     vector: npt.NDArray[np.float32] | None = None
 
 
-class TopicMatch(NamedTuple):
-    """A subscription an article matched, and how (``why``: JSON-able, for "Why this?"); a
-    tuple, as thousands are made per article at 100k subscriptions."""
-
-    subscription_id: int
-    chat_id: int
-    topic: str
-    thread_id: int
-    why: dict[str, object]
-
-
 @dataclass(slots=True)
 class _Entry:
     """One distinct topic text and the subscriptions to it."""
@@ -79,23 +70,33 @@ class _Entry:
     query: TopicQuery
     slot: int = -1  # a specific topic's row in the matrix and the word index; -1: broad
     subs: dict[int, IndexedSubscription] = field(default_factory=dict)
-    # (id, chat, topic, thread) of its subscriptions without filters, and those with filters
-    # beside their shown form; None: to make again (after a change of its subscriptions)
-    unfiltered: list[tuple[int, int, str, int]] | None = None
-    filtered: list[tuple[IndexedSubscription, Filters, str]] | None = None
+    subs_made: _Subs | None = None  # its subscriptions as matching reads them (None: to make)
 
-    def split(
-        self,
-    ) -> tuple[list[tuple[int, int, str, int]], list[tuple[IndexedSubscription, Filters, str]]]:
-        """Its subscriptions without and with keyword filters (made once per change)."""
-        if self.unfiltered is None or self.filtered is None:
-            self.unfiltered, self.filtered = [], []
-            for s in self.subs.values():
-                if s.filters is None:
-                    self.unfiltered.append((s.id, s.chat_id, s.topic, s.thread_id))
-                else:
-                    self.filtered.append((s, s.filters, s.filters.canonical()))
-        return self.unfiltered, self.filtered
+    def split(self) -> _Subs:
+        made = self.subs_made  # made once per change of its subscriptions
+        if made is None:
+            subs = self.subs.values()
+            plain = [s for s in subs if s.filters is None]
+            shown = [(s, f, f.canonical()) for s in subs if (f := s.filters) is not None]
+            made = self.subs_made = _Subs(
+                ids=np.array([s.id for s in plain], dtype=np.int64),
+                chats=np.array([s.chat_id for s in plain], dtype=np.int64),
+                topics=[s.topic for s in plain],
+                threads=[s.thread_id for s in plain],
+                filtered=shown,
+            )
+        return made
+
+
+@dataclass(frozen=True, slots=True)
+class _Subs:
+    """An entry's subscriptions: unfiltered as columns, filtered with their shown form."""
+
+    ids: npt.NDArray[np.int64]
+    chats: npt.NDArray[np.int64]
+    topics: list[str]
+    threads: list[int]
+    filtered: list[tuple[IndexedSubscription, Filters, str]]
 
 
 def _deletions(word: str) -> set[str]:
@@ -127,12 +128,14 @@ class TopicIndex:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._helper = ThreadPoolExecutor(1, thread_name_prefix="topic-cosines")  # on use
         self._subs: dict[int, _Entry] = {}  # subscription id -> its entry
         self._entries: dict[str, _Entry] = {}  # topic text -> entry
         self._broad_entries: dict[str, _Entry] = {}  # the broad ones among them
         self._meanings: set[str] | None = None  # their concept descriptions (None: to make)
         self._slots: list[_Entry | None] = []
         self._free: list[int] = []
+        self._end = 0  # 1 + the highest slot ever taken (they are taken lowest first)
         self._matrix: npt.NDArray[np.float32] | None = None  # capacity x dim, unit rows
         self._has_vector = np.zeros(0, dtype=bool)
         self._word_count = np.zeros(0, dtype=np.int32)  # a slot's topic words (0: free)
@@ -188,7 +191,7 @@ class TopicIndex:
             self._set_vector(entry.slot, sub.vector)
         # the vector lives in the matrix, once per topic: not kept per subscription
         entry.subs[sub.id] = sub if sub.vector is None else replace(sub, vector=None)
-        entry.unfiltered = entry.filtered = None
+        entry.subs_made = None
         self._subs[sub.id] = entry
 
     def _remove(self, sub_id: int) -> None:
@@ -196,7 +199,7 @@ class TopicIndex:
         if entry is None:
             return
         entry.subs.pop(sub_id, None)
-        entry.unfiltered = entry.filtered = None
+        entry.subs_made = None
         if entry.subs:
             return
         del self._entries[entry.query.text]
@@ -210,6 +213,7 @@ class TopicIndex:
             self._grow(max(_MIN_CAPACITY, int(len(self._slots) * _GROW)))
         slot = self._free.pop()
         self._slots[slot] = entry
+        self._end = max(self._end, slot + 1)
         self._word_count[slot] = len(entry.query.words)
         for word in entry.query.words:
             postings = self._postings.get(word)
@@ -285,18 +289,20 @@ class TopicIndex:
         embedding: npt.ArrayLike | None,
         concept_sims: Mapping[str, float],
         threshold: float,
+        muted: frozenset[int] = frozenset(),
     ) -> list[TopicMatch]:
-        """Every subscription the article is on, each with how (one per subscription, in no
-        order; the caller keeps one per chat). ``doc`` is ``doc_terms`` of the article,
+        """Every chat the article is for, with its matching subscription of the lowest id and
+        how it matched; chats in ``muted`` left out. ``doc`` is ``doc_terms`` of the article,
         ``title`` and ``text`` what keyword filters read, ``concept_sims`` the article's cosine
         to each of ``concept_meanings``."""
         with self._lock:
             found: list[tuple[_Entry, dict[str, object]]] = []
             found.extend(self._specific(doc, embedding, threshold))
             found.extend(self._broad(doc, concept_sims))
-            if found:
-                _as_written(found, title, text)
-            return self._filtered(found, title, text)
+            if not found:
+                return []
+            _as_written(found, title, text)
+            return first_per_chat(*self._matched(found, title, text), muted)
 
     def _satisfied(self, words: Iterable[str]) -> dict[str, str]:
         """Topic word -> the article word that counts as it (itself, or one typo off)."""
@@ -323,12 +329,13 @@ class TopicIndex:
         if not arrays:
             return np.zeros(size, dtype=bool)
         counts = np.bincount(np.concatenate(arrays), minlength=size)
-        return (counts == self._word_count) & (self._word_count > 0)
+        wanted = self._word_count[:size]
+        return (counts == wanted) & (wanted > 0)
 
     def _specific(
         self, doc: TopicDoc, embedding: npt.ArrayLike | None, threshold: float
     ) -> list[tuple[_Entry, dict[str, object]]]:
-        size = len(self._slots)
+        size = self._end  # slots past it were never taken (the matrix grows ahead)
         if not size:
             return []
         in_lead = self._satisfied(doc.lead)
@@ -340,7 +347,7 @@ class TopicIndex:
             meaning = np.zeros(size, dtype=bool)
             words = lead_full
         else:
-            has = self._has_vector
+            has = self._has_vector[:size]
             meaning = has & (sims >= threshold)
             words = lead_full & (title_full | ~has | (sims >= LEAD_MEANING))
         out = []
@@ -372,8 +379,17 @@ class TopicIndex:
         if query.shape[0] != self._matrix.shape[1] or not norm:
             return None
         # einsum's own loop, not BLAS: OpenBLAS's threads for one matrix-vector product cost
-        # several times the product itself when the cores are busy
-        return np.einsum("ij,j->i", self._matrix[:size], query / norm)
+        # several times the product itself when the cores are busy. A large matrix is read
+        # by two threads, half each (memory-bound; einsum lets go of the GIL): on busy cores
+        # that costs a hand-off, not OpenBLAS's spinning.
+        matrix, query = self._matrix[:size], query / norm
+        if size < SPLIT_ROWS:
+            return np.einsum("ij,j->i", matrix, query)
+        out, half = np.empty(size, dtype=np.float32), size // 2
+        other = self._helper.submit(np.einsum, "ij,j->i", matrix[half:], query, out=out[half:])
+        np.einsum("ij,j->i", matrix[:half], query, out=out[:half])
+        other.result()
+        return out
 
     def _broad(
         self, doc: TopicDoc, concept_sims: Mapping[str, float]
@@ -399,20 +415,36 @@ class TopicIndex:
             out.append((entry, why))
         return out
 
-    def _filtered(
+    def _matched(
         self, found: Sequence[tuple[_Entry, dict[str, object]]], title: str, text: str
-    ) -> list[TopicMatch]:
+    ) -> tuple[list[Group], list[npt.NDArray[np.int64]], list[npt.NDArray[np.int64]]]:
+        """The matched entries' subscriptions (filters applied) as groups, with their ids and
+        chats as arrays, one of each per group."""
         doc: FilterDoc | None = None
-        out: list[TopicMatch] = []
-        add = out.append  # thousands of matches an article at 100k: the loop kept lean
+        groups: list[Group] = []
+        ids: list[npt.NDArray[np.int64]] = []
+        chats: list[npt.NDArray[np.int64]] = []
+        passed: list[tuple[IndexedSubscription, dict[str, object]]] = []
         for entry, why in found:
-            unfiltered, filtered = entry.split()
-            for sub_id, chat_id, topic, thread_id in unfiltered:
-                add(TopicMatch(sub_id, chat_id, topic, thread_id, why))
-            for sub, filters, shown in filtered:
+            subs = entry.split()
+            if len(subs.ids):
+                groups.append(Group(subs.topics, subs.threads, why, None))
+                ids.append(subs.ids)
+                chats.append(subs.chats)
+            for sub, filters, shown in subs.filtered:
                 doc = doc or filter_doc(title, text)
                 kept = filters.check(doc)
                 if kept is not None:
-                    sub_why = {**why, "filters": shown, "kept": list(kept)}
-                    add(TopicMatch(sub.id, sub.chat_id, sub.topic, sub.thread_id, sub_why))
-        return out
+                    passed.append((sub, {**why, "filters": shown, "kept": list(kept)}))
+        if passed:
+            groups.append(
+                Group(
+                    [s.topic for s, _ in passed],
+                    [s.thread_id for s, _ in passed],
+                    None,
+                    [w for _, w in passed],
+                )
+            )
+            ids.append(np.array([s.id for s, _ in passed], dtype=np.int64))
+            chats.append(np.array([s.chat_id for s, _ in passed], dtype=np.int64))
+        return groups, ids, chats

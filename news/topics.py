@@ -358,22 +358,15 @@ class TopicService:
         """The index's matches for the article, one per chat (its subscription with the
         lowest id), chats that muted the source left out: in a thread, all of it."""
         doc = doc_terms(article.title, article.text, [article.url])
-        found = self._index.match(
+        return self._index.match(
             doc,
             title=article.title,
             text=article.text,
             embedding=embedding,
             concept_sims=concept_sims,
             threshold=self.settings.topic_threshold,
+            muted=muted,
         )
-        first: dict[int, TopicMatch] = {}
-        for item in found:
-            if item.chat_id in muted:
-                continue
-            known = first.get(item.chat_id)
-            if known is None or item.subscription_id < known.subscription_id:
-                first[item.chat_id] = item
-        return builtins.list(first.values())
 
     async def _concept_similarities(
         self, embedding: np.ndarray | None, meanings: set[str]
