@@ -144,7 +144,7 @@ class Articles:
         existing = _existing(conn, url, digest)
         if existing is not None:
             return AddResult("duplicate", existing, existing.story_id, story_is_new=False)
-        index = self._candidates(conn, since=at - STORY_WINDOW)
+        index = self.story_candidates(conn, since=at - STORY_WINDOW)
         match = choose_story(
             index.candidates(sig, vector),
             sig,
@@ -217,7 +217,7 @@ class Articles:
         stored = dataclasses.replace(stored, id=article_id)
         return AddResult("new", stored, story_id, story_is_new=match is None)
 
-    def _candidates(self, conn: Connection, *, since: datetime) -> CandidateIndex:
+    def story_candidates(self, conn: Connection, *, since: datetime) -> CandidateIndex:
         """The candidate index of the stories active since ``since`` (``news.stories.index``),
         brought up to date.
 

@@ -142,7 +142,7 @@ async def test_near_duplicates_from_two_writers_at_once_form_one_story(
     the store's transaction, synchronously, on its thread: the pause is a thread's wait.)"""
     arrived = 0
     both = threading.Event()
-    original = Articles._candidates
+    original = Articles.story_candidates
 
     def rendezvous(self: Articles, conn: Connection, *, since: datetime) -> CandidateIndex:
         nonlocal arrived
@@ -153,7 +153,7 @@ async def test_near_duplicates_from_two_writers_at_once_form_one_story(
         both.wait(0.3)
         return found
 
-    monkeypatch.setattr(Articles, "_candidates", rendezvous)
+    monkeypatch.setattr(Articles, "story_candidates", rendezvous)
     text = make_text(1)
     first, other = await asyncio.gather(
         store.add_article(make_article(1, text=f"{text} Via A.")),
