@@ -65,6 +65,7 @@ FALLBACK_WINDOW = timedelta(days=30)  # nothing new: the newest stories from thi
 RANK_POOL = 2_000  # unseen stories ranked for a briefing without a topic (most recent first)
 TOPIC_VECTOR_CACHE = 512
 MAX_QUERY_WORDS = 8  # words of a topic that count
+STORY_SOURCES = 5  # articles of a story its briefing summary is drawn from
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,23 +258,23 @@ class BriefingService:
     async def _summarize(
         self, index: StoryIndex, stories: Sequence[StoryView]
     ) -> list[BriefingItem]:
-        """One batched summary call for all the stories' lead articles."""
-        articles: dict[int, StoredArticle] = {}
+        """One summary per story, drawn from its sources (the lead article and the newest
+        others, ``STORY_SOURCES`` in all: a source joining makes it again), in one batch."""
+        sources: dict[int, list[int]] = {}
         for story in stories:
             article = index.snapshot.lead(story.id) or await self.store.story_text(story.id)
             if article is not None:
-                articles[story.id] = article
-        summaries = await self.summaries.summaries_for(
-            [a.id for a in articles.values()], length=BRIEF_LENGTH
-        )
+                others = [s.article_id for s in story.sources if s.article_id != article.id]
+                sources[story.id] = [article.id, *others[-(STORY_SOURCES - 1) :]]
+        summaries = await self.summaries.story_summaries_for(sources, length=BRIEF_LENGTH)
         return [
             BriefingItem(
                 story=story,
-                summary=summaries.get(articles[story.id].id, ""),
+                summary=summaries.get(story.id, ""),
                 published=story_time(story),
             )
             for story in stories
-            if story.id in articles
+            if story.id in sources
         ]
 
     async def story(self, story_id: int) -> StoryView | None:

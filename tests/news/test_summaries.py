@@ -10,6 +10,7 @@ import pytest
 from news.store import Store
 from news.summaries import BRIEF_LENGTH, LINK_LENGTH, SummaryService
 from tests.news.conftest import FakeSummarizer, FakeSummary, make_article
+from tests.support.fakes import FakeStorySummarizer
 
 TEXT = (
     "The city council approved a new cycling plan on Tuesday. It adds forty kilometres of "
@@ -133,28 +134,8 @@ async def test_a_failed_computation_is_retried_by_the_waiters(store: Store) -> N
     assert await service.summaries_for(ids) == done[0]
 
 
-class StoryFake(FakeSummarizer):
-    """A fake that also summarizes a story: the first sentence of each source, records calls."""
-
-    def __init__(self) -> None:
-        super().__init__(model_id="fake-story:v1")
-        self.story_calls: list[tuple[list[str], list[str | None]]] = []
-
-    def summarize_story(
-        self,
-        texts: Sequence[str],
-        *,
-        max_sentences: int = 3,
-        max_words: int = 120,
-        titles: Sequence[str | None] | None = None,
-    ) -> FakeSummary:
-        self.story_calls.append((list(texts), list(titles or [])))
-        firsts = [t.split(". ")[0] + "." for t in texts][:max_sentences]
-        return FakeSummary(" ".join(firsts), firsts, self.model_id, 0.0)
-
-
 async def test_a_story_is_summarized_from_all_its_sources_once(store: Store) -> None:
-    summarizer = StoryFake()
+    summarizer = FakeStorySummarizer()
     service = SummaryService(store, summarizer)
     ids = await _articles(store, 3)
     made = await service.story_summaries_for({7: ids[:2], 8: [ids[2]]})

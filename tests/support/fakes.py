@@ -18,7 +18,7 @@ import numpy as np
 from news.topics import STOP_WORDS, stem, tokenize
 from summarizer.types import Summary
 
-__all__ = ["DIM", "FakeEncoder", "FakeSummarizer"]
+__all__ = ["DIM", "FakeEncoder", "FakeStorySummarizer", "FakeSummarizer"]
 
 DIM = 384  # MiniLM's width
 
@@ -72,3 +72,23 @@ class FakeSummarizer:
             words = " ".join(sentences).split()[:max_words]
             out.append(Summary(" ".join(words), sentences, self.model_id, 0.0))
         return out
+
+
+class FakeStorySummarizer(FakeSummarizer):
+    """A fake that also summarizes a story: the first sentence of each source; records calls."""
+
+    def __init__(self) -> None:
+        super().__init__(model_id="fake-story:v1")
+        self.story_calls: list[tuple[list[str], list[str | None]]] = []
+
+    def summarize_story(
+        self,
+        texts: Sequence[str],
+        *,
+        max_sentences: int = 3,
+        max_words: int = 120,
+        titles: Sequence[str | None] | None = None,
+    ) -> Summary:
+        self.story_calls.append((list(texts), list(titles or [])))
+        firsts = [t.split(". ")[0] + "." for t in texts][:max_sentences]
+        return Summary(" ".join(firsts), firsts, self.model_id, 0.0)

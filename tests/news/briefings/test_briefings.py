@@ -13,6 +13,7 @@ from news.store import Store
 from news.summaries import SummaryService
 from news.topics import TopicError, article_lead
 from tests.news.conftest import FakeEncoder, FakeSummarizer, make_article
+from tests.support.fakes import FakeStorySummarizer
 
 STORIES = [
     (
@@ -204,6 +205,46 @@ async def test_briefings_without_topic_do_not_repeat(
     )
     fourth = await service.brief(1, None, limit=3, now=now + timedelta(minutes=4))
     assert [i.story.id for i in fourth.items] == [late.story_id]
+
+
+async def test_a_story_from_several_outlets_is_summarized_from_all_of_them(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    encoder = FakeEncoder()
+    title, text = STORIES[0]
+    lead = encoder.encode([article_lead(title, text)])[0]
+    first = await store.add_article(
+        make_article("https://a.example/talks", title, text), embedding=lead, now=now
+    )
+    other = "Talks in Geneva resumed on Sunday with both delegations present. " + text
+    joined = await store.add_article(
+        make_article("https://c.example/geneva", title, other, source="c.example"),
+        embedding=lead,
+        now=now + timedelta(minutes=5),
+    )
+    assert joined.story_id == first.story_id  # one story, two outlets
+    summarizer = FakeStorySummarizer()
+    service = BriefingService(store, SummaryService(store, summarizer), encoder, settings)
+    briefing = await service.brief(1, None, limit=3, now=now + timedelta(minutes=10))
+    assert [item.story.id for item in briefing.items] == [first.story_id]
+    assert summarizer.story_calls == [([text, other], [title, title])]  # the lead first
+    assert briefing.items[0].summary == (
+        "Negotiators met in Geneva for a new round of peace talks on Sunday. "
+        "Talks in Geneva resumed on Sunday with both delegations present."
+    )
+    again = await service.brief(2, None, limit=3, now=now + timedelta(minutes=11))
+    assert again.items[0].summary == briefing.items[0].summary
+    assert len(summarizer.story_calls) == 1  # stored once per story and its sources
+    third = "Delegations in Geneva met again for peace talks on Sunday. " + text
+    await store.add_article(
+        make_article("https://d.example/peace", title, third, source="d.example"),
+        embedding=lead,
+        now=now + timedelta(minutes=12),
+    )
+    refreshed = await service.brief(3, None, limit=3, now=now + timedelta(minutes=13))
+    assert len(summarizer.story_calls) == 2  # a new source: summarized again, from all three
+    assert summarizer.story_calls[-1][0] == [text, other, third]
+    assert refreshed.items[0].summary == briefing.items[0].summary  # two sentences: the first two
 
 
 async def test_recency_breaks_ties(store: Store, settings: Settings, now: datetime) -> None:
