@@ -20,11 +20,13 @@ NEWSBRIEF_TEST_POSTGRES_URL is set (BENCH_QUEUE_STORES=sqlite or postgresql pick
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
 import gzip
 import json
 import multiprocessing
 import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -333,11 +335,13 @@ def _one_config(
         asyncio.run(_drop(url, queue))
     tallies = _tallies(db)
     _drop_database(db, admin)
-    per_worker = [log.read_text(errors="replace").count("Executing task") for log in logs]
+    per_worker = []
     for log in logs:  # where each worker's time went (its last line: counts and seconds)
         stops = [x for x in log.read_text(errors="replace").splitlines() if "worker stopped" in x]
         last = stops[-1].split("worker stopped: ", 1)[-1] if stops else "?"
         print(f"  {workers} worker(s): {last}")
+        counts = re.match(r"(\{[^}]*\})", last)  # the entries it took, by outcome
+        per_worker.append(sum(ast.literal_eval(counts.group(1)).values()) if counts else 0)
     return {
         "workers": workers,
         "entries": queued,
