@@ -63,18 +63,26 @@ class _Subscribe:
     insert: Callable[[type[ChatRow] | type[SubscriptionRow]], Any]
 
     def run(self, conn: Connection) -> SubscribeResult:
-        conn.execute(
-            self.insert(ChatRow)
-            .values(id=self.chat_id, kind="private", title=None, active=True, created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
-        mine = SubscriptionRow.chat_id == self.chat_id
-        row = conn.execute(
-            select(*mapping.SUB_COLUMNS, SubscriptionRow.active).where(
-                mine, SubscriptionRow.normalized == self.key
+        # The chat's row for this topic (if any) and its count in one statement, each by the
+        # (chat_id, normalized) index; the count last, as the row is read by position.
+        same = (SubscriptionRow.chat_id == self.chat_id) & (SubscriptionRow.normalized == self.key)
+        columns = (*mapping.SUB_COLUMNS, SubscriptionRow.active)
+        found = conn.execute(
+            select(
+                *(select(c).where(same).scalar_subquery().label(c.key) for c in columns),
+                _count_query(self.chat_id).scalar_subquery().label("chat_count"),
             )
-        ).one_or_none()
-        count = int(conn.execute(_count_query(self.chat_id)).scalar_one())
+        ).one()
+        count = int(found.chat_count)
+        row = None if found.id is None else found
+        if row is None and not count:  # perhaps a new chat (one with topics is known)
+            conn.execute(
+                self.insert(ChatRow)
+                .values(
+                    id=self.chat_id, kind="private", title=None, active=True, created_at=utcnow()
+                )
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
         if row is not None and row.active:
             if row.filters == self.filters:
                 return SubscribeResult("exists", mapping.subscription(row), count)
