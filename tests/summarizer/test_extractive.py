@@ -265,6 +265,8 @@ def test_story_summary_draws_on_all_sources(
     sources = [set(prepare(t).candidate_texts) for t in (ARTICLE, OTHER_OUTLET)]
     assert len(story.sentences) == 3
     assert all(any(s in src for src in sources) for s in story.sentences)
+    # drawn from both outlets, not just the first one's summary
+    assert all(any(s in src for s in story.sentences) for src in sources)
     # the two leads say the same thing: one of them, first
     leads = [s for s in story.sentences if "thousands of people" in s]
     assert len(leads) == 1
