@@ -49,6 +49,7 @@ from bot.lazy import Lazy
 from bot.logs import redact_url
 from bot.metrics import REFRESH_SECONDS, BotMetrics
 from bot.ratelimit import PacedRateLimiter
+from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from config import Settings, require_timezone, require_token
 from news.briefings import BriefingService
@@ -377,12 +378,9 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
-    else:
-        builder = builder.connection_pool_size(CONNECTION_POOL).pool_timeout(30.0)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
+    # aiohttp under PTB (bot.transport): the same requests for a fraction of httpx's CPU
+    builder = builder.request(request or AiohttpRequest(CONNECTION_POOL, pool_timeout=30.0))
+    builder = builder.get_updates_request(updates_request or AiohttpRequest(1))
     app: BotApplication = builder.build()
     processor.stopping = lambda: not app.running
     app.bot_data.settings = settings
