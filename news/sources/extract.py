@@ -1,6 +1,7 @@
 """Turn a news page's HTML into an :class:`~news.models.Article`: one parse, one body engine.
 
-1. The page is parsed once (lxml, as trafilatura parses it); the link texts, the declared
+1. The page is parsed once (lxml, as trafilatura parses it; a ``<title>`` never closed is
+   closed first, and elements a class marks hidden are dropped before the body engine); the link texts, the declared
    language and the metadata (title, date, author, site name, canonical URL) are read from that
    tree (:mod:`news.sources.extract_meta`).
 2. readability-lxml picks the main content block on the same tree
@@ -50,6 +51,7 @@ __all__ = [
     "AGREED_WORDS",
     "AGREEMENT",
     "FALLBACK_WORDS",
+    "HIDDEN_CLASSES",
     "MIN_WORDS",
     "NotAnArticle",
     "PageLines",
@@ -66,6 +68,7 @@ MODE = "balanced"
 FALLBACK_WORDS = 80  # readability keeping fewer words than this: trafilatura's lines instead
 MIN_WORDS = 40  # fewer words than this is a stub, a teaser or an error page, not an article
 AGREED_WORDS = 15  # ... unless both engines find the same text of at least this many words
+HIDDEN_CLASSES = frozenset({"hidden", "hide"})  # class names that mean "not displayed"
 AGREEMENT = 0.8  # the share of the shorter text's 4-word shingles the other must contain
 _PRUNE = [
     # embedded posts quote other media; readers and annotators leave them out of the body
@@ -73,6 +76,8 @@ _PRUNE = [
     " or contains(@class, 'tiktok-embed') or contains(@class, 'reddit-card')]",
 ]
 _WORD = re.compile(r"\w+")
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.IGNORECASE)
 _TRACKING = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "ref_src"})
 _LOGIN_WALL = re.compile(
     r"\b((subscribe|log ?in|sign in|register|sign up)( now)? to (continue|read|keep reading"
@@ -108,11 +113,23 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def _close_title(page: str) -> str:
+    """The page with a ``<title>`` that is never closed ended at its first tag or line end:
+    left open, the parser reads the rest of the page as the title's text and the body is lost."""
+    opened = _TITLE_OPEN.search(page)
+    if opened is None or _TITLE_CLOSE.search(page, opened.end()):
+        return page
+    ends = [i for i in (page.find("<", opened.end()), page.find("\n", opened.end())) if i >= 0]
+    stop = min(ends, default=len(page))
+    return page[:stop] + "</title>" + page[stop:]
+
+
 def _parse(page: str | bytes) -> lxml_html.HtmlElement:
     if isinstance(page, bytes):
         page, _ = decode_html(page)
     if not page.strip():
         raise NotAnArticle("The page is empty.")
+    page = _close_title(page)
     tree = load_html(page)
     if tree is None:
         raise NotAnArticle("The page could not be read as HTML.")
@@ -311,11 +328,34 @@ def select_lines(page: PageLines, model: Model | None = None) -> list[str]:
     return [line for line, p in zip(page.lines, scores, strict=True) if p >= chosen.threshold]
 
 
+def _drop_hidden(tree: lxml_html.HtmlElement) -> None:
+    """Remove the elements a class marks hidden (:data:`HIDDEN_CLASSES`: a second copy of the
+    article for another layout, collapsed teasers), unless they hold most of the page's text
+    (an article a script reveals). readability already drops ``hidden`` and ``display: none``."""
+    hidden = [
+        element
+        for element in tree.xpath("//*[@class]")
+        if HIDDEN_CLASSES.intersection(str(element.get("class", "")).split())
+        and element.getparent() is not None
+    ]
+    marked = set(hidden)
+    outer = [e for e in hidden if not any(a in marked for a in e.iterancestors())]
+    if not outer:
+        return
+    words = sum(_words(" ".join(e.itertext())) for e in outer)
+    body = tree.find("body")
+    if body is not None and 2 * words > _words(" ".join(body.itertext())):
+        return
+    for element in outer:
+        element.drop_tree()
+
+
 def _body(tree: lxml_html.HtmlElement, url: str | None) -> tuple[PageLines, list[str], list[str]]:
     """The page's candidate lines and the ones kept: readability-lxml's main block through the
     line filter, or trafilatura's lines when that keeps fewer than :data:`FALLBACK_WORDS`; last,
     readability's kept lines (for :func:`_short_article`)."""
     document, title, links = _context(tree, url)
+    _drop_hidden(tree)
     page = PageLines(tree, document, readability_lines(tree), title, links)
     lines = select_lines(page) if page.lines else []
     if _words("\n".join(lines)) >= FALLBACK_WORDS:
