@@ -1,9 +1,9 @@
 """Turn a news page's HTML into an :class:`~news.models.Article`: one parse, one body engine.
 
 1. The page is parsed once (lxml, as trafilatura parses it; a ``<title>`` never closed is
-   closed first, and elements a class marks hidden are dropped before the body engine); the link texts, the declared
-   language and the metadata (title, date, author, site name, canonical URL) are read from that
-   tree (:mod:`news.sources.extract_meta`).
+   closed first, and elements a class marks hidden are dropped before the body engine); the
+   link texts, the declared language and the metadata (title, date, author, site name,
+   canonical URL) are read from that tree (:mod:`news.sources.extract_meta`).
 2. readability-lxml picks the main content block on the same tree
    (:mod:`news.sources.extract_body`); when the line filter keeps fewer than
    :data:`FALLBACK_WORDS` of it, trafilatura runs on the tree instead (balanced mode). On the
