@@ -328,10 +328,12 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
 def grouping_cost(sizes: tuple[int, ...]) -> dict[str, float]:
     """Milliseconds for choose_story over N recent stories (one signature, embedding and 30
     names each; 49 close ones, whose names are compared): the decision's own cost, the
-    candidates already in memory (the store's grouping cache)."""
+    candidates already in memory (the store's grouping cache); once over all N (a scan) and
+    once over the stories the candidate index names (what ``Store.add_article`` does)."""
     from news.stories.dedupe import NUM_PERM
     from news.stories.entities import names_key
     from news.stories.grouping import StoryCandidate, choose_story
+    from news.stories.index import CandidateIndex, Known
 
     rng = np.random.default_rng(SEED)
     out: dict[str, float] = {}
@@ -356,7 +358,22 @@ def grouping_cost(sizes: tuple[int, ...]) -> dict[str, float]:
             choose_story(candidates, new_sig, vecs[0], entities=names[0], when=now, source="y")
             times.append((time.perf_counter() - started) * 1000)
         out[str(n)] = round(statistics.median(times), 2)
-        print(f"choose_story over {n:>7,} stories: {out[str(n)]:8.2f} ms")
+        print(f"choose_story over {n:>7,} stories: {out[str(n)]:8.2f} ms (a scan of all)")
+        index = CandidateIndex()
+        for c in candidates:
+            index.add(c.story_id, c.story_id, Known(c.signatures[0], c.entities[0], now, "x"), now)
+            index.set_embedding(c.story_id, c.embedding)
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            found = index.candidates(new_sig, vecs[0])
+            choose_story(found, new_sig, vecs[0], entities=names[0], when=now, source="y")
+            times.append((time.perf_counter() - started) * 1000)
+        out[f"{n} indexed"] = round(statistics.median(times), 2)
+        print(
+            f"index + choose_story over {n:>7,} stories: {out[f'{n} indexed']:8.2f} ms "
+            f"({len(found)} candidates)"
+        )
     return out
 
 
