@@ -19,6 +19,7 @@ together, added to the read timeout).
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -37,6 +38,10 @@ POOL_TIMEOUT_MESSAGE = (  # PTB's wording (HTTPXRequest)
     "Request was *not* sent to Telegram. Consider adjusting the connection "
     "pool size or the pool timeout."
 )
+
+
+# The Bot API path names the token (/bot<token>/method): never in an error's text.
+_BOT_PATH = re.compile(r"/bot[^/\s'\"]*")
 
 
 def _sum(*parts: float | None) -> float | None:
@@ -154,6 +159,7 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{type(err).__name__}: {err}") from err
+            detail = _BOT_PATH.sub("/bot[REDACTED]", str(err))
+            raise NetworkError(f"aiohttp.{type(err).__name__}: {detail}") from None
         finally:
             self._pool.release()
