@@ -9,6 +9,7 @@ at import time, and no model loads before its first use, so ``newsbrief run`` st
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
+    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -345,6 +347,27 @@ async def _post_shutdown(app: BotApplication) -> None:
         data.services = None
 
 
+class _Application(Application):
+    """PTB's ``Application`` that closes its Bot API transports when start-up fails: PTB shuts
+    a bot down only once it initialized (``getMe`` answered), and an aiohttp session left open
+    warns at exit."""
+
+    __slots__ = ("_transports",)
+
+    def __init__(self, *, transports: tuple[BaseRequest, BaseRequest], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._transports = transports
+
+    async def initialize(self) -> None:
+        try:
+            await super().initialize()
+        except BaseException:
+            for transport in self._transports:
+                with contextlib.suppress(Exception):
+                    await transport.shutdown()
+            raise
+
+
 def build_application(
     settings: Settings,
     services: NewsServices | None = None,
@@ -379,9 +402,12 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     # aiohttp under PTB (bot.transport): the same requests for a fraction of httpx's CPU
-    builder = builder.request(request or AiohttpRequest(CONNECTION_POOL, pool_timeout=30.0))
-    builder = builder.get_updates_request(updates_request or AiohttpRequest(1))
-    app: BotApplication = builder.build()
+    sends = request or AiohttpRequest(CONNECTION_POOL, pool_timeout=30.0)
+    updates = updates_request or AiohttpRequest(1)
+    builder = builder.request(sends).get_updates_request(updates)
+    app: BotApplication = builder.application_class(
+        _Application, {"transports": (sends, updates)}
+    ).build()
     processor.stopping = lambda: not app.running
     app.bot_data.settings = settings
     app.bot_data.timezone = zone
