@@ -20,7 +20,7 @@ from news.store.counters import SUBSCRIPTIONS_COUNTER, bump
 from news.store.database import DbConnection
 from news.store.tables import BriefingRow, ChatRow, OutboxRow, SubscriptionRow
 
-__all__ = ["CHAT_TOUCH_MAX", "CHAT_TOUCH_TTL", "Chats", "ensure_chat"]
+__all__ = ["CHAT_TOUCH_MAX", "CHAT_TOUCH_TTL", "Chats", "ensure_chat", "new_chat"]
 
 CHAT_TOUCH_TTL = 60.0  # seconds touch_chat trusts this process's last sighting of a chat
 CHAT_TOUCH_MAX = 50_000  # chats it remembers (least recently seen forgotten first)
@@ -47,13 +47,18 @@ def _digest_chats_query() -> Select[*tuple[Any, ...]]:
     )
 
 
-async def ensure_chat(access: Access, conn: DbConnection, chat_id: int) -> None:
-    """Make ``chat_id`` known (a private, active chat) unless it is, in ``conn``'s write."""
-    await conn.execute(
+def new_chat(access: Access, chat_id: int) -> Executable:
+    """The statement that makes ``chat_id`` known (a private, active chat) unless it is."""
+    return (
         access.insert(ChatRow)
         .values(id=chat_id, kind="private", title=None, active=True, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=["id"])
     )
+
+
+async def ensure_chat(access: Access, conn: DbConnection, chat_id: int) -> None:
+    """Make ``chat_id`` known (a private, active chat) unless it is, in ``conn``'s write."""
+    await conn.execute(new_chat(access, chat_id))
 
 
 def _last_occurrence(now: datetime, at: time, zone: tzinfo) -> datetime:

@@ -5,7 +5,6 @@ it last looked (``subscription_changes``). Also the sources a chat muted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from news.models import SubscribeResult, Subscription, SubscriptionChanges
 from news.store import mapping
 from news.store.access import Access, utcnow
-from news.store.chats import ensure_chat
+from news.store.chats import ensure_chat, new_chat
 from news.store.counters import SUBSCRIPTIONS_COUNTER, bump, read_counter
 from news.store.tables import ChatRow, CounterRow, MutedSourceRow, OutboxRow, SubscriptionRow
 from news.stories.grouping import Vector, to_blob
@@ -60,7 +59,7 @@ class _Subscribe:
     limit: int
     thread_id: int
     filters: str | None
-    insert: Callable[[type[ChatRow] | type[SubscriptionRow]], Any]
+    access: Access
 
     def run(self, conn: Connection) -> SubscribeResult:
         # The chat's row for this topic (if any) and its count in one statement, each by the
@@ -76,13 +75,7 @@ class _Subscribe:
         count = int(found.chat_count)
         row = None if found.id is None else found
         if row is None and not count:  # perhaps a new chat (one with topics is known)
-            conn.execute(
-                self.insert(ChatRow)
-                .values(
-                    id=self.chat_id, kind="private", title=None, active=True, created_at=utcnow()
-                )
-                .on_conflict_do_nothing(index_elements=["id"])
-            )
+            conn.execute(new_chat(self.access, self.chat_id))
         if row is not None and row.active:
             if row.filters == self.filters:
                 return SubscribeResult("exists", mapping.subscription(row), count)
@@ -101,7 +94,7 @@ class _Subscribe:
             status, count = "created", count + 1
         values["version"] = _next_version(conn)
         if row is None:
-            statement: Any = self.insert(SubscriptionRow).values(
+            statement: Any = self.access.insert(SubscriptionRow).values(
                 chat_id=self.chat_id, normalized=self.key, created_at=utcnow(), **values
             )
         else:  # new filters, or re-activated
@@ -217,7 +210,7 @@ class Subscriptions:
             limit=limit,
             thread_id=thread_id,
             filters=filters or None,
-            insert=self._access.insert,
+            access=self._access,
         )
         try:
             async with self._access.write_quick() as conn:
