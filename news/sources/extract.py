@@ -50,6 +50,7 @@ from news.sources.fetch import decode_html
 __all__ = [
     "AGREED_WORDS",
     "AGREEMENT",
+    "CONTROLS",
     "FALLBACK_WORDS",
     "HIDDEN_CLASSES",
     "MIN_WORDS",
@@ -69,6 +70,7 @@ FALLBACK_WORDS = 80  # readability keeping fewer words than this: trafilatura's 
 MIN_WORDS = 40  # fewer words than this is a stub, a teaser or an error page, not an article
 AGREED_WORDS = 15  # ... unless both engines find the same text of at least this many words
 HIDDEN_CLASSES = frozenset({"hidden", "hide"})  # class names that mean "not displayed"
+CONTROLS = ("select", "option", "optgroup", "button", "textarea")  # form controls: never text
 AGREEMENT = 0.8  # the share of the shorter text's 4-word shingles the other must contain
 _PRUNE = [
     # embedded posts quote other media; readers and annotators leave them out of the body
@@ -328,6 +330,15 @@ def select_lines(page: PageLines, model: Model | None = None) -> list[str]:
     return [line for line, p in zip(page.lines, scores, strict=True) if p >= chosen.threshold]
 
 
+def _drop_controls(tree: lxml_html.HtmlElement) -> None:
+    """Remove form controls (:data:`CONTROLS`): a menu's options, a button's label and a text
+    box's prompt are page furniture, yet readability keeps them when they sit in its block (a
+    list of 200 Bible translations under one verse)."""
+    for element in list(tree.iter(*CONTROLS)):
+        if element.getparent() is not None:
+            element.drop_tree()
+
+
 def _drop_hidden(tree: lxml_html.HtmlElement) -> None:
     """Remove the elements a class marks hidden (:data:`HIDDEN_CLASSES`: a second copy of the
     article for another layout, collapsed teasers), unless they hold most of the page's text
@@ -355,6 +366,7 @@ def _body(tree: lxml_html.HtmlElement, url: str | None) -> tuple[PageLines, list
     line filter, or trafilatura's lines when that keeps fewer than :data:`FALLBACK_WORDS`; last,
     readability's kept lines (for :func:`_short_article`)."""
     document, title, links = _context(tree, url)
+    _drop_controls(tree)
     _drop_hidden(tree)
     page = PageLines(tree, document, readability_lines(tree), title, links)
     lines = select_lines(page) if page.lines else []

@@ -1,6 +1,9 @@
-"""news.sources.extract on broken or doubled markup: an unclosed <title>, a hidden copy."""
+"""news.sources.extract on broken or doubled markup: an unclosed <title>, a hidden copy, form
+controls inside the article block."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from news.sources.extract import _close_title, extract
 
@@ -50,3 +53,22 @@ def test_an_article_mostly_in_a_hidden_class_is_still_read() -> None:
     )
     text = extract(html, url="https://city.example/budget").text
     assert all(line in text for line in PROSE)
+
+
+FIXTURES = Path(__file__).parent / "extract_pages"
+
+
+def _fixture_text(name: str) -> list[str]:
+    html = (FIXTURES / name).read_text(encoding="utf-8")
+    return extract(html, url=f"https://harbourpost.example/news/{name}").text.splitlines()
+
+
+def test_form_controls_inside_the_article_block_are_not_text() -> None:
+    """A menu of editions, button labels and a comment box inside the article's block."""
+    lines = _fixture_text("form_controls.html")
+    assert lines[0].startswith("The central library will stay open until nine")
+    assert lines[-1].startswith("Visitors have risen by a fifth")
+    assert len(lines) == 4
+    text = "\n".join(lines)
+    for control in ("Edición en español", "Change edition", "Write your comment", "Post your"):
+        assert control not in text
