@@ -16,8 +16,9 @@ Reading checks (``benchmarks.summ_reading``): the gn1 and cleanportaleval pages 
 extraction, 2 sentences / 60 words as briefings use them, beside Lead-2.
 Speed: articles/s of ``summarize`` beside bare MiniLM encoding of the same candidate sentences in
 the same batches, interleaved; goal: at least 0.8x (overhead <= 25%).
-Load time and peak RSS come from a fresh subprocess that loads the summarizer and summarizes one
-article. ``--abstractive-model PATH`` also scores a seq2seq checkpoint on CNN/DailyMail.
+Load time and peak RSS: the median of 5 fresh subprocesses that each load the summarizer and
+summarize one article. ``--abstractive-model PATH`` also scores a seq2seq checkpoint on
+CNN/DailyMail.
 ``NEWSBRIEF_BENCH_CACHE=DIR`` keeps sentence embeddings in DIR between quality runs.
 """
 
@@ -68,6 +69,7 @@ BATCH = 16  # articles per summarize() call, as news.summaries batches them
 TARGET_OVERHEAD = 0.25  # summarize at >= 0.8x the bare encoder's articles/s
 BRIEF = (2, 60)  # sentences and words of a briefing item (news.summaries.BRIEF_LENGTH)
 GOAL_GAIN = {"rouge1": 1.0, "rouge2": 0.5, "rougeLsum": 1.0}  # over Lead-3 on CNN/DailyMail
+LOAD_RUNS = 5  # cold loads in fresh processes; the median is reported
 SEED_PAGE = ROOT / "../shared/data/seed/peace-talks-page.txt"
 
 _LOAD_PROBE = """
@@ -85,7 +87,8 @@ first = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"load_s": round(loaded, 2), "first_summary_s": round(first, 3),
                   "peak_rss_after_load_mib": round(rss_loaded / 1024, 1),
-                  "peak_rss_after_summary_mib": round(rss / 1024, 1)}))
+                  "peak_rss_after_summary_mib": round(rss / 1024, 1),
+                  "imports_transformers": "transformers" in sys.modules}))
 """
 
 
@@ -97,18 +100,28 @@ def _table(title: str, header: list[str], rows: list[list[Any]]) -> None:
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
 
 
-def _load_probe() -> dict[str, Any]:
+def _load_probe(runs: int = LOAD_RUNS) -> dict[str, Any]:
+    """Median (and [min, max] of the load time) over ``runs`` cold loads, each in a fresh
+    process, so one slow start on a shared machine does not decide the number."""
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    done = subprocess.run(
-        [sys.executable, "-c", _LOAD_PROBE, str(SEED_PAGE)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    probes: list[dict[str, Any]] = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, "-c", _LOAD_PROBE, str(SEED_PAGE)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+        probes.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    timed = [k for k in probes[0] if k != "imports_transformers"]
+    result: dict[str, Any] = {k: statistics.median(p[k] for p in probes) for k in timed}
+    loads = [p["load_s"] for p in probes]
+    result["load_s_min_max"] = [min(loads), max(loads)]
+    result["cold_loads"] = runs
+    result["imports_transformers"] = any(p["imports_transformers"] for p in probes)
     return result
 
 
@@ -460,7 +473,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from config import Settings
 
     probe = _load_probe()
-    _table("load (fresh process)", ["what", "value"], [[k, v] for k, v in probe.items()])
+    _table(
+        "load (median of fresh processes)", ["what", "value"], [[k, v] for k, v in probe.items()]
+    )
     model = summarizer.load(Settings())
     quality = _quality(model, args.quick)
     reading = _reading(model, args.quick)

@@ -54,7 +54,8 @@ class Encoder:
         max_batch: int = 64,
     ) -> None:
         import torch
-        from transformers import AutoModel, AutoTokenizer
+
+        from summarizer import bert
 
         started = time.perf_counter()
         folder = Path(path) if path is not None else default_model_path()
@@ -63,35 +64,67 @@ class Encoder:
         self.max_length = max_length
         self.batch_tokens = batch_tokens
         self.max_batch = max_batch
-        self._tokenizer: Any = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        model: Any = AutoModel.from_pretrained(folder, local_files_only=True)
-        model.eval()
-        self._model: Any = model.to(self.device)
-        self._pad_id = int(self._tokenizer.pad_token_id or 0)
-        self._lock = threading.Lock()
         self._torch = torch
+        if bert.supports(folder) and (folder / "tokenizer.json").is_file():
+            # the fast path: no transformers import (most of the load time)
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            tokenizer.no_padding()
+            tokenizer.enable_truncation(max_length)
+            self._tokenizer: Any = tokenizer
+            network = bert.BertEncoder(folder, device=self.device)
+            self._hidden: Any = network.forward
+            self._dimension = network.hidden_size
+            self._pad_id = int(tokenizer.token_to_id("[PAD]") or 0)
+        else:
+            self._load_transformers(folder)
+        self._lock = threading.Lock()
         self.load_seconds = time.perf_counter() - started
         logger.info(
             "loaded encoder %s on %s in %.1fs", self.model_id, self.device, self.load_seconds
         )
 
+    def _load_transformers(self, folder: Path) -> None:
+        """Any other sentence-transformers checkpoint, through transformers' Auto classes."""
+        from transformers import AutoModel, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model: Any = AutoModel.from_pretrained(folder, local_files_only=True)
+        model.eval()
+        model = model.to(self.device)
+
+        def hidden(input_ids: Any, mask: Any) -> Any:
+            return model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+
+        self._tokenizer = tokenizer
+        self._hidden = hidden
+        self._dimension = int(model.config.hidden_size)
+        self._pad_id = int(tokenizer.pad_token_id or 0)
+
     @property
     def dimension(self) -> int:
-        return int(self._model.config.hidden_size)
+        return self._dimension
+
+    def _ids(self, texts: list[str]) -> list[list[int]]:
+        if hasattr(self._tokenizer, "encode_batch"):  # a tokenizers.Tokenizer
+            return [e.ids for e in self._tokenizer.encode_batch(texts)]
+        ids: list[list[int]] = self._tokenizer(
+            texts,
+            truncation=True,
+            max_length=self.max_length,
+            padding=False,
+            return_attention_mask=False,
+            return_token_type_ids=False,
+        )["input_ids"]
+        return ids
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts``: an ``(n, 384)`` float32 array of unit vectors, in input order."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
-            encoded = self._tokenizer(
-                list(texts),
-                truncation=True,
-                max_length=self.max_length,
-                padding=False,
-                return_attention_mask=False,
-                return_token_type_ids=False,
-            )["input_ids"]
+            encoded = self._ids(list(texts))
             lengths = np.fromiter((len(ids) for ids in encoded), dtype=np.int64, count=len(texts))
             order = np.argsort(-lengths, kind="stable")
             out = np.empty((len(texts), self.dimension), dtype=np.float32)
@@ -121,7 +154,7 @@ class Encoder:
         with torch.inference_mode():
             input_t = torch.from_numpy(input_ids).to(self.device)
             mask_t = torch.from_numpy(mask).to(self.device)
-            hidden = self._model(input_ids=input_t, attention_mask=mask_t).last_hidden_state
+            hidden = self._hidden(input_t, mask_t)
             weights = mask_t.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)

@@ -34,3 +34,38 @@ def test_order_and_batching_do_not_change_vectors(encoder: Encoder) -> None:
 
 def test_empty_input(encoder: Encoder) -> None:
     assert encoder.encode([]).shape == (0, 384)
+
+
+def test_plain_torch_bert_matches_transformers(encoder: Encoder) -> None:
+    """The fast path (summarizer.bert + tokenizers, no transformers import) gives the ids and
+    vectors of transformers' AutoTokenizer + AutoModel on the same checkpoint."""
+    from summarizer.encoder import default_model_path
+
+    texts = [
+        "Mr. Smith, 45, told the U.S. Senate on Tuesday that rates would rise 3.5%.",
+        "Ünïcödé café — 東京 “quotes” and an emoji 🙂 in one line",
+        "",
+        "word " * 400,  # truncated at max_length
+        "Rescue teams searched the coast for a missing fishing boat overnight.",
+    ]
+    reference = Encoder.__new__(Encoder)
+    reference.__dict__.update(encoder.__dict__)
+    reference._load_transformers(default_model_path())
+    assert encoder._ids(texts) == reference._ids(texts)
+    assert max(len(ids) for ids in encoder._ids(texts)) == encoder.max_length
+    np.testing.assert_allclose(encoder.encode(texts), reference.encode(texts), atol=1e-5)
+
+
+def test_load_does_not_import_transformers() -> None:
+    """transformers' import is most of a cold load; the MiniLM encoder does without it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from summarizer import Encoder; Encoder(); "
+        "print('transformers' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.strip() == "False"
