@@ -1,4 +1,5 @@
-"""``/brief TOPIC`` and alert retrieval on the BBC set, for ``bench_stories``: the queries of
+"""The cost of grouping one article, and ``/brief TOPIC`` and alert retrieval on the BBC set,
+for ``bench_stories``. Topics: the queries of
 ``benchmarks/data/topic_queries.json`` asked of the real ``BriefingService`` and ``TopicService``
 over a fresh store of the BBC articles (``bench_stories``'s docstring says how)."""
 
@@ -22,6 +23,59 @@ LABELS = Path(__file__).resolve().parent / "data"
 SEED = 12
 GOAL_TOPIC_PRECISION = 0.90
 RECALL_KINDS = {"category_name", "synonym", "typo"}
+
+
+# -- cost of grouping one article --------------------------------------------------------------
+def grouping_cost(sizes: tuple[int, ...]) -> dict[str, float]:
+    """Milliseconds for choose_story over N recent stories (one signature, embedding and 30
+    names each; 49 close ones, whose names are compared): the decision's own cost, the
+    candidates already in memory (the store's grouping cache); once over all N (a scan) and
+    once over the stories the candidate index names (what ``Store.add_article`` does)."""
+    from news.stories.dedupe import NUM_PERM
+    from news.stories.entities import names_key
+    from news.stories.grouping import StoryCandidate, choose_story
+    from news.stories.index import CandidateIndex, Known
+
+    rng = np.random.default_rng(SEED)
+    out: dict[str, float] = {}
+    now = datetime.now(UTC)
+    for n in sizes:
+        sigs = rng.integers(0, 2**32 - 1, size=(n, NUM_PERM), dtype=np.uint32).astype("<u4")
+        vecs = rng.standard_normal((n, 384)).astype(np.float32)
+        vecs[1:50] = vecs[0] + 0.3 * vecs[1:50]  # a few close stories: names get compared
+        names = [names_key(f"name{j}" for j in rng.integers(0, 5000, 30)) for _ in range(n)]
+        candidates = [
+            StoryCandidate(
+                i, [sigs[i].tobytes()], vecs[i], entities=[names[i]], times=[now], sources=["x"]
+            )
+            for i in range(n)
+        ]
+        new_sig = (
+            rng.integers(0, 2**32 - 1, size=NUM_PERM, dtype=np.uint32).astype("<u4").tobytes()
+        )
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            choose_story(candidates, new_sig, vecs[0], entities=names[0], when=now, source="y")
+            times.append((time.perf_counter() - started) * 1000)
+        out[str(n)] = round(statistics.median(times), 2)
+        print(f"choose_story over {n:>7,} stories: {out[str(n)]:8.2f} ms (a scan of all)")
+        index = CandidateIndex()
+        for c in candidates:
+            index.add(c.story_id, c.story_id, Known(c.signatures[0], c.entities[0], now, "x"), now)
+            index.set_embedding(c.story_id, c.embedding)
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            found = index.candidates(new_sig, vecs[0])
+            choose_story(found, new_sig, vecs[0], entities=names[0], when=now, source="y")
+            times.append((time.perf_counter() - started) * 1000)
+        out[f"{n} indexed"] = round(statistics.median(times), 2)
+        print(
+            f"index + choose_story over {n:>7,} stories: {out[f'{n} indexed']:8.2f} ms "
+            f"({len(found)} candidates)"
+        )
+    return out
 
 
 async def score_topics(args: argparse.Namespace) -> dict[str, Any]:
