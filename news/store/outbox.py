@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, select, update
 from news.models import OutboxItem
 from news.store import mapping
 from news.store.access import MAX_ERROR, Access, aware, chunks, execute_all, utcnow
+from news.store.database import DbConnection
 from news.store.tables import ChatRow, OutboxRow
 
 __all__ = ["Outbox"]
@@ -48,7 +49,6 @@ class Outbox:
                 threads[(chat_id, story_id)] = item[3] if len(item) > 3 else 0
         if not wanted:
             return 0
-        inserted = 0
         async with self._access.write() as conn:
             chat_ids = sorted({chat_id for chat_id, _ in wanted})
             active: set[int] = set()
@@ -74,15 +74,7 @@ class Outbox:
                 for (chat_id, story_id), topic in wanted.items()
                 if chat_id in active
             ]
-            for batch in chunks(rows, 200):
-                result = await conn.execute(
-                    self._access.insert(OutboxRow)
-                    .values(list(batch))
-                    .on_conflict_do_nothing(index_elements=_KEY)
-                    .returning(OutboxRow.id)
-                )
-                inserted += len(result.all())
-        return inserted
+            return await self._insert_new(conn, rows)
 
     async def enqueue_updates(
         self, items: Sequence[tuple[int, int, int, str]], *, now: datetime | None = None
@@ -109,7 +101,6 @@ class Outbox:
         ]
         if not rows:
             return 0
-        inserted = 0
         async with self._access.write() as conn:
             active: set[int] = set()
             for chunk in chunks(sorted({chat_id for chat_id, _, _, _ in items})):
@@ -117,15 +108,23 @@ class Outbox:
                     select(ChatRow.id).where(ChatRow.id.in_(chunk), ChatRow.active.is_(True))
                 )
                 active.update(result.scalars())
-            for batch in chunks([row for row in rows if row["chat_id"] in active], 200):
-                result = await conn.execute(
-                    self._access.insert(OutboxRow)
-                    .values(list(batch))
-                    .on_conflict_do_nothing(index_elements=_KEY)
-                    .returning(OutboxRow.id)
-                )
-                inserted += len(result.all())
-        return inserted
+            return await self._insert_new(conn, [row for row in rows if row["chat_id"] in active])
+
+    async def _insert_new(self, conn: DbConnection, rows: list[dict[str, Any]]) -> int:
+        """Insert outbox rows, skipping those whose key is already queued; how many were new.
+
+        One cached statement run as executemany (SQLAlchemy sends it as batches of VALUES
+        lists): a statement with the rows' values inlined was compiled afresh for every batch,
+        1.5 s for 3,000 alerts before the first of them could be sent."""
+        if not rows:
+            return 0
+        result = await conn.execute(
+            self._access.insert(OutboxRow)
+            .on_conflict_do_nothing(index_elements=_KEY)
+            .returning(OutboxRow.id),
+            rows,
+        )
+        return len(result.all())
 
     async def hold_alerts(self, item_ids: Sequence[int], until: datetime) -> None:
         """Keep these alerts pending until ``until`` (a chat's quiet hours end), without
