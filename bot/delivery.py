@@ -44,7 +44,7 @@ from telegram.error import (
 )
 
 from bot import render, render_updates
-from bot.delivery_flow import ChatTurns, SentMarks
+from bot.delivery_flow import AlertRenderings, ChatTurns, SentMarks
 from bot.quiet_hours import QuietGate
 from bot.ratelimit import bulk
 from news.models import OutboxItem, StoryView
@@ -126,6 +126,7 @@ class Deliverer:
         self._quiet = QuietGate(store, timezone)  # quiet hours hold alerts (issue 16)
         self._draining = False
         self._digesting = False
+        self._rendered = AlertRenderings()  # one rendering per story and topic for a fan-out
 
     @property
     def draining(self) -> bool:
@@ -201,7 +202,7 @@ class Deliverer:
         if item.kind == "update":
             rendered = render_updates.render_update(story, item)
         else:
-            rendered = render.render_alert(story, summary, item.topic)
+            rendered = self._rendered.get(story, summary, item.topic)
         try:
             await self.bot.send_message(
                 item.chat_id,
@@ -264,6 +265,7 @@ class Deliverer:
 
     async def _drain(self, report: DeliveryReport) -> None:
         async with self._lock:
+            self._rendered.clear()  # stories and summaries are read afresh each drain
             settled: set[int] = set()
             marks = SentMarks(self.store, written=settled.update)
             try:

@@ -3,6 +3,9 @@ written in batches off the send path.
 
 - ``ChatTurns``: the alerts a drain has taken, each chat's in order, chats in turns, and never
   two sends to one chat at once (its pace is one a second anyway; this keeps its order).
+- ``AlertRenderings``: an alert rendered once per story and topic for all the chats a drain
+  sends it to (a fan-out sends one story to thousands), reused for ``RENDERED_FOR`` seconds at
+  most, so the age it shows stays right.
 - ``SentMarks``: the ids Telegram accepted, written with ``Store.mark_sent`` at most ``every``
   seconds after the first of them (or once ``most`` have gathered), so a send never waits for
   the database and one write covers many sends. A crash before the write loses only those
@@ -14,22 +17,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from news.models import OutboxItem
+from bot import render
+from bot.render import Rendered
+from news.models import OutboxItem, StoryView
 
 if TYPE_CHECKING:
     from news.store import Store
 
-__all__ = ["MARK_BATCH", "MARK_EVERY", "ChatTurns", "SentMarks"]
+__all__ = ["MARK_BATCH", "MARK_EVERY", "RENDERED_FOR", "AlertRenderings", "ChatTurns", "SentMarks"]
 
 logger = logging.getLogger(__name__)
 
 MARK_EVERY = 0.02  # seconds a sent-mark may wait for others (< 1 send at 30/s, ~20 at 960/s)
 MARK_BATCH = 200  # ...or until this many have gathered
+RENDERED_FOR = 30.0  # seconds an alert's rendering serves further chats
+RENDERED_MOST = 256  # renderings kept (distinct story and topic pairs)
+
+
+class AlertRenderings:
+    """``render.render_alert`` once per (story, topic) for every chat that gets the alert."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[int, str | None], tuple[float, Rendered]] = {}
+
+    def clear(self) -> None:
+        """Forget every rendering (a drain reads its stories and summaries afresh)."""
+        self._kept.clear()
+
+    def get(self, story: StoryView, summary: str, topic: str | None) -> Rendered:
+        key, now = (story.id, topic), time.monotonic()
+        kept = self._kept.get(key)
+        if kept is not None and now - kept[0] < RENDERED_FOR:
+            return kept[1]
+        if len(self._kept) >= RENDERED_MOST:
+            self._kept.clear()
+        rendered = render.render_alert(story, summary, topic)
+        self._kept[key] = (now, rendered)
+        return rendered
 
 
 class ChatTurns:

@@ -74,6 +74,31 @@ async def test_alerts_are_sent_once_and_marked(harness: Harness) -> None:
     assert len(harness.telegram.sent()) == 3
 
 
+async def test_a_fan_out_renders_each_story_and_topic_once(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[int, str | None]] = []
+    real = delivery.render.render_alert
+
+    def counted(story: Any, summary: str, topic: str | None) -> Any:
+        calls.append((story.id, topic))
+        return real(story, summary, topic)
+
+    monkeypatch.setattr(delivery.render, "render_alert", counted)
+    chats = tuple(range(100, 140))
+    first = await queue_alerts(harness, chats)
+    second = await queue_alerts(harness, chats[:5], n=1)
+    report = await deliverer(harness).drain()
+    assert report.sent == 45
+    assert sorted(calls) == sorted([(first, "storm"), (second, "storm")])
+    texts = {chat: alerts_to(harness, chat) for chat in chats}
+    assert all(len(found) == (2 if chat in chats[:5] else 1) for chat, found in texts.items())
+    calls.clear()
+    await queue_alerts(harness, (200,))  # the next drain renders afresh (the story may change)
+    assert (await deliverer(harness).drain()).sent == 1
+    assert calls == [(first, "storm")]
+
+
 async def test_429_waits_retry_after_and_retries(harness: Harness) -> None:
     await queue_alerts(harness, (21,))
     harness.telegram.fail("sendMessage", Fault(429, "Too Many Requests", retry_after=1))
