@@ -21,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import re
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp.payload import BytesPayload
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest
@@ -42,6 +44,7 @@ POOL_TIMEOUT_MESSAGE = (  # PTB's wording (HTTPXRequest)
 
 # The Bot API path names the token (/bot<token>/method): never in an error's text.
 _BOT_PATH = re.compile(r"/bot[^/\s'\"]*")
+_FORM = "application/x-www-form-urlencoded"
 
 
 def _sum(*parts: float | None) -> float | None:
@@ -105,13 +108,17 @@ class AiohttpRequest(BaseRequest):
             await session.close()
 
     @staticmethod
-    def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+    def _body(request_data: RequestData | None) -> aiohttp.FormData | BytesPayload | None:
+        """The request's fields URL-encoded, or as multipart form data with its files.
+
+        Without files the body is encoded here (what aiohttp does with a dict, minus its
+        FormData's multipart writer built for every request: a third of the cost)."""
         if request_data is None:
             return None
         fields = request_data.json_parameters
         files = request_data.multipart_data
         if not files:
-            return fields
+            return BytesPayload(urlencode(fields).encode(), content_type=_FORM)
         form = aiohttp.FormData(quote_fields=False)
         for name, value in fields.items():
             form.add_field(name, value)
