@@ -26,7 +26,8 @@ first (ten /brief pages through them all), as it is once the matcher has queued 
 
 Run: ``python -m benchmarks --only fanout`` (``--quick``: 300 chats), or
 ``python -m benchmarks.bench_fanout [--chats N] [--latency-ms 50]``;
-``BENCH_FANOUT_PROFILE=bot.prof`` runs the bot of (a) and (b) under cProfile.
+``BENCH_FANOUT_PROFILE=bot.prof`` runs the bot of (a) and (b) under cProfile, and the bot of
+(c) into ``bot.prof.paid``; ``--paid-only`` runs phase (c) alone.
 """
 
 from __future__ import annotations
@@ -201,6 +202,7 @@ async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[st
     quick = bool(getattr(args, "quick", False))
     chats = getattr(args, "chats", None) or (300 if quick else 3000)
     latency_ms = getattr(args, "latency_ms", None) or 50
+    paid_only = bool(getattr(args, "paid_only", False))
     result: dict[str, Any] = {
         "chats": chats,
         "latency_ms": latency_ms,
@@ -215,28 +217,32 @@ async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[st
             bot = BotProcess("bot", argv, env, workdir / "bot.log")
             stack.push_async_callback(bot.stop)
             paid_env = env | {"NEWSBRIEF_PAID_BROADCAST": "true"}
-            paid_bot = BotProcess("paid", newsbrief_argv(), paid_env, workdir / "paid.log")
+            paid_profile = f"{profile}.paid" if profile else None
+            paid_argv = newsbrief_argv(paid_profile)
+            paid_bot = BotProcess("paid", paid_argv, paid_env, workdir / "paid.log")
             stack.push_async_callback(paid_bot.stop)
             try:
                 result["seed"] = await seed_articles(workdir, env)
                 chat_ids, stories = await _record_chats(db_url, chats)
-                result["bot_start_s"] = round(await bot.start(standin), 1)
-                # Steady state: every story's summary cached (/brief pages through them all),
-                # as after the matcher queued them; the fan-out measures the sending alone.
-                await warm_up(standin, WARM_CHAT, ["/brief"] * 10, 120)
-                result["free_loopback"] = await _phase(
-                    standin, bot, db_url, chat_ids, stories[0], paid=False
-                )
-                standin.set_limits(latency_s=latency_ms / 1000)
-                result["free_rtt"] = await _phase(
-                    standin, bot, db_url, chat_ids, stories[1], paid=False
-                )
-                await bot.stop()
+                if not paid_only:
+                    result["bot_start_s"] = round(await bot.start(standin), 1)
+                    # Steady state: every story's summary cached (/brief pages through them
+                    # all), as after the matcher queued them; the fan-out measures the sending.
+                    await warm_up(standin, WARM_CHAT, ["/brief"] * 10, 120)
+                    result["free_loopback"] = await _phase(
+                        standin, bot, db_url, chat_ids, stories[0], paid=False
+                    )
+                    standin.set_limits(latency_s=latency_ms / 1000)
+                    result["free_rtt"] = await _phase(
+                        standin, bot, db_url, chat_ids, stories[1], paid=False
+                    )
+                    await bot.stop()
                 standin.set_limits(
                     latency_s=0, global_per_s=PAID_RATE, global_burst=int(PAID_RATE)
                 )
                 await paid_bot.start(standin)
-                await warm_up(standin, WARM_CHAT + 1, ["/brief"], 120)  # its models loaded
+                briefs = ["/brief"] * (10 if paid_only else 1)  # models loaded, summaries cached
+                await warm_up(standin, WARM_CHAT + 1, briefs, 120)
                 result["paid"] = await _phase(
                     standin, paid_bot, db_url, chat_ids, stories[2], paid=True
                 )
@@ -244,7 +250,8 @@ async def _main(args: argparse.Namespace, profile: str | None = None) -> dict[st
                 logger.exception("fan-out benchmark failed")
                 result["errors"].append(f"{type(exc).__name__}: {exc}")
             result["bot_log_tail"] = bot.tail(10) + "\n" + paid_bot.tail(10)
-    phases = [result.get(k) for k in ("free_loopback", "free_rtt", "paid")]
+    keys = ("paid",) if paid_only else ("free_loopback", "free_rtt", "paid")
+    phases = [result.get(k) for k in keys]
     result["ok"] = not result["errors"] and all(p and p["pass"] for p in phases)
     _print_table(result)
     return result
@@ -261,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--chats", type=int, default=None, help="chats per phase (3000)")
     parser.add_argument("--latency-ms", type=int, default=None, help="round trip of (b) (50)")
+    parser.add_argument("--paid-only", action="store_true", help="phase (c) alone")
     return cli_main(parser, run, argv)
 
 
