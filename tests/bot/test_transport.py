@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Callable
 
 import pytest
-from telegram import InputFile
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -20,7 +21,12 @@ TOKEN = "123456789:AAHsecretsecretsecretsecretsecretXY"
 
 
 def _data(*, upload: bool = False) -> RequestData:
-    parameters = [RequestParameter("chat_id", 5, None), RequestParameter("text", "héllo", None)]
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Full", callback_data="v1:full:7")]])
+    parameters = [
+        RequestParameter("chat_id", 5, None),
+        RequestParameter("text", "héllo", None),
+        RequestParameter.from_input("reply_markup", keyboard),
+    ]
     if upload:
         parameters.append(
             RequestParameter.from_input("document", InputFile(b"<opml/>", filename="feeds.opml"))
@@ -49,8 +55,12 @@ async def test_fields_files_and_user_agent_reach_the_server() -> None:
             await request.shutdown()
     plain, upload = server.requests
     assert plain.headers["User-Agent"] == AiohttpRequest.USER_AGENT
-    assert plain.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert plain.body == b"chat_id=5&text=h%C3%A9llo"
+    assert plain.headers["Content-Type"] == "application/json"  # the Bot API's JSON form
+    assert json.loads(plain.body) == {
+        "chat_id": 5,
+        "text": "héllo",
+        "reply_markup": {"inline_keyboard": [[{"text": "Full", "callback_data": "v1:full:7"}]]},
+    }
     assert upload.headers["Content-Type"].startswith("multipart/form-data")
     assert b'filename="feeds.opml"' in upload.body
     assert b"<opml/>" in upload.body
