@@ -25,12 +25,9 @@ CNN/DailyMail.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +45,7 @@ from benchmarks.summ_data import (
     load_examples,
     rouge_scores,
 )
+from benchmarks.summ_load import cold_load
 from benchmarks.summ_reading import Page, load_pages, reading_checks
 from benchmarks.train_scorer import (
     BENCH_BBC_SEED,
@@ -69,27 +67,6 @@ BATCH = 16  # articles per summarize() call, as news.summaries batches them
 TARGET_OVERHEAD = 0.25  # summarize at >= 0.8x the bare encoder's articles/s
 BRIEF = (2, 60)  # sentences and words of a briefing item (news.summaries.BRIEF_LENGTH)
 GOAL_GAIN = {"rouge1": 1.0, "rouge2": 0.5, "rougeLsum": 1.0}  # over Lead-3 on CNN/DailyMail
-LOAD_RUNS = 5  # cold loads in fresh processes; the median is reported
-SEED_PAGE = ROOT / "../shared/data/seed/peace-talks-page.txt"
-
-_LOAD_PROBE = """
-import json, resource, sys, time
-started = time.perf_counter()
-import summarizer
-from config import Settings
-model = summarizer.load(Settings())
-loaded = time.perf_counter() - started
-rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-text = open(sys.argv[1], encoding="utf-8").read()
-t = time.perf_counter()
-model.summarize([text])
-first = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"load_s": round(loaded, 2), "first_summary_s": round(first, 3),
-                  "peak_rss_after_load_mib": round(rss_loaded / 1024, 1),
-                  "peak_rss_after_summary_mib": round(rss / 1024, 1),
-                  "imports_transformers": "transformers" in sys.modules}))
-"""
 
 
 def _table(title: str, header: list[str], rows: list[list[Any]]) -> None:
@@ -98,31 +75,6 @@ def _table(title: str, header: list[str], rows: list[list[Any]]) -> None:
     print("  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)))
     for row in rows:
         print("  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)))
-
-
-def _load_probe(runs: int = LOAD_RUNS) -> dict[str, Any]:
-    """Median (and [min, max] of the load time) over ``runs`` cold loads, each in a fresh
-    process, so one slow start on a shared machine does not decide the number."""
-    env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
-    probes: list[dict[str, Any]] = []
-    for _ in range(runs):
-        done = subprocess.run(
-            [sys.executable, "-c", _LOAD_PROBE, str(SEED_PAGE)],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=True,
-        )
-        probes.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    timed = [k for k in probes[0] if k != "imports_transformers"]
-    result: dict[str, Any] = {k: statistics.median(p[k] for p in probes) for k in timed}
-    loads = [p["load_s"] for p in probes]
-    result["load_s_min_max"] = [min(loads), max(loads)]
-    result["cold_loads"] = runs
-    result["imports_transformers"] = any(p["imports_transformers"] for p in probes)
-    return result
 
 
 def _words(summaries: list[list[str]]) -> float:
@@ -472,7 +424,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     import summarizer
     from config import Settings
 
-    probe = _load_probe()
+    probe = cold_load()
     _table(
         "load (median of fresh processes)", ["what", "value"], [[k, v] for k, v in probe.items()]
     )
