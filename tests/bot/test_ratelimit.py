@@ -494,7 +494,8 @@ async def test_paid_broadcasts_have_their_own_faster_bucket() -> None:
         )
     await asyncio.gather(broadcast, *(send(10_000 + n, free) for n in range(10)))
     assert len(paid) == 500
-    assert max(paid) - start < 500 / ratelimit.PAID_PER_SECOND + 0.3  # ~0.5 s, not 17 s
+    # ~0.5 s at the paid pace, not 17 s at the free one (slack for a busy 2-core machine)
+    assert max(paid) - start < 500 / ratelimit.PAID_PER_SECOND + 2.0
     assert most_in_one_second(paid) <= ratelimit.TELEGRAM_PAID_PER_SECOND - 30
     assert max(free) - start >= (10 - ratelimit.OVERALL_BURST) * INTERVAL * 0.95  # free pace
     await limiter.shutdown()
