@@ -6,7 +6,7 @@
     waits for the reply, thinks, and asks again. Measured: replies/s, p50/p99 latency (request
     injected -> first reply message), and the bot process's CPU seconds per request (psutil,
     children included). The same load, in the same run, drives a bare python-telegram-bot echo
-    bot (benchmarks/echo_bot.py): target CPU/request <= 2x the echo bot's. Both bots run at
+    bot (benchmarks/echo_bot.py): target CPU/request <= 1.25x the echo bot's. Both bots run at
     once, each against its own stand-in, and take turns under load in short phases (echo, bot,
     bot, echo, ...), so drifts in the machine's speed hit both alike; the ratio is that of the
     medians over the phases. Flood control is off in this part (it measures the bots' own cost;
@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 TOPICS = ("peace talks", "markets", "climate", "football", "technology")
 TELEGRAM_RATE = 30.0  # messages per second Telegram allows a bot overall
 FANOUT_SLACK = 1.15
-CPU_RATIO_TARGET = 2.0
+CPU_RATIO_TARGET = 1.25  # issue 14, acceptance 5 (issue 4 asked for 2.0)
 ECHO_CHATS = 1_000_000
 BOT_CHATS = 2_000_000
 FANOUT_CHATS = 5_000_000
