@@ -198,9 +198,14 @@ class Chat:
         self.user_id = user_id
 
     async def say(
-        self, text: str, *, wait: float = 20.0, reply_to: int | None = None
+        self,
+        text: str,
+        *,
+        wait: float = 20.0,
+        reply_to: int | None = None,
+        predicate: Callable[[SentMessage], bool] | None = None,
     ) -> SentMessage:
-        """Send ``text``; the bot's first answer in this chat."""
+        """Send ``text``; the bot's first answer in this chat (that ``predicate`` accepts)."""
         after = self.standin.last_id
         await self.standin.inject_message(
             self.chat_id,
@@ -209,7 +214,9 @@ class Chat:
             user_id=None if self.chat_type == "private" else self.user_id,
             reply_to_message_id=reply_to,
         )
-        return await self.standin.wait_for(self.chat_id, after_id=after, timeout=wait)
+        return await self.standin.wait_for(
+            self.chat_id, after_id=after, timeout=wait, predicate=predicate
+        )
 
     async def answers(self, text: str, count: int, *, wait: float = 20.0) -> list[SentMessage]:
         """Send ``text``; the bot's first ``count`` answers in this chat."""
