@@ -431,11 +431,17 @@ class TopicIndex:
                 groups.append(Group(subs.topics, subs.threads, why, None))
                 ids.append(subs.ids)
                 chats.append(subs.chats)
+            # subscriptions to one topic with the same filters share the check and the why
+            checked: dict[str, dict[str, object] | None] = {}
             for sub, filters, shown in subs.filtered:
-                doc = doc or filter_doc(title, text)
-                kept = filters.check(doc)
-                if kept is not None:
-                    passed.append((sub, {**why, "filters": shown, "kept": list(kept)}))
+                if shown not in checked:
+                    doc = doc or filter_doc(title, text)
+                    kept = filters.check(doc)
+                    checked[shown] = (
+                        None if kept is None else {**why, "filters": shown, "kept": list(kept)}
+                    )
+                if (passed_why := checked[shown]) is not None:
+                    passed.append((sub, passed_why))
         if passed:
             groups.append(
                 Group(
