@@ -163,6 +163,7 @@ class SubscribeResult:
     status: Literal["created", "exists", "updated", "limit"]  # updated: new keyword filters
     subscription: Subscription | None
     count: int  # the chat's subscriptions after the call
+    version: int = 0  # the change's stamp in the subscriptions' counter (0: nothing changed)
 
 
 @dataclass(frozen=True, slots=True)

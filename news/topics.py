@@ -28,7 +28,13 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from news.models import AddResult, StoredArticle, SubscribeResult, Subscription
+from news.models import (
+    AddResult,
+    StoredArticle,
+    SubscribeResult,
+    Subscription,
+    SubscriptionChanges,
+)
 from news.topic_filters import FilterError, parse_filters, split_request
 from news.topic_index import IndexedSubscription, TopicIndex, TopicMatch
 from news.topic_match import (
@@ -256,7 +262,7 @@ class TopicService:
         )
         logger.info("chat %s subscribe %r -> %s", chat_id, key, result.status)
         if result.status in ("created", "updated"):
-            await self._sync()
+            await self._sync(result, embedding)
         return result
 
     async def unsubscribe(self, chat_id: int, topic_or_id: str | int) -> bool:
@@ -278,14 +284,22 @@ class TopicService:
         """The chat's subscriptions."""
         return await self.store.list_subscriptions(chat_id)
 
-    async def _sync(self) -> None:
+    async def _sync(
+        self, own: SubscribeResult | None = None, vector: np.ndarray | None = None
+    ) -> None:
         """Bring the index up to the store: every subscription the first time, then only the
         rows changed since (by this process or any other). Before the first match, nothing:
-        the first match loads it."""
+        the first match loads it. ``own``: this process's subscribe just stored, with its
+        ``vector``; when it is the only change since the index's version (its stamp the next
+        one), it is applied as it is, without reading the changes back."""
         if self._version is None:
             return
         async with self._sync_lock:
-            changes = await self.store.subscription_changes(self._version)
+            sub = None if own is None else own.subscription
+            if sub is not None and own is not None and own.version == self._version + 1:
+                changes = SubscriptionChanges(own.version, ((sub, True, vector),))
+            else:
+                changes = await self.store.subscription_changes(self._version)
             if changes.rows:
                 upserts = [_indexed(sub, vector) for sub, active, vector in changes.rows if active]
                 removals = [sub.id for sub, active, _ in changes.rows if not active]

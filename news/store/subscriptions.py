@@ -92,7 +92,7 @@ class _Subscribe:
                 "filters": self.filters,
             }
             status, count = "created", count + 1
-        values["version"] = _next_version(conn)
+        values["version"] = version = _next_version(conn)
         if row is None:
             statement: Any = self.access.insert(SubscriptionRow).values(
                 chat_id=self.chat_id, normalized=self.key, created_at=utcnow(), **values
@@ -102,7 +102,7 @@ class _Subscribe:
                 update(SubscriptionRow).where(SubscriptionRow.id == row.id).values(**values)
             )
         changed = conn.execute(statement.returning(*mapping.SUB_COLUMNS)).one()
-        return SubscribeResult(status, mapping.subscription(changed), count)
+        return SubscribeResult(status, mapping.subscription(changed), count, version)
 
 
 def _changes_since(

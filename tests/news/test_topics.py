@@ -420,6 +420,40 @@ async def test_index_follows_changes_from_another_process_without_reloading(
         await other.close()
 
 
+async def test_own_subscribe_is_applied_without_reading_it_back(
+    store: Store, settings: Settings
+) -> None:
+    other = await Store.open(settings.database_url)  # another process on the same database
+    reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "subscriptions.version >" in " ".join(statement.split()).lower():
+            reads.append(statement)
+
+    event.listen(store.sync_engine, "before_cursor_execute", count)
+    try:
+        here = TopicService(store, None, settings)
+        article = (
+            await store.add_article(
+                make_article("https://g.example/2", "Glacier melts", "The glacier lost ice.")
+            )
+        ).article
+        await here.subscribe(1, "glacier")
+        assert await here.match(article, None) == [(1, "glacier")]  # loads the index
+        reads.clear()
+        await here.subscribe(2, "glacier")  # the only change since: applied as it is
+        await here.subscribe(2, "glacier -ice")  # new filters, likewise
+        assert not reads
+        assert await here.match(article, None) == [(1, "glacier")]
+        await TopicService(other, None, settings).subscribe(3, "glacier")
+        await here.subscribe(4, "glacier")  # another change came between: read them all
+        assert reads
+        assert sorted(await here.match(article, None)) == [(n, "glacier") for n in (1, 3, 4)]
+    finally:
+        event.remove(store.sync_engine, "before_cursor_execute", count)
+        await other.close()
+
+
 # --- "Why this?" (issue 16) -------------------------------------------------------------------
 
 
