@@ -110,7 +110,7 @@ class FilterDoc:
 
 def filter_doc(title: str, text: str) -> FilterDoc:
     """A story's ``FilterDoc``: its title and the first ``FILTER_WORDS`` words of its text."""
-    opening = " ".join(text.split()[:FILTER_WORDS])
+    opening = " ".join(text.split(maxsplit=FILTER_WORDS)[:FILTER_WORDS])
     tokens = tokenize(f"{title} . {opening}")
     stems = {word: stem(word) for word in set(tokens)}  # each distinct word stemmed once
     ordered = [stems[word] for word in tokens]

@@ -29,7 +29,6 @@ import numpy.typing as npt
 from rapidfuzz.distance import OSA
 
 from news.topic_filters import FilterDoc, Filters, filter_doc
-from news.topic_lexicon import Concept
 from news.topic_match import (
     LEAD_MEANING,
     MIN_FUZZY_LENGTH,
@@ -99,6 +98,10 @@ class _Subs:
     filtered: list[tuple[IndexedSubscription, Filters, str]]
 
 
+def _concept_key(entry: _Entry) -> tuple[str, ...]:
+    return tuple(c.key for c in entry.query.concepts)
+
+
 def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -131,7 +134,8 @@ class TopicIndex:
         self._helper = ThreadPoolExecutor(1, thread_name_prefix="topic-cosines")  # on use
         self._subs: dict[int, _Entry] = {}  # subscription id -> its entry
         self._entries: dict[str, _Entry] = {}  # topic text -> entry
-        self._broad_entries: dict[str, _Entry] = {}  # the broad ones among them
+        # the broad ones among them, by their concepts ("sport", "sports", "spor": one rule)
+        self._broad_entries: dict[tuple[str, ...], dict[str, _Entry]] = {}
         self._meanings: set[str] | None = None  # their concept descriptions (None: to make)
         self._slots: list[_Entry | None] = []
         self._free: list[int] = []
@@ -183,7 +187,7 @@ class TopicIndex:
             entry = _Entry(parse_topic(sub.topic))
             self._entries[sub.topic] = entry
             if entry.query.concepts:
-                self._broad_entries[sub.topic] = entry
+                self._broad_entries.setdefault(_concept_key(entry), {})[sub.topic] = entry
                 self._meanings = None
             elif entry.query.words:
                 entry.slot = self._take_slot(entry)
@@ -203,7 +207,12 @@ class TopicIndex:
         if entry.subs:
             return
         del self._entries[entry.query.text]
-        if self._broad_entries.pop(entry.query.text, None) is not None:
+        if entry.query.concepts:
+            key = _concept_key(entry)
+            same = self._broad_entries[key]
+            del same[entry.query.text]
+            if not same:
+                del self._broad_entries[key]
             self._meanings = None
         if entry.slot >= 0:
             self._release_slot(entry)
@@ -276,7 +285,7 @@ class TopicIndex:
         if made is not None:
             return set(made)
         with self._lock:
-            broad = [e.query for e in self._broad_entries.values()]
+            broad = [next(iter(same.values())).query for same in self._broad_entries.values()]
             made = self._meanings = {meaning for query in broad for meaning in query.meanings}
             return set(made)
 
@@ -394,16 +403,11 @@ class TopicIndex:
     def _broad(
         self, doc: TopicDoc, concept_sims: Mapping[str, float]
     ) -> list[tuple[_Entry, dict[str, object]]]:
-        out = []
-        judged: dict[tuple[str, ...], tuple[Concept, float, tuple[str, ...], bool] | None] = {}
-        for entry in self._broad_entries.values():
-            query = entry.query
-            key = tuple(c.key for c in query.concepts)  # "sport", "sports", "spor": one rule
-            if key in judged:
-                evidence = judged[key]
-            else:
-                sims = [concept_sims[m] for m in query.meanings] if concept_sims else None
-                evidence = judged[key] = concept_evidence(query, doc, sims)
+        out: list[tuple[_Entry, dict[str, object]]] = []
+        for same in self._broad_entries.values():  # judged once per rule
+            query = next(iter(same.values())).query
+            sims = [concept_sims[m] for m in query.meanings] if concept_sims else None
+            evidence = concept_evidence(query, doc, sims)
             if evidence is None:
                 continue
             concept, sim, hits, filed = evidence
@@ -412,7 +416,7 @@ class TopicIndex:
                 why["score"] = round(sim, 3)
             if filed:
                 why["section"] = True
-            out.append((entry, why))
+            out.extend((entry, dict(why)) for entry in same.values())
         return out
 
     def _matched(
