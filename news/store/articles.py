@@ -37,7 +37,9 @@ __all__ = ["ID_OVERLAP", "PG_GROUPING_LOCK", "Articles"]
 logger = logging.getLogger(__name__)
 
 PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
-ID_OVERLAP = 64  # re-read this many recent article ids: PostgreSQL ids may commit late
+# re-read this many recent article ids on PostgreSQL, where ids may commit late; SQLite's
+# writers take ids and commit one at a time, so what a read sees is always every id up to one
+ID_OVERLAP = 64
 _LEAD_CHARS = ENTITY_WORDS * 12  # characters of text read back to find an article's names
 
 
@@ -248,7 +250,8 @@ class Articles:
         if self._index_since is None or since < self._index_since:
             index = self._index = CandidateIndex()
         else:
-            query = query.where(ArticleRow.id > index.max_article_id - ID_OVERLAP)
+            overlap = ID_OVERLAP if self._access.dialect == "postgresql" else 0
+            query = query.where(ArticleRow.id > index.max_article_id - overlap)
         self._index_since = since
         index.expire(since)
         need: set[int] = set()
