@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from news.store.access import Access, chunks, utcnow
 from news.store.chats import ensure_chat
@@ -27,6 +27,14 @@ from news.store.tables import (
 )
 
 __all__ = ["ChatFeed", "ChatFeeds", "FollowResult"]
+
+
+# A chat's /sources mode and the feeds it follows (none: one row with feed_id NULL)
+_OWN_SOURCES = (
+    select(ChatRow.own_sources, ChatFeedRow.feed_id)
+    .outerjoin(ChatFeedRow, ChatFeedRow.chat_id == ChatRow.id)
+    .where(ChatRow.id == bindparam("chat_id"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,16 +234,12 @@ class ChatFeeds:
 
     async def own_source_feeds(self, chat_id: int) -> frozenset[int] | None:
         """The feed ids a chat in ``/sources mine`` follows; None when it reads all sources."""
-        async with self._access.read() as conn:
-            own = (
-                await conn.execute(select(ChatRow.own_sources).where(ChatRow.id == chat_id))
-            ).scalar()
-            if not own:
-                return None
-            ids = await conn.execute(
-                select(ChatFeedRow.feed_id).where(ChatFeedRow.chat_id == chat_id)
-            )
-            return frozenset(ids.scalars())
+        # every briefing asks: one prebuilt indexed statement, on SQLite on the loop's thread
+        async with self._access.read_quick() as conn:
+            rows = (await conn.execute(_OWN_SOURCES, {"chat_id": chat_id})).all()
+        if not rows or not rows[0].own_sources:
+            return None
+        return frozenset(row.feed_id for row in rows if row.feed_id is not None)
 
     async def stories_from_feeds(self, feed_ids: Sequence[int], since: datetime) -> set[int]:
         """Stories active since ``since`` that carry an article one of ``feed_ids`` lists
