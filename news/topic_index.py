@@ -20,7 +20,7 @@ synchronous and CPU-bound (callers run them in a thread), serialized by one lock
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -347,11 +347,12 @@ class TopicIndex:
         size = self._end  # slots past it were never taken (the matrix grows ahead)
         if not size:
             return []
+        cosines = self._cosines(embedding, size)  # a large matrix: half already in the helper
         in_lead = self._satisfied(doc.lead)
         in_title = self._satisfied(doc.title)
         lead_full = self._full(in_lead, size)
         title_full = self._full(in_title, size) if in_title else np.zeros(size, dtype=bool)
-        sims = self._cosines(embedding, size)
+        sims = cosines()
         if sims is None:
             meaning = np.zeros(size, dtype=bool)
             words = lead_full
@@ -380,25 +381,31 @@ class TopicIndex:
 
     def _cosines(
         self, embedding: npt.ArrayLike | None, size: int
-    ) -> npt.NDArray[np.float32] | None:
+    ) -> Callable[[], npt.NDArray[np.float32] | None]:
+        """The article's cosine to every slot, as a function to call for them: a large matrix
+        has its second half already computing in the helper thread meanwhile."""
         if embedding is None or self._matrix is None or not self._has_vector.any():
-            return None
+            return lambda: None
         query = np.asarray(embedding, dtype=np.float32).reshape(-1)
         norm = float(np.linalg.norm(query))
         if query.shape[0] != self._matrix.shape[1] or not norm:
-            return None
+            return lambda: None
         # einsum's own loop, not BLAS: OpenBLAS's threads for one matrix-vector product cost
         # several times the product itself when the cores are busy. A large matrix is read
         # by two threads, half each (memory-bound; einsum lets go of the GIL): on busy cores
         # that costs a hand-off, not OpenBLAS's spinning.
         matrix, query = self._matrix[:size], query / norm
         if size < SPLIT_ROWS:
-            return np.einsum("ij,j->i", matrix, query)
+            return lambda: np.einsum("ij,j->i", matrix, query)
         out, half = np.empty(size, dtype=np.float32), size // 2
         other = self._helper.submit(np.einsum, "ij,j->i", matrix[half:], query, out=out[half:])
-        np.einsum("ij,j->i", matrix[:half], query, out=out[:half])
-        other.result()
-        return out
+
+        def finish() -> npt.NDArray[np.float32]:
+            np.einsum("ij,j->i", matrix[:half], query, out=out[:half])
+            other.result()
+            return out
+
+        return finish
 
     def _broad(
         self, doc: TopicDoc, concept_sims: Mapping[str, float]

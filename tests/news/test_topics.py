@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from config import Settings
+from news import topic_index
 from news.store import Store
 from news.topic_filters import FilterError, Filters, filter_doc, parse_filters, split_request
 from news.topic_match import doc_terms, parse_topic, relevance, word_variants
@@ -373,6 +374,27 @@ async def test_index_matches_what_the_rule_says(store: Store, settings: Settings
         )
         assert found == expected, title
         assert found  # every story is on some topic here
+
+
+@pytest.mark.parametrize("split_rows", [1, 10_000], ids=["two threads", "one thread"])
+def test_meaning_matches_a_topic_in_either_half_of_the_matrix(
+    split_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(topic_index, "SPLIT_ROWS", split_rows)  # 1: split as at 100k topics
+    vectors = np.random.default_rng(3).standard_normal((7, 384)).astype(np.float32)
+    index = topic_index.TopicIndex()
+    subs = [
+        topic_index.IndexedSubscription(n + 1, 100 + n, f"qzx{n} rivers", vector=vectors[n])
+        for n in range(7)
+    ]
+    index.apply(subs, ())
+    title, text = "Unrelated headline", "Nothing the topics name."
+    doc = doc_terms(title, text, [])
+    for n in range(7):  # each topic matches only by meaning, wherever its row lies
+        found = index.match(
+            doc, title=title, text=text, embedding=vectors[n], concept_sims={}, threshold=0.9
+        )
+        assert [(m.chat_id, m.why["how"]) for m in found] == [(100 + n, "meaning")]
 
 
 async def test_index_follows_changes_from_another_process_without_reloading(
