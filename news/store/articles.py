@@ -70,7 +70,7 @@ class Articles:
         self.check_decisions = False  # benchmarks: also decide over every story of the window
         self.last_check: bool | None = None  # then: whether both chose the same story
         self.check_seconds = 0.0  # and the time the scans took (wall clock)
-        self.check_cpu_seconds = 0.0  # (CPU of the thread that ran them)
+        self.check_cpu_seconds = 0.0  # (CPU of the process meanwhile: BLAS threads included)
         # add_article reads the recent stories, then writes: one at a time, so near-duplicates
         # stored at once still meet (SQLite's write lock does this across processes; on
         # PostgreSQL an advisory lock does).
@@ -156,7 +156,7 @@ class Articles:
             source=article.source,
         )
         if self.check_decisions:
-            started, started_cpu = time.perf_counter(), time.thread_time()
+            started, started_cpu = time.perf_counter(), time.process_time()
             full = choose_story(
                 index.everything(),
                 sig,
@@ -167,7 +167,7 @@ class Articles:
             )
             self.last_check = (full and full.story_id) == (match and match.story_id)
             self.check_seconds += time.perf_counter() - started
-            self.check_cpu_seconds += time.thread_time() - started_cpu
+            self.check_cpu_seconds += time.process_time() - started_cpu
         if match is None:
             story_id = (
                 conn.execute(
