@@ -82,7 +82,9 @@ def register(subparsers: Any) -> None:  # argparse._SubParsersAction
     db = subparsers.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser(
-        "analyze", help="refresh the query planner's statistics (after a bulk load)"
+        "analyze",
+        help="refresh the query planner's statistics after a bulk load (PostgreSQL: VACUUM"
+        " (ANALYZE), which also sets the visibility map)",
     ).set_defaults(func=_run_db_analyze)
     db_sub.add_parser("upgrade", help="create or upgrade the schema (Alembic head)").set_defaults(
         func=_run_db_upgrade
