@@ -295,9 +295,9 @@ class TopicService:
         if self._version is None:
             return
         async with self._sync_lock:
-            sub = None if own is None else own.subscription
-            if sub is not None and own is not None and own.version == self._version + 1:
-                changes = SubscriptionChanges(own.version, ((sub, True, vector),))
+            mine = None if own is None else own.subscription
+            if mine is not None and own is not None and own.version == self._version + 1:
+                changes = SubscriptionChanges(own.version, ((mine, True, vector),))
             else:
                 changes = await self.store.subscription_changes(self._version)
             if changes.rows:

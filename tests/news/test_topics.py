@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import datetime
 
 import numpy as np
@@ -397,48 +399,63 @@ def test_meaning_matches_a_topic_in_either_half_of_the_matrix(
         assert [(m.chat_id, m.why["how"]) for m in found] == [(100 + n, "meaning")]
 
 
+@contextlib.contextmanager
+def _statements(store: Store) -> Iterator[list[str]]:
+    """Every SQL statement the store runs meanwhile, whitespace folded and lower-cased."""
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        seen.append(" ".join(statement.split()).lower())
+
+    event.listen(store.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.sync_engine, "before_cursor_execute", record)
+
+
 async def test_index_follows_changes_from_another_process_without_reloading(
     store: Store, settings: Settings
 ) -> None:
     other = await Store.open(settings.database_url)  # another process on the same database
-    loads: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        text = " ".join(statement.split()).lower()
-        if "subscriptions.embedding" in text and "subscriptions.version >" not in text:
-            loads.append(text)
-
-    event.listen(store.sync_engine, "before_cursor_execute", count)
     try:
-        here = TopicService(store, None, settings)
-        there = TopicService(other, None, settings)
-        await here.subscribe(1, "glacier")
-        article = (
-            await store.add_article(
-                make_article("https://g.example/1", "Glacier melts", "The glacier lost ice.")
-            )
-        ).article
-        assert await here.match(article, None) == [(1, "glacier")]
-        assert len(loads) == 1  # the first match loads the index, once
-        await there.subscribe(2, "glacier")
-        await there.subscribe(3, "glacier +ice")
-        assert sorted(await here.match(article, None)) == [(n, "glacier") for n in (1, 2, 3)]
-        await there.unsubscribe(1, "glacier")
-        await there.subscribe(3, "glacier -ice")
-        assert await here.match(article, None) == [(2, "glacier")]
-        await there.subscribe(4, "glacier")
-        both = [(2, "glacier"), (4, "glacier")]
-        assert sorted(await here.match(article, None)) == both  # who muted it: cached
-        await other.mute_source(4, article.source)  # muted elsewhere: the cache follows
-        assert await here.match(article, None) == [(2, "glacier")]
-        await other.unmute_source(4, article.source)
-        assert sorted(await here.match(article, None)) == both
-        await here.unsubscribe(4, "glacier")
-        await here.unsubscribe(2, "glacier")
-        assert await here.match(article, None) == []
-        assert len(loads) == 1  # every change came as the rows changed, never a reload
+        with _statements(store) as statements:
+
+            def loads() -> list[str]:
+                return [
+                    s
+                    for s in statements
+                    if "subscriptions.embedding" in s and "subscriptions.version >" not in s
+                ]
+
+            here = TopicService(store, None, settings)
+            there = TopicService(other, None, settings)
+            await here.subscribe(1, "glacier")
+            article = (
+                await store.add_article(
+                    make_article("https://g.example/1", "Glacier melts", "The glacier lost ice.")
+                )
+            ).article
+            assert await here.match(article, None) == [(1, "glacier")]
+            assert len(loads()) == 1  # the first match loads the index, once
+            await there.subscribe(2, "glacier")
+            await there.subscribe(3, "glacier +ice")
+            assert sorted(await here.match(article, None)) == [(n, "glacier") for n in (1, 2, 3)]
+            await there.unsubscribe(1, "glacier")
+            await there.subscribe(3, "glacier -ice")
+            assert await here.match(article, None) == [(2, "glacier")]
+            await there.subscribe(4, "glacier")
+            both = [(2, "glacier"), (4, "glacier")]
+            assert sorted(await here.match(article, None)) == both  # who muted it: cached
+            await other.mute_source(4, article.source)  # muted elsewhere: the cache follows
+            assert await here.match(article, None) == [(2, "glacier")]
+            await other.unmute_source(4, article.source)
+            assert sorted(await here.match(article, None)) == both
+            await here.unsubscribe(4, "glacier")
+            await here.unsubscribe(2, "glacier")
+            assert await here.match(article, None) == []
+            assert len(loads()) == 1  # every change came as the rows changed, never a reload
     finally:
-        event.remove(store.sync_engine, "before_cursor_execute", count)
         await other.close()
 
 
@@ -446,33 +463,30 @@ async def test_own_subscribe_is_applied_without_reading_it_back(
     store: Store, settings: Settings
 ) -> None:
     other = await Store.open(settings.database_url)  # another process on the same database
-    reads: list[str] = []
-
-    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if "subscriptions.version >" in " ".join(statement.split()).lower():
-            reads.append(statement)
-
-    event.listen(store.sync_engine, "before_cursor_execute", count)
     try:
-        here = TopicService(store, None, settings)
-        article = (
-            await store.add_article(
-                make_article("https://g.example/2", "Glacier melts", "The glacier lost ice.")
-            )
-        ).article
-        await here.subscribe(1, "glacier")
-        assert await here.match(article, None) == [(1, "glacier")]  # loads the index
-        reads.clear()
-        await here.subscribe(2, "glacier")  # the only change since: applied as it is
-        await here.subscribe(2, "glacier -ice")  # new filters, likewise
-        assert not reads
-        assert await here.match(article, None) == [(1, "glacier")]
-        await TopicService(other, None, settings).subscribe(3, "glacier")
-        await here.subscribe(4, "glacier")  # another change came between: read them all
-        assert reads
-        assert sorted(await here.match(article, None)) == [(n, "glacier") for n in (1, 3, 4)]
+        with _statements(store) as statements:
+
+            def reads() -> list[str]:
+                return [s for s in statements if "subscriptions.version >" in s]
+
+            here = TopicService(store, None, settings)
+            article = (
+                await store.add_article(
+                    make_article("https://g.example/2", "Glacier melts", "The glacier lost ice.")
+                )
+            ).article
+            await here.subscribe(1, "glacier")
+            assert await here.match(article, None) == [(1, "glacier")]  # loads the index
+            statements.clear()
+            await here.subscribe(2, "glacier")  # the only change since: applied as it is
+            await here.subscribe(2, "glacier -ice")  # new filters, likewise
+            assert not reads()
+            assert await here.match(article, None) == [(1, "glacier")]
+            await TopicService(other, None, settings).subscribe(3, "glacier")
+            await here.subscribe(4, "glacier")  # another change came between: read them all
+            assert reads()
+            assert sorted(await here.match(article, None)) == [(n, "glacier") for n in (1, 3, 4)]
     finally:
-        event.remove(store.sync_engine, "before_cursor_execute", count)
         await other.close()
 
 
