@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from urllib.parse import urlsplit
@@ -292,11 +293,13 @@ def parse_topic(topic: str, *, max_words: int = 8) -> TopicQuery:
 
 @dataclass(frozen=True, slots=True)
 class TopicDoc:
-    """The words of a story that topics look at: its title, and title + lead + URL path."""
+    """The words of a story that topics look at: its title, and title + lead + URL path, each
+    word once (sets, or tuples where many docs are kept: a tuple is a fifth of the memory, and
+    the rules only test its words against the topic's own sets)."""
 
-    title: frozenset[str]
-    lead: frozenset[str]
-    sections: frozenset[str] = frozenset()  # words of the URL folders alone
+    title: AbstractSet[str] | tuple[str, ...]
+    lead: AbstractSet[str] | tuple[str, ...]
+    sections: AbstractSet[str] | tuple[str, ...] = frozenset()  # words of the URL folders alone
     sequence: str = ""  # the title and lead as stems in order, space-separated and padded
 
 
@@ -359,11 +362,11 @@ def relevance(
     if not query.words:
         return None
     sim = max(similarities[0], 0.0) if similarities else 0.0
-    if all(variants.get(w, frozenset((w,))) & doc.lead for w in query.words):
+    if all(not variants.get(w, frozenset((w,))).isdisjoint(doc.lead) for w in query.words):
         # Several words: named together ("australian open"), not scattered, ranks first.
         together = len(query.words) > 1 and f" {' '.join(query.words)} " in doc.sequence
         score = 1.0 + sim + (PHRASE_BONUS if together else 0.0)
-        if all(variants.get(w, frozenset((w,))) & doc.title for w in query.words):
+        if all(not variants.get(w, frozenset((w,))).isdisjoint(doc.title) for w in query.words):
             return score + TITLE_BONUS
         # Named in the lead only: a passing mention unless the story is about it a little.
         if not similarities or similarities[0] >= LEAD_MEANING:
@@ -379,10 +382,10 @@ def _concept_relevance(
     best: float | None = None
     for n, concept in enumerate(query.concepts):
         trapped = _trapped(concept, doc)
-        hits = len((_terms(concept) - trapped) & doc.lead)
+        hits = len((_terms(concept) - trapped).intersection(doc.lead))
         if trapped and not hits:  # "science fiction" and no word of science: not science
             continue
-        filed = bool(_section_names(concept) & doc.sections)
+        filed = not _section_names(concept).isdisjoint(doc.sections)
         words = TERM_WEIGHT * min(hits, MAX_TERM_HITS) + (SECTION_WEIGHT if filed else 0.0)
         if similarities:
             score = max(similarities[n], 0.0) + words
@@ -404,10 +407,10 @@ def concept_evidence(
     best: tuple[float, Concept, float, tuple[str, ...], bool] | None = None
     for n, concept in enumerate(query.concepts):
         trapped = _trapped(concept, doc)
-        hits = sorted((_terms(concept) - trapped) & doc.lead)
+        hits = sorted((_terms(concept) - trapped).intersection(doc.lead))
         if trapped and not hits:
             continue
-        filed = bool(_section_names(concept) & doc.sections)
+        filed = not _section_names(concept).isdisjoint(doc.sections)
         words = TERM_WEIGHT * min(len(hits), MAX_TERM_HITS) + (SECTION_WEIGHT if filed else 0.0)
         sim = max(similarities[n], 0.0) if similarities else 0.0
         score = sim + words
