@@ -1,9 +1,8 @@
 """What briefings derive from a ``StorySnapshot`` to answer ``/brief TOPIC`` fast, carried from
 one snapshot to the next so a new article costs work for its story only.
 
-- ``Embeddings``: the stories' embeddings as rows of one float32 matrix, grown in place (an
-  embedding never changes once set), with each topic meaning's cosines to every row remembered
-  and extended by the new rows only.
+- the stories' embeddings: the snapshot's own matrix (``news.briefings.embeddings``), with each
+  topic meaning's cosines to every row remembered and extended by the new rows only.
 - per topic, the relevance of each story of the topic window (``news.topic_match.relevance``),
   kept and updated for the stories that changed: a story's relevance depends only on its own
   words, sources and embedding, and, for a specific topic, on the typo variants the vocabulary
@@ -20,6 +19,7 @@ from __future__ import annotations
 import sys
 from collections import OrderedDict
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,6 +27,7 @@ import numpy as np
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extract
 
+from news.briefings.heap import release_free_memory
 from news.briefings.ranking import coverage
 from news.briefings.snapshot import StorySnapshot
 from news.models import StoryView
@@ -39,62 +40,14 @@ from news.topic_match import (
     relevance,
 )
 
-__all__ = ["SEARCH_CACHE", "Embeddings", "StoryIndex"]
+__all__ = ["SEARCH_CACHE", "StoryIndex"]
 
 Relevance = dict[int, float]
 
-SEARCH_CACHE = 256  # topics (and their meanings' similarities) remembered
+SEARCH_CACHE = 256  # topics remembered
+RELEASE_AFTER = 2_000  # stories' words built at once after which freed memory is given back
 CHANGES = 512  # snapshots whose changed stories are remembered (a topic asked less often is
 # scored again)
-
-
-class Embeddings:
-    """Story embeddings as rows of one normalised float32 matrix, appended in place, and each
-    meaning's cosines to the rows (extended as rows are added)."""
-
-    def __init__(self) -> None:
-        self.rows: dict[int, int] = {}  # story id -> row
-        self._matrix = np.zeros((0, 0), dtype=np.float32)
-        self.used = 0
-        self._scores: OrderedDict[str, np.ndarray] = OrderedDict()  # meaning -> cosines
-
-    def add(self, story_id: int, vector: np.ndarray) -> None:
-        if story_id in self.rows or vector.ndim != 1:
-            return
-        if self.used and vector.size != self._matrix.shape[1]:
-            return  # another model's size: not comparable
-        if self.used == len(self._matrix):
-            self.reserve(max(1024, len(self._matrix) * 5 // 4), vector.size)
-        norm = float(np.linalg.norm(vector))
-        self._matrix[self.used] = vector / norm if norm else 0.0
-        self.rows[story_id] = self.used
-        self.used += 1
-
-    def reserve(self, rows: int, size: int) -> None:
-        """Room for ``rows`` rows of ``size`` floats (a snapshot read at once: its size)."""
-        if rows <= len(self._matrix):
-            return
-        grown = np.zeros((rows, size), dtype=np.float32)
-        if self.used:
-            grown[: self.used] = self._matrix[: self.used]
-        self._matrix = grown
-
-    def cosines(self, meaning: str, query: np.ndarray) -> np.ndarray:
-        """Cosine of ``query`` (the embedding of ``meaning``) to every row."""
-        scores = self._scores.get(meaning)
-        done = 0 if scores is None else len(scores)
-        if scores is None or done < self.used:
-            norm = float(np.linalg.norm(query))
-            if self.used and query.size == self._matrix.shape[1] and norm:
-                fresh = self._matrix[done : self.used] @ (query.astype(np.float32) / norm)
-            else:
-                fresh = np.zeros(self.used - done, dtype=np.float32)
-            scores = fresh if scores is None else np.concatenate([scores, fresh])
-            self._scores[meaning] = scores
-        self._scores.move_to_end(meaning)
-        while len(self._scores) > SEARCH_CACHE:
-            self._scores.popitem(last=False)
-        return scores
 
 
 @dataclass(slots=True)
@@ -112,7 +65,6 @@ class _Topic:
 class _Shared:
     """What one index hands to the next (see the module docstring)."""
 
-    embeddings: Embeddings = field(default_factory=Embeddings)
     docs: dict[int, TopicDoc] = field(default_factory=dict)  # story id -> its words
     vocabulary: set[str] = field(default_factory=set)
     words: list[str] = field(default_factory=list)  # the vocabulary in the order added
@@ -141,21 +93,15 @@ class StoryIndex:
         self.views = snapshot.by_id
         carry = previous is not None and snapshot.changed is not None
         self._shared: _Shared = previous._shared if carry and previous is not None else _Shared()
-        self.changed: frozenset[int] = (
-            snapshot.changed if carry and snapshot.changed is not None else frozenset(self.views)
+        # The stories this index scores afresh: all of them, unless carried.
+        self.changed: AbstractSet[int] = (
+            snapshot.changed if carry and snapshot.changed is not None else self.views.keys()
         )
         shared = self._shared
-        if not carry and snapshot.embeddings:
-            size = next(iter(snapshot.embeddings.values())).size
-            shared.embeddings.reserve(len(snapshot.embeddings) + 1024, size)
-        for story_id in self.changed if carry else snapshot.embeddings:
-            vector = snapshot.embeddings.get(story_id)
-            if vector is not None:
-                shared.embeddings.add(story_id, vector)
         for story_id in self.changed if carry else ():
             shared.docs.pop(story_id, None)
         if carry:
-            shared.changes.append((snapshot.max_article_id, self.changed))
+            shared.changes.append((snapshot.max_article_id, frozenset(self.changed)))
             del shared.changes[:-CHANGES]
         self._coverage: dict[int, float] = {}  # story id -> ranking.coverage (this snapshot)
 
@@ -173,17 +119,20 @@ class StoryIndex:
             article = self.snapshot.lead(story_id)
             title, text = (article.title, article.text) if article else (story.title, "")
             doc = doc_terms(title, text, [source.url for source in story.sources])
-            # One copy of each word for all stories (a story's words are most of its memory).
+            # A week of stories is kept: each word once for all of them (interned), each
+            # story's words as tuples (a fifth of a set's memory; the rules only test them).
             doc = TopicDoc(
-                title=frozenset(map(sys.intern, doc.title)),
-                lead=frozenset(map(sys.intern, doc.lead)),
-                sections=frozenset(map(sys.intern, doc.sections)),
+                title=tuple(map(sys.intern, doc.title)),
+                lead=tuple(map(sys.intern, doc.lead)),
+                sections=tuple(map(sys.intern, doc.sections)),
                 sequence=doc.sequence,
             )
             shared.docs[story_id] = doc
-            for word in doc.lead - shared.vocabulary:
-                shared.vocabulary.add(word)
-                shared.words.append(word)
+            vocabulary = shared.vocabulary
+            for word in doc.lead:
+                if word not in vocabulary:
+                    vocabulary.add(word)
+                    shared.words.append(word)
         return doc
 
     def _variants(
@@ -223,9 +172,13 @@ class StoryIndex:
         ``query.meanings`` (none without an encoder)."""
         shared = self._shared
         window = self.snapshot.stories[: self.window(since)]
+        built = 0
         for story in window:  # the vocabulary holds every word of the window
             if story.id not in shared.docs:
                 self.topic_doc(story.id)
+                built += 1
+        if built >= RELEASE_AFTER:
+            release_free_memory()  # what building the words dropped
         key = (query.text, meaning_threshold)
         found = shared.topics.get(key)
         if found is not None and (
@@ -238,9 +191,8 @@ class StoryIndex:
         variants, done = self._variants(query, found)
         if found is not None and variants != found.variants:
             found = None  # a new spelling in the stories: score the topic again
-        cosines = [
-            shared.embeddings.cosines(m, v) for m, v in zip(query.meanings, vectors, strict=False)
-        ]
+        embeddings = self.snapshot.vectors
+        cosines = [embeddings.cosines(m, v) for m, v in zip(query.meanings, vectors, strict=False)]
         changed = None if found is None else shared.changed_since(found.max_article_id)
         if found is None or changed is None:
             todo = [story.id for story in window]
@@ -248,7 +200,7 @@ class StoryIndex:
         else:
             todo = [i for i in changed if i in self.views and self.views[i].last_seen >= since]
             scores = found.scores
-        rows = shared.embeddings.rows
+        rows = embeddings.rows
         for story_id in todo:
             row = rows.get(story_id)
             sims = [float(c[row]) for c in cosines] if row is not None and cosines else None

@@ -158,7 +158,7 @@ class BriefingService:
             picked = _Picked(await self._topic_stories(index, topic, limit, now, allowed))
         else:
             picked = await self._new_stories(index, chat_id, limit, now, allowed)
-        items = await self._summarize(index, picked.stories)
+        items = await self._summarize(await self._whole(index, picked.stories))
         if items:
             await self.store.record_briefing(chat_id, [item.story.id for item in items], now)
         logger.info("briefing chat=%s topic=%r: %d stories", chat_id, topic, len(items))
@@ -172,7 +172,10 @@ class BriefingService:
 
     async def _current_index(self, now: datetime) -> StoryIndex:
         """The index of the store's current snapshot (rebuilt only when the snapshot changed)."""
-        snapshot = await self.snapshots.get(since=now - FALLBACK_WINDOW)
+        # Leads and embeddings are needed for the topic window only (news.briefings.snapshot).
+        snapshot = await self.snapshots.get(
+            since=now - FALLBACK_WINDOW, detail_since=now - TOPIC_WINDOW
+        )
         index = self._index
         if index is None or index.snapshot is not snapshot:
             index = self._index = StoryIndex(snapshot, index)
@@ -255,17 +258,23 @@ class BriefingService:
             self._topic_vectors.move_to_end(topic)
         return vector
 
-    async def _summarize(
-        self, index: StoryIndex, stories: Sequence[StoryView]
-    ) -> list[BriefingItem]:
+    async def _whole(self, index: StoryIndex, stories: list[StoryView]) -> list[StoryView]:
+        """The stories as shown: the older ones, whose views the snapshot keeps compact (no
+        source titles or links), read whole in one query."""
+        compact = [story.id for story in stories if not index.snapshot.detailed(story)]
+        if not compact:
+            return stories
+        whole = {story.id: story for story in await self.store.get_stories(compact)}
+        return [whole.get(story.id, story) for story in stories]
+
+    async def _summarize(self, stories: Sequence[StoryView]) -> list[BriefingItem]:
         """One summary per story, drawn from its sources (the lead article and the newest
         others, ``STORY_SOURCES`` in all: a source joining makes it again), in one batch."""
         sources: dict[int, list[int]] = {}
         for story in stories:
-            article = index.snapshot.lead(story.id) or await self.store.story_text(story.id)
-            if article is not None:
-                others = [s.article_id for s in story.sources if s.article_id != article.id]
-                sources[story.id] = [article.id, *others[-(STORY_SOURCES - 1) :]]
+            if story.sources:  # oldest first: the first is the story's lead article
+                first, *others = (source.article_id for source in story.sources)
+                sources[story.id] = [first, *others[-(STORY_SOURCES - 1) :]]
         summaries = await self.summaries.story_summaries_for(sources, length=BRIEF_LENGTH)
         return [
             BriefingItem(

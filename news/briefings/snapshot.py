@@ -1,5 +1,6 @@
-"""The briefings' ranking snapshot: the stories active in the last month with their articles and
-embeddings, as one immutable picture, read once per database change instead of once per request.
+"""The briefings' ranking snapshot: the stories active in the last month with their articles and,
+for the recent ones topics look at, their leads and embeddings, as one immutable picture, read
+once per database change instead of once per request.
 
 Stories and articles change only when an article is stored (articles are never rewritten), so
 one small query (``Store.stories_version``: the newest article id, and how many stories are
@@ -15,14 +16,18 @@ import asyncio
 import bisect
 import dataclasses
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from time import monotonic
 from typing import TYPE_CHECKING
 
+from news.briefings.embeddings import Embeddings
+from news.briefings.heap import release_free_memory
 from news.models import StoredArticle, StoryRecord, StorySource, StoryView
 from news.store.articles import ID_OVERLAP
 from news.stories.grouping import Vector
+from news.topic_match import LEAD_WORDS
 
 if TYPE_CHECKING:
     from news.store import Store
@@ -78,7 +83,16 @@ def _without(stories: Sequence[StoryView], gone: Sequence[StoryView]) -> list[St
 
 
 def _source(article: StoredArticle) -> StorySource:
-    return StorySource(article.id, article.source, article.url, article.title, article.published)
+    # One copy of each outlet's name for the month's articles (as ``Store.active_stories``).
+    source = sys.intern(article.source)
+    return StorySource(article.id, source, article.url, article.title, article.published)
+
+
+def _opening(article: StoredArticle) -> StoredArticle:
+    """The article with its text cut to what topics read of it (``LEAD_WORDS`` words, spaced
+    by one blank: ``news.topic_match.article_lead`` of it is that of the whole text)."""
+    words = article.text.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS]
+    return dataclasses.replace(article, text=" ".join(words))
 
 
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
@@ -87,20 +101,26 @@ class StorySnapshot:
     one immutable picture (``StorySnapshots.get``): what a briefing ranks. Never mutate it or
     its members; callers share them.
 
-    Compact: per story its view (ids, titles, URLs, times of its sources), its first article
-    with the text cut to its opening (``news.store.stories.LEAD_CHARS``: what topics read) and
-    its embedding; no article's full text. ``changed`` names the stories that differ from the
-    snapshot this one was made from (None: read from scratch), so what is derived from it can
-    be carried over (``news.briefings.index``).
+    Compact: per story its view (ids, titles, outlets and times of its sources; for a story
+    not active since ``detail_since`` its sources' titles and URLs are empty, ``detailed``
+    says which: ``Store.get_stories`` reads them whole to show); for the stories
+    active since ``detail_since`` (the ones a topic looks at) also its first article with the
+    text cut to the words topics read (``news.topic_match.LEAD_WORDS``) and its embedding,
+    held once in ``vectors`` (shared with the snapshots made from this one); no article's full
+    text.
+    ``changed`` names the stories that differ from the snapshot this one was made from (None:
+    read from scratch), so what is derived from it can be carried over
+    (``news.briefings.index``).
     """
 
     since: datetime
     stories: tuple[StoryView, ...]  # most recently active first (last_seen desc, id desc)
     leads: Mapping[int, StoredArticle]  # story id -> its first article (text: the opening)
-    embeddings: Mapping[int, Vector]  # story id -> embedding (read-only), where one is set
+    vectors: Embeddings  # the embeddings of the stories active since detail_since
     max_article_id: int  # every article up to this id is reflected
     by_id: Mapping[int, StoryView] = dataclasses.field(default_factory=dict)
     changed: frozenset[int] | None = None
+    detail_since: datetime | None = None  # None: since (every story has its details)
 
     def count_since(self, since: datetime) -> int:
         """How many stories were seen since ``since``: ``stories[:n]`` are those."""
@@ -113,8 +133,19 @@ class StorySnapshot:
         return list(self.stories[: end if limit is None else min(end, max(limit, 0))])
 
     def lead(self, story_id: int) -> StoredArticle | None:
-        """Like ``Store.story_text``, with the text cut to its opening: the first article."""
+        """Like ``Store.story_text``, with the text cut to its opening (the words topics read):
+        the first article (of a story active since ``detail_since``; None for the others)."""
         return self.leads.get(story_id)
+
+    def detailed(self, story: StoryView) -> bool:
+        """Whether the story's view, lead and embedding are whole (it was active since
+        ``detail_since``), or its view is the compact one ranking reads."""
+        return _aware(story.last_seen) >= (self.detail_since or self.since)
+
+    def embedding(self, story_id: int) -> Vector | None:
+        """Like ``Store.story_embeddings``: the story's embedding, read-only (of a story active
+        since ``detail_since``; None for the others)."""
+        return self.vectors.vector(story_id)
 
 
 def build_snapshot(
@@ -125,42 +156,55 @@ def build_snapshot(
     *,
     base: StorySnapshot | None = None,
     sources: Mapping[int, Sequence[StorySource]] | None = None,
+    detail_since: datetime | None = None,
 ) -> StorySnapshot:
     """A snapshot of the stories ``records`` with their ``articles`` (each story's complete
     list, oldest first; or its first article, with ``sources`` giving all), replacing those
-    stories in ``base`` (None: these are all the stories). The cost is that of the changed
-    stories plus one pass over ``base``'s order."""
+    stories in ``base`` (None: these are all the stories). Leads and embeddings are kept for
+    the stories active since ``detail_since`` (None: all; with ``base``: its own). The cost is
+    that of the changed stories plus one pass over ``base``'s order."""
     changed = frozenset(record.id for record in records)
     if base is None:
         by_id: dict[int, StoryView] = {}
         leads: dict[int, StoredArticle] = {}
-        embeddings: dict[int, Vector] = {}
+        vectors = Embeddings()
         kept: list[StoryView] = []
+        detail = since if detail_since is None else max(_aware(detail_since), since)
+        with_vectors = [r.embedding for r in records if r.embedding is not None]
+        if with_vectors:
+            detailed = sum(
+                1 for r in records if r.embedding is not None and _aware(r.last_seen) >= detail
+            )
+            vectors.reserve(detailed + 1024, with_vectors[0].size)
     else:
-        by_id, leads, embeddings = dict(base.by_id), dict(base.leads), dict(base.embeddings)
+        by_id, leads, vectors = dict(base.by_id), dict(base.leads), base.vectors
         kept = _without(base.stories, [base.by_id[i] for i in changed if i in base.by_id])
+        detail = base.detail_since or base.since
     views = []
     for record in records:
         mine = articles.get(record.id, ())
+        if sources is not None and record.id in sources:
+            story_sources = tuple(sources[record.id])
+        else:
+            story_sources = tuple(_source(a) for a in mine)
+        title = record.title
+        if story_sources and story_sources[0].title == title:
+            title = story_sources[0].title  # the first article's: one copy of it
         view = StoryView(
             id=record.id,
-            title=record.title,
+            title=title,
             first_seen=record.first_seen,
             last_seen=record.last_seen,
-            sources=tuple(sources[record.id])
-            if sources is not None and record.id in sources
-            else tuple(_source(a) for a in mine),
+            sources=story_sources,
         )
         views.append(view)
         by_id[record.id] = view
-        if mine:
-            leads[record.id] = mine[0]
+        if mine and _aware(record.last_seen) >= detail:
+            leads[record.id] = _opening(mine[0])
         else:
             leads.pop(record.id, None)
-        if record.embedding is not None:
-            embeddings[record.id] = record.embedding
-        else:
-            embeddings.pop(record.id, None)
+        if record.embedding is not None and _aware(record.last_seen) >= detail:
+            vectors.add(record.id, record.embedding)
     views.sort(key=lambda s: (s.last_seen, s.id), reverse=True)
     if (
         not kept
@@ -178,10 +222,11 @@ def build_snapshot(
         since=since,
         stories=ordered,
         leads=leads,
-        embeddings=embeddings,
+        vectors=vectors,
         max_article_id=newest,
         by_id=by_id,
         changed=None if base is None else changed,
+        detail_since=detail,
     )
 
 
@@ -205,8 +250,12 @@ class StorySnapshots:
         self._checked = float("-inf")  # clock time the snapshot was last known current
         self._seen_added = -1  # store.articles_added when it was
 
-    def _serves(self, snapshot: StorySnapshot | None, since: datetime) -> bool:
-        return snapshot is not None and snapshot.since <= since < snapshot.since + SNAPSHOT_SLACK
+    def _serves(self, snapshot: StorySnapshot | None, since: datetime, detail: datetime) -> bool:
+        return (
+            snapshot is not None
+            and snapshot.since <= since < snapshot.since + SNAPSHOT_SLACK
+            and (snapshot.detail_since or snapshot.since) <= detail
+        )
 
     def _current(self, snapshot: StorySnapshot, version: tuple[int, int]) -> bool:
         return version == (snapshot.max_article_id, len(snapshot.stories))
@@ -214,15 +263,16 @@ class StorySnapshots:
     def _mark_checked(self, at: float, added: int) -> None:
         self._checked, self._seen_added = at, added
 
-    async def get(self, *, since: datetime) -> StorySnapshot:
-        """The stories active since ``since`` with all their articles and embeddings. The
-        snapshot may start up to a day before ``since``: use ``StorySnapshot.recent`` to cut
-        it."""
+    async def get(self, *, since: datetime, detail_since: datetime | None = None) -> StorySnapshot:
+        """The stories active since ``since`` with all their articles, and the leads and
+        embeddings of those active since ``detail_since`` (None: of all). The snapshot may
+        start up to a day before ``since``: use ``StorySnapshot.recent`` to cut it."""
         since = _aware(since)
+        detail = since if detail_since is None else max(_aware(detail_since), since)
         cached = self._snapshot
         known: tuple[int, int] | None = None  # the version just read for ``cached``...
         known_added = -1  # ... when this process had added this many articles
-        if cached is not None and self._serves(cached, since):
+        if cached is not None and self._serves(cached, since, detail):
             checked, added = self._clock(), self._store.articles_added
             known_added = added
             if added == self._seen_added and checked - self._checked < self._fresh_s:
@@ -235,7 +285,7 @@ class StorySnapshots:
             base = self._snapshot
             added = self._store.articles_added
             snapshot = None
-            if base is not None and self._serves(base, since):
+            if base is not None and self._serves(base, since, detail):
                 # read again unless nothing changed while this call waited for the lock
                 if base is not cached or known is None or added != known_added:
                     known = await self._store.stories_version(since=base.since)
@@ -245,15 +295,23 @@ class StorySnapshots:
                     return base
                 snapshot = await self._update(base, version)
             if snapshot is None:
-                snapshot = await self._load(since)
+                snapshot = await self._load(since, detail)
             self._snapshot = snapshot
             self._mark_checked(self._clock(), added)
             return snapshot
 
-    async def _load(self, since: datetime) -> StorySnapshot:
-        """Read a snapshot from scratch."""
-        newest, records, articles = await self._store.active_stories(since=since)
-        snapshot = build_snapshot(since, records, articles, newest)
+    async def _load(self, since: datetime, detail: datetime) -> StorySnapshot:
+        """Read a snapshot from scratch (the leads and embeddings of the stories active since
+        ``detail`` only)."""
+        newest, records, sources, leads = await self._store.active_stories(
+            since=since, detail_since=detail
+        )
+        firsts = {story_id: [lead] for story_id, lead in leads.items()}
+        snapshot = build_snapshot(
+            since, records, firsts, newest, sources=sources, detail_since=detail
+        )
+        del records, sources, leads, firsts
+        release_free_memory()  # what the read built and dropped
         logger.debug("story snapshot loaded: %d stories", len(snapshot.stories))
         return snapshot
 
@@ -269,8 +327,16 @@ class StorySnapshots:
         if not added:
             return None
         records = await store.story_records(list(added), since=base.since)
-        # New stories, or old ones active again: all their articles.
-        articles = await store.story_articles([r.id for r in records if r.id not in base.by_id])
+        # New stories, or old ones active again (their lead not held yet): all their articles.
+        detail = base.detail_since or base.since
+        articles = await store.story_articles(
+            [
+                r.id
+                for r in records
+                if r.id not in base.by_id
+                or (r.id not in base.leads and _aware(r.last_seen) >= detail)
+            ]
+        )
         views = base.by_id
         sources: dict[int, list[StorySource]] = {}
         for record in records:
@@ -289,7 +355,8 @@ class StorySnapshots:
                 == (record.title, record.first_seen, record.last_seen)
                 and [s.article_id for s in view.sources]
                 == [s.article_id for s in sources[record.id]]
-                and (record.id in base.embeddings) == (record.embedding is not None)
+                and (record.id in base.vectors)
+                == (record.embedding is not None and _aware(record.last_seen) >= detail)
             )
 
         # Stories re-read only for the overlap stay as they were (the same objects).

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from sys import intern
 
 from sqlalchemy import ColumnElement, bindparam, case, func, or_, select
 
@@ -43,13 +44,21 @@ _VERSION = select(
     .scalar_subquery(),
 )
 
-# The same with the text of each story's first article only (the others' read as "").
-_FIRST = func.row_number().over(partition_by=ArticleRow.story_id, order_by=ArticleRow.id)
-_FIRST_LEAD_COLUMNS = tuple(
-    case((_FIRST == 1, func.substr(ArticleRow.text, 1, LEAD_CHARS)), else_="").label("text")
-    if c is ArticleRow.text
-    else c
-    for c in mapping.ARTICLE_COLUMNS
+# A story's row with its embedding where it is active since ``detail_since`` (else NULL).
+_DETAILED = StoryRow.last_seen >= bindparam("detail_since")
+_DETAILED_STORY_COLUMNS = (
+    *mapping.STORY_COLUMNS,
+    case((_DETAILED, StoryRow.embedding), else_=None).label("embedding"),
+)
+# A story's source as ranking reads it: outlet and time; its URL and title only where the story
+# is active since ``detail_since`` (else "", the URL kept where it alone names the outlet).
+_RANKED_SOURCE_COLUMNS = (
+    ArticleRow.story_id,
+    ArticleRow.id,
+    ArticleRow.source,
+    case((or_(_DETAILED, ArticleRow.source == ""), ArticleRow.url), else_="").label("url"),
+    case((_DETAILED, ArticleRow.title), else_="").label("title"),
+    ArticleRow.published,
 )
 
 
@@ -234,35 +243,57 @@ class Stories:
         return int(row[0] or 0), int(row[1])
 
     async def active(
-        self, *, since: datetime
-    ) -> tuple[int, list[StoryRecord], dict[int, list[StoredArticle]]]:
-        """Every story active since ``since`` (most recently active first) with all its
-        articles (oldest first; the text of the first cut to ``LEAD_CHARS``, of the others left
-        out: a month of stories is read without their texts), in one read, and the newest
-        article id read before them (so a later ``articles_after`` of it re-reads rather than
-        misses)."""
+        self, *, since: datetime, detail_since: datetime | None = None
+    ) -> tuple[int, list[StoryRecord], dict[int, list[StorySource]], dict[int, StoredArticle]]:
+        """Every story active since ``since`` (most recently active first) with all its sources
+        (oldest first), and the first article of those active since ``detail_since`` (None:
+        since; its text cut to ``LEAD_CHARS``), in one read, and the newest article id read
+        before them (so a later ``articles_after`` of it re-reads rather than misses).
+
+        Of the stories not active since ``detail_since`` only what ranking needs is read: no
+        embedding, and sources with their outlet and time but an empty title and URL (the URL
+        kept where the outlet has no name); ``get_stories`` reads them whole. A month of
+        stories is read without their texts."""
+        detail = since if detail_since is None else detail_since
         async with self._access.read() as conn:
             newest, _ = await self._version(conn, since)
             stories = [
                 mapping.story_record(row)
                 for row in await conn.execute(
-                    select(*mapping.STORY_COLUMNS, StoryRow.embedding)
+                    select(*_DETAILED_STORY_COLUMNS)
                     .where(StoryRow.last_seen >= since)
-                    .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc())
+                    .order_by(StoryRow.last_seen.desc(), StoryRow.id.desc()),
+                    {"detail_since": detail},
                 )
             ]
-            articles: dict[int, list[StoredArticle]] = {story.id: [] for story in stories}
+            sources: dict[int, list[StorySource]] = {story.id: [] for story in stories}
             rows = await conn.execute(
-                select(*_FIRST_LEAD_COLUMNS)
+                select(*_RANKED_SOURCE_COLUMNS)
                 .join(StoryRow, StoryRow.id == ArticleRow.story_id)
                 .where(StoryRow.last_seen >= since)
-                .order_by(ArticleRow.id)
+                .order_by(ArticleRow.id),
+                {"detail_since": detail},
             )
-            for row in rows:
-                article = mapping.article(row)
-                if article.story_id in articles:  # not a story that became active meanwhile
-                    articles[article.story_id].append(article)
-        return newest, stories, articles
+            for story_id, article_id, source, url, title, published in rows:
+                found = sources.get(story_id)
+                if found is not None:  # not a story that became active meanwhile
+                    # one copy of each outlet's name for the month's articles
+                    found.append(StorySource(article_id, intern(source), url, title, published))
+            firsts = (
+                select(func.min(ArticleRow.id))
+                .join(StoryRow, StoryRow.id == ArticleRow.story_id)
+                .where(StoryRow.last_seen >= detail)
+                .group_by(ArticleRow.story_id)
+            )
+            leads = {
+                article.story_id: article
+                for article in map(
+                    mapping.article,
+                    await conn.execute(select(*_LEAD_COLUMNS).where(ArticleRow.id.in_(firsts))),
+                )
+                if article.story_id in sources
+            }
+        return newest, stories, sources, leads
 
     async def articles_after(self, article_id: int) -> list[StoredArticle]:
         """The articles with an id above ``article_id``, oldest first (text cut to

@@ -205,3 +205,35 @@ async def test_a_warm_briefing_costs_a_few_statements(
     assert "briefings" in history
     assert "INSERT INTO chats" in chat
     assert "INSERT INTO briefings" in shown
+
+
+async def test_an_older_story_is_shown_whole_although_ranked_compact(
+    store: Store, settings: Settings, now: datetime
+) -> None:
+    """Stories older than the topic week are ranked from compact views (outlets and times, no
+    source titles or links); the ones a briefing shows are read whole."""
+    old = [
+        await store.add_article(
+            make_article(f"https://{site}/old", title, "The harbour reopened after repairs."),
+            now=now - timedelta(days=days),
+        )
+        for site, title, days in (
+            ("p.example", "Old news of the harbour", 12),
+            ("q.example", "The ferry is back", 10),
+        )
+    ]
+    service = _service(store, FakeEncoder(), settings)
+    briefing = await service.brief(1, None, now=now)  # nothing new: the newest anyway
+    assert briefing.repeated
+    shown = {item.story.id: item.story for item in briefing.items}
+    assert set(shown) == {result.story_id for result in old}
+    for result in old:
+        [source] = shown[result.story_id].sources
+        assert (source.url, source.title) == (result.article.url, result.article.title)
+    snapshot = await service.snapshots.get(
+        since=now - timedelta(days=30), detail_since=now - timedelta(days=7)
+    )
+    for result in old:  # what was ranked: the compact view, its outlet kept
+        [ranked] = snapshot.by_id[result.story_id].sources
+        assert (ranked.url, ranked.title, ranked.source) == ("", "", result.article.source)
+        assert not snapshot.detailed(snapshot.by_id[result.story_id])

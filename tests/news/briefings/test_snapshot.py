@@ -4,12 +4,14 @@ return, also after another process (another Store on the same database) adds art
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from news.briefings.snapshot import SNAPSHOT_FRESH_S, StorySnapshot, StorySnapshots
 from news.store import Store
+from news.topic_match import LEAD_WORDS, article_lead
 from tests.news.briefings.support import Clock
 from tests.news.store import conftest as _store_fixtures
 from tests.news.store.factories import make_article, make_text, statements
@@ -35,20 +37,17 @@ async def _expected(store: Store, since: datetime) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     for story in await store.recent_stories(since=since, limit=10_000):
         vector = embeddings.get(story.id)
-        rows.append(
-            (
-                story,
-                await store.story_text(story.id),
-                None if vector is None else vector.tolist(),
-            )
-        )
+        lead = await store.story_text(story.id)
+        if lead is not None:  # the snapshot keeps the words topics read of it
+            lead = dataclasses.replace(lead, text=" ".join(lead.text.split()[:LEAD_WORDS]))
+        rows.append((story, lead, None if vector is None else vector.tolist()))
     return rows
 
 
 def _actual(snapshot: StorySnapshot, since: datetime) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
     for story in snapshot.recent(since=since):
-        vector = snapshot.embeddings.get(story.id)
+        vector = snapshot.embedding(story.id)
         rows.append((story, snapshot.lead(story.id), None if vector is None else vector.tolist()))
     return rows
 
@@ -80,8 +79,9 @@ async def test_snapshot_equals_the_per_story_reads(store: Store) -> None:
     assert snapshot.count_since(since) == 2
     assert snapshot.recent(since=since, limit=1) == [snapshot.stories[0]]
     assert snapshot.recent(since=since) == await store.recent_stories(since=since)
-    for vector in snapshot.embeddings.values():
-        assert not vector.flags.writeable
+    for story in snapshot.stories:
+        vector = snapshot.embedding(story.id)
+        assert vector is None or not vector.flags.writeable
 
 
 async def test_unchanged_database_gives_the_same_snapshot(store: Store) -> None:
@@ -235,3 +235,58 @@ async def test_batched_briefing_reads(store: Store) -> None:
     chat = await store.get_chat(42)
     assert chat is not None
     assert (chat.last_briefing_at, chat.kind) == (NOW, "private")
+
+
+async def test_leads_and_embeddings_only_for_the_stories_topics_look_at(store: Store) -> None:
+    """A month of stories, the details (lead, embedding) of the last week only: read without
+    the older stories' texts and embeddings, and given them when one is active again."""
+    snapshots = StorySnapshots(store)
+    week = NOW - timedelta(days=7)
+    stored = [
+        await store.add_article(make_article(n), embedding=_unit(n), now=NOW - timedelta(days=d))
+        for n, d in enumerate((0, 3, 8, 25))
+    ]
+    _, records, sources, leads = await store.active_stories(since=NOW - WINDOW, detail_since=week)
+    assert [len(sources[s.story_id]) for s in stored] == [1, 1, 1, 1]  # every source...
+    assert sorted(leads) == [stored[0].story_id, stored[1].story_id]  # ...the week's leads
+    with_vectors = {record.id for record in records if record.embedding is not None}
+    assert with_vectors == {stored[0].story_id, stored[1].story_id}
+
+    snapshot = await snapshots.get(since=NOW - WINDOW, detail_since=week)
+    assert len(snapshot.stories) == 4  # every story of the month is ranked
+    assert _actual(snapshot, week) == await _expected(store, week)
+    for old in stored[2:]:
+        assert snapshot.lead(old.story_id) is None
+        assert snapshot.embedding(old.story_id) is None
+    assert len(snapshot.vectors) == 2  # one copy, of the week's stories only
+
+    # The 8-day-old story active again (a second source two days later): its details are read.
+    repost = make_article(300, text=make_text(2) + " Updated.", source="f.example")
+    joined = await store.add_article(repost, now=NOW - timedelta(days=6))
+    assert joined.story_id == stored[2].story_id
+    after = await snapshots.get(since=NOW - WINDOW, detail_since=week)
+    assert after.changed == {stored[2].story_id}  # brought up to date, not read again
+    assert _actual(after, week) == await _expected(store, week)
+    lead = after.lead(stored[2].story_id)
+    assert lead is not None
+    assert lead.id == stored[2].article.id
+    assert after.embedding(stored[2].story_id) is not None
+    assert after.vectors is snapshot.vectors  # the rows are shared, appended to
+    # Details further back than the snapshot holds: read again.
+    wider = await snapshots.get(since=NOW - WINDOW, detail_since=NOW - timedelta(days=20))
+    assert wider is not after
+    assert wider.embedding(stored[3].story_id) is None  # 25 days: still outside
+    assert _actual(wider, NOW - timedelta(days=20)) == await _expected(
+        store, NOW - timedelta(days=20)
+    )
+
+
+async def test_a_lead_keeps_the_words_topics_read(store: Store) -> None:
+    long = make_article(7, text="  ".join(f"word{n}\n" for n in range(400)))
+    stored = await store.add_article(long, now=NOW)
+    snapshot = await StorySnapshots(store).get(since=NOW - WINDOW)
+    lead = snapshot.lead(stored.story_id)
+    assert lead is not None
+    assert lead.id == stored.article.id
+    assert len(lead.text.split()) == LEAD_WORDS  # of the 400
+    assert article_lead(lead.title, lead.text) == article_lead(long.title, long.text)
