@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 from news.briefings.embeddings import Embeddings
 from news.briefings.heap import release_free_memory
 from news.models import StoredArticle, StoryRecord, StorySource, StoryView
-from news.store.articles import ID_OVERLAP
 from news.stories.grouping import Vector
 from news.topic_match import LEAD_WORDS
 
@@ -321,8 +320,8 @@ class StorySnapshots:
         newest, count = version
         store = self._store
         added: dict[int, list[StoredArticle]] = {}
-        # Re-read a few ids back: PostgreSQL ids may commit out of order.
-        for article in await store.articles_after(base.max_article_id - ID_OVERLAP):
+        # Ids commit in order (news.store.articles.PG_GROUPING_LOCK): the ones above are new.
+        for article in await store.articles_after(base.max_article_id):
             added.setdefault(article.story_id, []).append(article)
         if not added:
             return None
@@ -359,7 +358,7 @@ class StorySnapshots:
                 == (record.embedding is not None and _aware(record.last_seen) >= detail)
             )
 
-        # Stories re-read only for the overlap stay as they were (the same objects).
+        # Stories whose rows did not change stay as they were (the same objects).
         records = [record for record in records if not same(record)]
         snapshot = _rebuild(base, records, sources, added, articles, newest)
         if len(snapshot.stories) != count:  # something else changed (or raced): reload

@@ -32,14 +32,15 @@ from news.stories.entities import ENTITY_WORDS, Names, entities, names_key
 from news.stories.grouping import STORY_WINDOW, Vector, choose_story, from_blob, to_blob
 from news.stories.index import CandidateIndex, Known
 
-__all__ = ["ID_OVERLAP", "PG_GROUPING_LOCK", "Articles"]
+__all__ = ["PG_GROUPING_LOCK", "Articles"]
 
 logger = logging.getLogger(__name__)
 
-PG_GROUPING_LOCK = 0x73746F72  # "stor": one add_article groups at a time per database
-# re-read this many recent article ids on PostgreSQL, where ids may commit late; SQLite's
-# writers take ids and commit one at a time, so what a read sees is always every id up to one
-ID_OVERLAP = 64
+# "stor": one add_article groups at a time per database. It also orders the articles' ids: an
+# id is taken under the lock and committed before the next writer takes one (as SQLite's write
+# lock does), so a read that sees an id sees every id below it, and a cache of articles reads
+# only the ids above the last one it holds.
+PG_GROUPING_LOCK = 0x73746F72
 _LEAD_CHARS = ENTITY_WORDS * 12  # characters of text read back to find an article's names
 
 
@@ -224,8 +225,8 @@ class Articles:
         brought up to date.
 
         The first call reads the window's stories with their articles (an indexed range of
-        ``last_seen``); later calls read only the articles added since (with an overlap, for
-        ids that commit out of order on PostgreSQL), so the cost per article does not grow
+        ``last_seen``); later calls read only the articles added since (ids commit in order:
+        ``PG_GROUPING_LOCK``), so the cost per article does not grow
         with the store or the window. What it holds never changes once written; a window that
         starts earlier than the loaded one reloads.
         """
@@ -250,8 +251,7 @@ class Articles:
         if self._index_since is None or since < self._index_since:
             index = self._index = CandidateIndex()
         else:
-            overlap = ID_OVERLAP if self._access.dialect == "postgresql" else 0
-            query = query.where(ArticleRow.id > index.max_article_id - overlap)
+            query = query.where(ArticleRow.id > index.max_article_id)
         self._index_since = since
         index.expire(since)
         need: set[int] = set()

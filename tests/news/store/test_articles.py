@@ -3,15 +3,19 @@ embedding, within the time window), listing, and nothing half-written on errors.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import event
 
 from news.models import Article
 from news.store import Store
-from news.store.articles import ID_OVERLAP
 from news.stories.dedupe import content_hash
 from tests.news.store.factories import make_article, make_text, unit
 
@@ -171,12 +175,60 @@ async def test_grouping_window_follows_now_both_ways(store: Store) -> None:
     future = NOW + timedelta(days=10)
     late = await store.add_article(make_article(3), now=future)
     assert late.story_is_new
-    # ... and enough articles after it that re-reading the newest ids (ID_OVERLAP of them)
-    # does not bring it back: only reading the stories missing from the cache does
-    for n in range(4, 5 + ID_OVERLAP):
+    # ... and more articles after it, which the cache reads alone (the ids above its last):
+    # reading them does not bring it back, only reading the stories missing from the cache does
+    for n in range(4, 8):
         assert (await store.add_article(make_article(n), now=future)).story_is_new
     # ... and back in the window, it is found again
     back = await store.add_article(
         make_article(5, text=text + " Also here.", source="c.org"), now=NOW + timedelta(hours=1)
     )
     assert back.story_id == first.story_id
+
+
+async def test_ids_commit_in_order_however_many_processes_write(store: Store, db_url: str) -> None:
+    """Caches of articles read only the ids above the last they hold: a read that sees an id
+    must see every id below it, also while two other processes store articles at once, each
+    slow between taking its id and committing."""
+    seen: list[list[int]] = []
+    done = threading.Event()
+
+    def write(n: int) -> None:
+        pause = 0.03 if n == 0 else 0.003  # one slower than the other: ids taken in one order
+        # would commit in the other, unless the writers wait for each other
+
+        def slow_after_insert(*args: Any) -> None:
+            if str(args[2]).lstrip().upper().startswith("INSERT INTO ARTICLES"):
+                time.sleep(pause)  # the id is taken, the commit not yet done
+
+        async def run() -> None:
+            writer = await Store.open(db_url)  # another process, in effect
+            event.listen(writer.sync_engine, "after_cursor_execute", slow_after_insert)
+            try:
+                for k in range(12):
+                    await writer.add_article(make_article(100 * n + k), now=NOW)
+            finally:
+                await writer.close()
+
+        asyncio.run(run())
+
+    async def read() -> None:
+        last = 0
+        while not done.is_set():
+            ids = [a.id for a in await store.articles_after(last)]
+            seen.append(ids)
+            last = max(ids, default=last)
+            await asyncio.sleep(0.002)
+
+    reader = asyncio.create_task(read())
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        await asyncio.to_thread(thread.join)
+    done.set()
+    await reader
+    read_in_order = [i for ids in seen for i in ids]
+    final = [a.id for a in await store.articles_after(0)]
+    assert len(final) == 24
+    assert read_in_order == final[: len(read_in_order)]  # never an id behind one already read
