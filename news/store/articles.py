@@ -180,16 +180,23 @@ class Articles:
         else:
             story_id = match.story_id
             logger.debug("article %s joins story %d (%s)", url, story_id, match)
-            conn.execute(
-                update(StoryRow)
-                .where(StoryRow.id == story_id, StoryRow.last_seen < at)
-                .values(last_seen=at)
-            )
-            if blob is not None:
+            if blob is None:
                 conn.execute(
                     update(StoryRow)
-                    .where(StoryRow.id == story_id, StoryRow.embedding.is_(None))
-                    .values(embedding=blob)
+                    .where(StoryRow.id == story_id, StoryRow.last_seen < at)
+                    .values(last_seen=at)
+                )
+            else:  # one statement: the story seen now, and its embedding if it had none
+                conn.execute(
+                    update(StoryRow)
+                    .where(
+                        StoryRow.id == story_id,
+                        or_(StoryRow.last_seen < at, StoryRow.embedding.is_(None)),
+                    )
+                    .values(
+                        last_seen=case((StoryRow.last_seen < at, at), else_=StoryRow.last_seen),
+                        embedding=func.coalesce(StoryRow.embedding, blob),
+                    )
                 )
         stored = StoredArticle(
             id=0,

@@ -145,6 +145,19 @@ async def test_story_gains_an_embedding_from_a_later_article(store: Store) -> No
     [(story_id, vector)] = await store.story_embeddings(since=NOW)
     assert story_id == first.story_id
     np.testing.assert_allclose(vector, unit(0, 0, 1))
+    # a source stored late with an older time: the story keeps when it was last seen, and its
+    # embedding
+    earlier = NOW - timedelta(hours=2)
+    await store.add_article(
+        make_article(3, text=text + " Older.", source="c.org"),
+        embedding=unit(1, 0, 0),
+        now=earlier,
+    )
+    story = await store.get_story(first.story_id)
+    assert story is not None
+    assert (len(story.sources), story.last_seen) == (3, NOW)
+    [(_, vector)] = await store.story_embeddings(since=NOW)
+    np.testing.assert_allclose(vector, unit(0, 0, 1))
 
 
 async def test_list_count_and_pages(store: Store) -> None:
