@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 
 import numpy.typing as npt
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -44,20 +44,63 @@ PG_GROUPING_LOCK = 0x73746F72
 _LEAD_CHARS = ENTITY_WORDS * 12  # characters of text read back to find an article's names
 
 
+# The statements of ``add_article``, built once: building one costs more than running it (and
+# a statement object remembers its cache key, so it is not worked out again either).
+_URL = bindparam("b_url", type_=ArticleRow.url.type)
+_EXISTING = (
+    select(*mapping.ARTICLE_COLUMNS)
+    .where(or_(ArticleRow.url == _URL, ArticleRow.content_hash == bindparam("b_digest")))
+    .order_by(case((ArticleRow.url == _URL, 0), else_=1), ArticleRow.id)
+    .limit(1)
+)
+_WINDOW = (
+    select(
+        ArticleRow.id,
+        ArticleRow.story_id,
+        ArticleRow.signature,
+        ArticleRow.title,
+        func.substr(ArticleRow.text, 1, _LEAD_CHARS),
+        ArticleRow.published,
+        ArticleRow.fetched_at,
+        ArticleRow.source,
+        StoryRow.last_seen,
+        StoryRow.embedding.is_not(None),
+    )
+    .join(StoryRow, StoryRow.id == ArticleRow.story_id)
+    .where(StoryRow.last_seen >= bindparam("b_since", type_=StoryRow.last_seen.type))
+)
+_WINDOW_AFTER = _WINDOW.where(ArticleRow.id > bindparam("b_after"))
+_NEW_STORY = insert(StoryRow).returning(StoryRow.id)
+_NEW_ARTICLE = insert(ArticleRow).returning(ArticleRow.id)
+_AT = bindparam("b_at", type_=StoryRow.last_seen.type)
+_SEEN = (
+    update(StoryRow)
+    .where(StoryRow.id == bindparam("b_story"), StoryRow.last_seen < _AT)
+    .values(last_seen=_AT)
+)
+# a story seen now, and its embedding if it had none: one statement
+_SEEN_WITH_VECTOR = (
+    update(StoryRow)
+    .where(
+        StoryRow.id == bindparam("b_story"),
+        or_(StoryRow.last_seen < _AT, StoryRow.embedding.is_(None)),
+    )
+    .values(
+        last_seen=case((StoryRow.last_seen < _AT, _AT), else_=StoryRow.last_seen),
+        embedding=func.coalesce(
+            StoryRow.embedding, bindparam("b_blob", type_=StoryRow.embedding.type)
+        ),
+    )
+)
+
+
 def _names_of(title: str, text: str) -> Names:
     return names_key(entities(title or "", text or ""))
 
 
 def _existing(conn: Connection, url: str, digest: str) -> StoredArticle | None:
     """The article stored under ``url``, else the first one with the same content hash."""
-    row = (
-        conn.execute(
-            select(*mapping.ARTICLE_COLUMNS)
-            .where(or_(ArticleRow.url == url, ArticleRow.content_hash == digest))
-            .order_by(case((ArticleRow.url == url, 0), else_=1), ArticleRow.id)
-            .limit(1)
-        )
-    ).one_or_none()
+    row = conn.execute(_EXISTING, {"b_url": url, "b_digest": digest}).one_or_none()
     return None if row is None else mapping.article(row)
 
 
@@ -170,34 +213,15 @@ class Articles:
             self.check_seconds += time.perf_counter() - started
             self.check_cpu_seconds += time.process_time() - started_cpu
         if match is None:
-            story_id = (
-                conn.execute(
-                    self._access.insert(StoryRow)
-                    .values(title=article.title, first_seen=at, last_seen=at, embedding=blob)
-                    .returning(StoryRow.id)
-                )
-            ).scalar_one()
+            values = {"title": article.title, "first_seen": at, "last_seen": at, "embedding": blob}
+            story_id = conn.execute(_NEW_STORY, values).scalar_one()
         else:
             story_id = match.story_id
             logger.debug("article %s joins story %d (%s)", url, story_id, match)
             if blob is None:
-                conn.execute(
-                    update(StoryRow)
-                    .where(StoryRow.id == story_id, StoryRow.last_seen < at)
-                    .values(last_seen=at)
-                )
-            else:  # one statement: the story seen now, and its embedding if it had none
-                conn.execute(
-                    update(StoryRow)
-                    .where(
-                        StoryRow.id == story_id,
-                        or_(StoryRow.last_seen < at, StoryRow.embedding.is_(None)),
-                    )
-                    .values(
-                        last_seen=case((StoryRow.last_seen < at, at), else_=StoryRow.last_seen),
-                        embedding=func.coalesce(StoryRow.embedding, blob),
-                    )
-                )
+                conn.execute(_SEEN, {"b_story": story_id, "b_at": at})
+            else:
+                conn.execute(_SEEN_WITH_VECTOR, {"b_story": story_id, "b_at": at, "b_blob": blob})
         stored = StoredArticle(
             id=0,
             url=url,
@@ -217,13 +241,8 @@ class Articles:
         values = {
             f.name: getattr(stored, f.name) for f in dataclasses.fields(stored) if f.name != "id"
         }
-        article_id = (
-            conn.execute(
-                self._access.insert(ArticleRow)
-                .values(signature=sig, embedding=blob, **values)
-                .returning(ArticleRow.id)
-            )
-        ).scalar_one()
+        values.update(signature=sig, embedding=blob)
+        article_id = conn.execute(_NEW_ARTICLE, values).scalar_one()
         stored = dataclasses.replace(stored, id=article_id)
         return AddResult("new", stored, story_id, story_is_new=match is None)
 
@@ -238,31 +257,16 @@ class Articles:
         starts earlier than the loaded one reloads.
         """
         index = self._index
-        columns = (
-            ArticleRow.id,
-            ArticleRow.story_id,
-            ArticleRow.signature,
-            ArticleRow.title,
-            func.substr(ArticleRow.text, 1, _LEAD_CHARS),
-            ArticleRow.published,
-            ArticleRow.fetched_at,
-            ArticleRow.source,
-            StoryRow.last_seen,
-            StoryRow.embedding.is_not(None),
-        )
-        query = (
-            select(*columns)
-            .join(StoryRow, StoryRow.id == ArticleRow.story_id)
-            .where(StoryRow.last_seen >= since)
-        )
+        params: dict[str, object] = {"b_since": since}
         if self._index_since is None or since < self._index_since:
             index = self._index = CandidateIndex()
+            query = _WINDOW
         else:
-            query = query.where(ArticleRow.id > index.max_article_id)
+            query, params["b_after"] = _WINDOW_AFTER, index.max_article_id
         self._index_since = since
         index.expire(since)
         need: set[int] = set()
-        for row in conn.execute(query):
+        for row in conn.execute(query, params):
             article_id, story_id, sig, title, lead, published, fetched, source, seen, has = row
             if has and not index.has_embedding(story_id):
                 need.add(story_id)
