@@ -117,9 +117,9 @@ class StorySnapshot:
     leads: Mapping[int, StoredArticle]  # story id -> its first article (text: the opening)
     vectors: Embeddings  # the embeddings of the stories active since detail_since
     max_article_id: int  # every article up to this id is reflected
+    detail_since: datetime  # the stories active since have their details (at least since)
     by_id: Mapping[int, StoryView] = dataclasses.field(default_factory=dict)
     changed: frozenset[int] | None = None
-    detail_since: datetime | None = None  # None: since (every story has its details)
 
     def count_since(self, since: datetime) -> int:
         """How many stories were seen since ``since``: ``stories[:n]`` are those."""
@@ -139,7 +139,7 @@ class StorySnapshot:
     def detailed(self, story: StoryView) -> bool:
         """Whether the story's view, lead and embedding are whole (it was active since
         ``detail_since``), or its view is the compact one ranking reads."""
-        return _aware(story.last_seen) >= (self.detail_since or self.since)
+        return _aware(story.last_seen) >= self.detail_since
 
     def embedding(self, story_id: int) -> Vector | None:
         """Like ``Store.story_embeddings``: the story's embedding, read-only (of a story active
@@ -169,16 +169,17 @@ def build_snapshot(
         vectors = Embeddings()
         kept: list[StoryView] = []
         detail = since if detail_since is None else max(_aware(detail_since), since)
-        with_vectors = [r.embedding for r in records if r.embedding is not None]
-        if with_vectors:
-            detailed = sum(
-                1 for r in records if r.embedding is not None and _aware(r.last_seen) >= detail
-            )
-            vectors.reserve(detailed + 1024, with_vectors[0].size)
+        sizes = [
+            r.embedding.size
+            for r in records
+            if r.embedding is not None and _aware(r.last_seen) >= detail
+        ]
+        if sizes:  # room for the detailed stories' embeddings, and the next ones
+            vectors.reserve(len(sizes) + 1024, sizes[0])
     else:
         by_id, leads, vectors = dict(base.by_id), dict(base.leads), base.vectors
         kept = _without(base.stories, [base.by_id[i] for i in changed if i in base.by_id])
-        detail = base.detail_since or base.since
+        detail = base.detail_since
     views = []
     for record in records:
         mine = articles.get(record.id, ())
@@ -253,7 +254,7 @@ class StorySnapshots:
         return (
             snapshot is not None
             and snapshot.since <= since < snapshot.since + SNAPSHOT_SLACK
-            and (snapshot.detail_since or snapshot.since) <= detail
+            and snapshot.detail_since <= detail
         )
 
     def _current(self, snapshot: StorySnapshot, version: tuple[int, int]) -> bool:
@@ -327,7 +328,7 @@ class StorySnapshots:
             return None
         records = await store.story_records(list(added), since=base.since)
         # New stories, or old ones active again (their lead not held yet): all their articles.
-        detail = base.detail_since or base.since
+        detail = base.detail_since
         articles = await store.story_articles(
             [
                 r.id
