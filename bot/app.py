@@ -25,6 +25,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
+    ExtBot,
     MessageHandler,
     TypeHandler,
     filters,
@@ -50,6 +51,7 @@ from bot.jobs import digest_job, drain_job, poll_job
 from bot.lazy import Lazy
 from bot.logs import redact_url
 from bot.metrics import REFRESH_SECONDS, BotMetrics
+from bot.newsbot import NewsBot
 from bot.ratelimit import PacedRateLimiter
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
@@ -383,28 +385,30 @@ def build_application(
     token = require_token(settings)
     zone = require_timezone(settings)
     processor = PerChatUpdateProcessor()
+    # aiohttp under PTB (bot.transport): the same requests for a fraction of httpx's CPU
+    sends = request or AiohttpRequest(CONNECTION_POOL, pool_timeout=30.0)
+    updates = updates_request or AiohttpRequest(1)
+    bot: ExtBot[Any] = NewsBot(
+        token,
+        base_url=settings.telegram_api_url,
+        base_file_url=settings.telegram_file_api_url or file_url_for(settings.telegram_api_url),
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        rate_limiter=PacedRateLimiter(),
+        request=sends,
+        get_updates_request=updates,
+    )
     builder = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(settings.telegram_api_url)
-        .base_file_url(settings.telegram_file_api_url or file_url_for(settings.telegram_api_url))
+        .bot(bot)
         .context_types(context_types())
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-        .rate_limiter(PacedRateLimiter())
         .concurrent_updates(processor)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
-    # aiohttp under PTB (bot.transport): the same requests for a fraction of httpx's CPU
-    sends = request or AiohttpRequest(CONNECTION_POOL, pool_timeout=30.0)
-    updates = updates_request or AiohttpRequest(1)
-    builder = builder.request(sends).get_updates_request(updates)
     app: BotApplication = builder.application_class(
         _Application, {"transports": (sends, updates)}
     ).build()

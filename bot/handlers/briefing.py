@@ -17,6 +17,7 @@ from bot.handlers.common import (
     typing,
 )
 from bot.handlers.links import summarize
+from bot.newsbot import send_html
 from news.briefings import question_topic
 from news.topics import MAX_TOPIC_CHARS, TopicError
 
@@ -53,7 +54,7 @@ async def more_stories(update: Update, context: BotContext) -> None:
             chat.id, None, limit=settings.briefing_stories
         )
     for rendered in render.render_briefing(result):
-        await context.bot.send_message(chat.id, rendered.text, reply_markup=rendered.keyboard)
+        await send_html(context.bot, chat.id, rendered.text, reply_markup=rendered.keyboard)
 
 
 async def brief(update: Update, context: BotContext) -> None:

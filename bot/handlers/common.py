@@ -17,6 +17,7 @@ from telegram.ext import filters
 
 from bot import render
 from bot.context import BotContext
+from bot.newsbot import send_html
 
 __all__ = [
     "ADDRESSED_TEXT",
@@ -102,8 +103,16 @@ async def reply(update: Update, rendered: render.Rendered | str) -> None:
     quote = None
     if message.chat.type != ChatType.PRIVATE:
         quote = ReplyParameters(message.message_id, allow_sending_without_reply=True)
-    await message.reply_html(
-        rendered.text, reply_markup=rendered.keyboard, do_quote=False, reply_parameters=quote
+    # The message Telegram sends back is not parsed (nothing reads it; bot.newsbot).
+    await send_html(
+        message.get_bot(),
+        message.chat_id,
+        rendered.text,
+        reply_markup=rendered.keyboard,
+        reply_parameters=quote,
+        # in a forum topic the answer goes to the topic it was asked in
+        message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        business_connection_id=message.business_connection_id,
     )
 
 

@@ -18,7 +18,7 @@ from bot.handlers import briefing as briefing_handlers
 from bot.render import MAX_MESSAGE, telegram_length
 from news.sources.fetch import FetchError
 from tests.bot.conftest import TOKEN, Harness
-from tests.bot.fakes import BOT_USERNAME, Chat, Fault
+from tests.bot.fakes import BOT_USERNAME, Chat, Fault, message_update
 from tests.support.http_server import LocalHTTPServer, Route
 
 GROUP = Chat(id=-500, type="supergroup", title="Newsroom", user_id=8, first_name="Bo")
@@ -149,6 +149,33 @@ async def test_groups_answer_only_when_addressed(harness: Harness) -> None:
     assert await harness.send("/frobnicate@some_other_bot", GROUP) == []
     [unknown] = await harness.send(f"/frobnicate@{BOT_USERNAME}", GROUP)
     assert "/help" in unknown
+
+
+async def test_in_a_forum_topic_the_answer_goes_to_that_topic(harness: Harness) -> None:
+    await seed(harness)
+    forum = Chat(id=-1009, type="supergroup", title="Desk", extra={"is_forum": True})
+    update = message_update(f"/brief@{BOT_USERNAME} central bank", forum)
+    update["message"].update(message_thread_id=42, is_topic_message=True)
+    before = len(harness.telegram.calls)
+    await harness.process(update)
+    [answer] = [c.params for c in harness.telegram.calls[before:] if c.method == "sendMessage"]
+    assert "Central bank raises rates" in answer["text"]
+    assert int(answer["message_thread_id"]) == 42
+    assert answer["parse_mode"] == "HTML"
+    assert answer["reply_parameters"]["message_id"] == update["message"]["message_id"]
+
+
+async def test_an_answer_is_sent_without_parsing_it_back(harness: Harness) -> None:
+    """Replies go through NewsBot.send_html: the id of the message Telegram made comes back,
+    and the bot that sends it is the application's own."""
+    from bot.newsbot import NewsBot, send_html
+
+    bot = harness.app.bot
+    assert isinstance(bot, NewsBot)
+    first = await send_html(bot, 100, "<b>one</b>")
+    second = await send_html(bot, 100, "two")
+    assert second > first
+    assert [m["text"] for m in harness.telegram.sent(100)[-2:]] == ["<b>one</b>", "two"]
 
 
 async def test_link_is_summarized(harness: Harness, site: LocalHTTPServer) -> None:
