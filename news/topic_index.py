@@ -4,7 +4,7 @@
 - Subscriptions to the same topic text share one entry (a community shares its popular topics):
   the retrieval rule of ``news.topic_match`` depends only on the topic, so each distinct topic is
   judged once per article and its subscriptions follow, each through its own keyword filters.
-- A specific topic ("peace talks") has a slot: a row of one float32 matrix of meaning vectors
+- A specific topic ("peace talks") has a slot: a row of one float16 matrix of meaning vectors
   (one matrix-vector product per article gives every cosine) and its stemmed words in an
   inverted index (word -> slots), so the words arm counts, per slot, the topic words an article
   has with one ``bincount``. Words one typo off (``news.topic_match.word_variants``) are found
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
+import simsimd
 from rapidfuzz.distance import OSA
 
 from news.topic_filters import FilterDoc, Filters, filter_doc
@@ -115,6 +116,13 @@ def _one_typo(word: str, other: str) -> bool:
     )
 
 
+def _dots(
+    query: npt.NDArray[np.float16], rows: npt.NDArray[np.float16]
+) -> npt.NDArray[np.float32]:
+    """The dot product of ``query`` (1 x dim) with each of ``rows``, as float32."""
+    return np.asarray(simsimd.cdist(query, rows, metric="dot", out_dtype="float32")).reshape(-1)
+
+
 def _as_written(found: Sequence[tuple[_Entry, dict[str, object]]], title: str, text: str) -> None:
     """The words of each explanation as the story writes them ("negotiations", not the stem)."""
     written: dict[str, str] = {}
@@ -140,7 +148,7 @@ class TopicIndex:
         self._slots: list[_Entry | None] = []
         self._free: list[int] = []
         self._end = 0  # 1 + the highest slot ever taken (they are taken lowest first)
-        self._matrix: npt.NDArray[np.float32] | None = None  # capacity x dim, unit rows
+        self._matrix: npt.NDArray[np.float16] | None = None  # capacity x dim, unit rows
         self._has_vector = np.zeros(0, dtype=bool)
         self._word_count = np.zeros(0, dtype=np.int32)  # a slot's topic words (0: free)
         self._postings: dict[str, set[int]] = {}  # stemmed topic word -> slots
@@ -261,7 +269,7 @@ class TopicIndex:
         self._has_vector = np.concatenate([self._has_vector, np.zeros(capacity - old, bool)])
         self._word_count = np.concatenate([self._word_count, np.zeros(capacity - old, np.int32)])
         if self._matrix is not None:
-            grown = np.zeros((capacity, self._matrix.shape[1]), dtype=np.float32)
+            grown = np.zeros((capacity, self._matrix.shape[1]), dtype=np.float16)
             grown[:old] = self._matrix
             self._matrix = grown
 
@@ -271,7 +279,7 @@ class TopicIndex:
         if not norm:
             return
         if self._matrix is None:
-            self._matrix = np.zeros((len(self._slots), row.shape[0]), dtype=np.float32)
+            self._matrix = np.zeros((len(self._slots), row.shape[0]), dtype=np.float16)
         if row.shape[0] != self._matrix.shape[1]:
             return  # another encoder's vector: this topic matches by its words
         self._matrix[slot] = row / norm
@@ -382,28 +390,27 @@ class TopicIndex:
     def _cosines(
         self, embedding: npt.ArrayLike | None, size: int
     ) -> Callable[[], npt.NDArray[np.float32] | None]:
-        """The article's cosine to every slot, as a function to call for them: a large matrix
-        has its second half already computing in the helper thread meanwhile."""
+        """The article's cosine to every slot (float16 vectors: within 1e-3 of float32's), as a
+        function to call for them: a large matrix has its second half already computing in
+        the helper thread meanwhile."""
         if embedding is None or self._matrix is None or not self._has_vector.any():
             return lambda: None
         query = np.asarray(embedding, dtype=np.float32).reshape(-1)
         norm = float(np.linalg.norm(query))
         if query.shape[0] != self._matrix.shape[1] or not norm:
             return lambda: None
-        # einsum's own loop, not BLAS: OpenBLAS's threads for one matrix-vector product cost
-        # several times the product itself when the cores are busy. A large matrix is read
-        # by two threads, half each (memory-bound; einsum lets go of the GIL): on busy cores
-        # that costs a hand-off, not OpenBLAS's spinning.
-        matrix, query = self._matrix[:size], query / norm
+        # SimSIMD's float16 dot products (F16C/AVX2, float32 sums): half the memory a float32
+        # matrix reads, which bounds this product, and none of OpenBLAS's thread spinning on
+        # busy cores. A large matrix is read by two threads, half each (it lets go of the GIL).
+        matrix = self._matrix[:size]
+        query16 = (query / norm).astype(np.float16)[None]
         if size < SPLIT_ROWS:
-            return lambda: np.einsum("ij,j->i", matrix, query)
-        out, half = np.empty(size, dtype=np.float32), size // 2
-        other = self._helper.submit(np.einsum, "ij,j->i", matrix[half:], query, out=out[half:])
+            return lambda: _dots(query16, matrix)
+        half = size // 2
+        other = self._helper.submit(_dots, query16, matrix[half:])
 
         def finish() -> npt.NDArray[np.float32]:
-            np.einsum("ij,j->i", matrix[:half], query, out=out[:half])
-            other.result()
-            return out
+            return np.concatenate([_dots(query16, matrix[:half]), other.result()])
 
         return finish
 
