@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Select, case, delete, func, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -26,18 +26,21 @@ __all__ = ["QUICK_CHANGES", "Subscriptions", "normalize_topic_key"]
 QUICK_CHANGES = 50  # changed subscriptions read on the event loop's thread at the most
 
 
+# Built once, with bind parameters: a subscribe is a few statements, and building and keying
+# them again each time cost about as much as running them.
+_BUMP_VERSION = (
+    update(CounterRow)
+    .where(CounterRow.name == SUBSCRIPTIONS_COUNTER)
+    .values(value=CounterRow.value + 1)
+    .returning(CounterRow.value)
+)
+
+
 def _next_version(conn: Connection) -> int:
     """Count a change of the subscriptions; the counter's new value, which the changed row is
     stamped with (PostgreSQL: the counter's row lock, held to the commit, orders the stamps as
     their commits)."""
-    return int(
-        conn.execute(
-            update(CounterRow)
-            .where(CounterRow.name == SUBSCRIPTIONS_COUNTER)
-            .values(value=CounterRow.value + 1)
-            .returning(CounterRow.value)
-        ).scalar_one()
-    )
+    return int(conn.execute(_BUMP_VERSION).scalar_one())
 
 
 def _count_query(chat_id: int) -> Select[Any]:
@@ -46,6 +49,29 @@ def _count_query(chat_id: int) -> Select[Any]:
     (200 ms a subscribe at 100k subscriptions)."""
     active = case((SubscriptionRow.active.is_(True), 1), else_=0)
     return select(func.coalesce(func.sum(active), 0)).where(SubscriptionRow.chat_id == chat_id)
+
+
+def _find_query() -> Select[Any]:
+    """A chat's row for a topic (``chat_id``, ``key``), if any, and its count, in one statement,
+    each by the (chat_id, normalized) index; the count last, as the row is read by position."""
+    chat: Any = bindparam("chat_id")
+    same = (SubscriptionRow.chat_id == chat) & (SubscriptionRow.normalized == bindparam("key"))
+    columns = (*mapping.SUB_COLUMNS, SubscriptionRow.active)
+    active = case((SubscriptionRow.active.is_(True), 1), else_=0)
+    count = select(func.coalesce(func.sum(active), 0)).where(SubscriptionRow.chat_id == chat)
+    return select(
+        *(select(c).where(same).scalar_subquery().label(c.key) for c in columns),
+        count.scalar_subquery().label("chat_count"),
+    )
+
+
+_FIND = _find_query()
+_INSERT = insert(SubscriptionRow).returning(*mapping.SUB_COLUMNS)
+_UPDATE = (
+    update(SubscriptionRow)
+    .where(SubscriptionRow.id == bindparam("sub_id"))
+    .returning(*mapping.SUB_COLUMNS)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,16 +88,7 @@ class _Subscribe:
     access: Access
 
     def run(self, conn: Connection) -> SubscribeResult:
-        # The chat's row for this topic (if any) and its count in one statement, each by the
-        # (chat_id, normalized) index; the count last, as the row is read by position.
-        same = (SubscriptionRow.chat_id == self.chat_id) & (SubscriptionRow.normalized == self.key)
-        columns = (*mapping.SUB_COLUMNS, SubscriptionRow.active)
-        found = conn.execute(
-            select(
-                *(select(c).where(same).scalar_subquery().label(c.key) for c in columns),
-                _count_query(self.chat_id).scalar_subquery().label("chat_count"),
-            )
-        ).one()
+        found = conn.execute(_FIND, {"chat_id": self.chat_id, "key": self.key}).one()
         count = int(found.chat_count)
         row = None if found.id is None else found
         if row is None and not count:  # perhaps a new chat (one with topics is known)
@@ -94,14 +111,10 @@ class _Subscribe:
             status, count = "created", count + 1
         values["version"] = version = _next_version(conn)
         if row is None:
-            statement: Any = self.access.insert(SubscriptionRow).values(
-                chat_id=self.chat_id, normalized=self.key, created_at=utcnow(), **values
-            )
+            values.update(chat_id=self.chat_id, normalized=self.key, created_at=utcnow())
+            changed = conn.execute(_INSERT, values).one()
         else:  # new filters, or re-activated
-            statement = (
-                update(SubscriptionRow).where(SubscriptionRow.id == row.id).values(**values)
-            )
-        changed = conn.execute(statement.returning(*mapping.SUB_COLUMNS)).one()
+            changed = conn.execute(_UPDATE, {"sub_id": row.id, **values}).one()
         return SubscribeResult(status, mapping.subscription(changed), count, version)
 
 
@@ -145,31 +158,43 @@ def _changes_since(
     return SubscriptionChanges(version=version, rows=tuple(found))
 
 
-def _unsubscribe(conn: Connection, chat_id: int, condition: ColumnElement[bool]) -> bool:
-    row = conn.execute(
-        select(SubscriptionRow.id, SubscriptionRow.topic).where(
-            SubscriptionRow.chat_id == chat_id,
-            SubscriptionRow.active.is_(True),
-            condition,
-        )
-    ).one_or_none()
+# ``_unsubscribe``'s statements, built once with bind parameters
+_MINE = (SubscriptionRow.chat_id == bindparam("chat_id")) & SubscriptionRow.active.is_(True)
+_FIND_BY_ID = select(SubscriptionRow.id, SubscriptionRow.topic).where(
+    _MINE, SubscriptionRow.id == bindparam("sub_id")
+)
+_FIND_BY_KEY = select(SubscriptionRow.id, SubscriptionRow.topic).where(
+    _MINE, SubscriptionRow.normalized == bindparam("key")
+)
+_TURN_OFF = (
+    update(SubscriptionRow)
+    .where(SubscriptionRow.id == bindparam("sub_id"))
+    .values(active=False, version=bindparam("new_version"))
+)
+_DROP_PENDING = (
+    update(OutboxRow)
+    .where(
+        OutboxRow.chat_id == bindparam("b_chat_id"),
+        OutboxRow.topic == bindparam("old_topic"),
+        OutboxRow.sent_at.is_(None),
+        OutboxRow.dropped.is_(False),
+    )
+    .values(dropped=True, last_error="unsubscribed")
+)
+
+
+def _unsubscribe(conn: Connection, chat_id: int, topic_or_id: str | int) -> bool:
+    if isinstance(topic_or_id, int):
+        find = conn.execute(_FIND_BY_ID, {"chat_id": chat_id, "sub_id": topic_or_id})
+    else:
+        key = normalize_topic_key(topic_or_id)
+        find = conn.execute(_FIND_BY_KEY, {"chat_id": chat_id, "key": key})
+    row = find.one_or_none()
     if row is None:
         return False
-    conn.execute(
-        update(SubscriptionRow)
-        .where(SubscriptionRow.id == row.id)
-        .values(active=False, version=_next_version(conn))
-    )
-    conn.execute(
-        update(OutboxRow)
-        .where(
-            OutboxRow.chat_id == chat_id,
-            OutboxRow.topic == row.topic,
-            OutboxRow.sent_at.is_(None),
-            OutboxRow.dropped.is_(False),
-        )
-        .values(dropped=True, last_error="unsubscribed")
-    )
+    version = _next_version(conn)
+    conn.execute(_TURN_OFF, {"sub_id": row.id, "new_version": version})
+    conn.execute(_DROP_PENDING, {"b_chat_id": chat_id, "old_topic": row.topic})
     return True
 
 
@@ -235,12 +260,8 @@ class Subscriptions:
         """Turn a chat's topic off (by subscription id, or topic up to case and spacing).
         Pending alerts queued for that topic are dropped. False when nothing matched. One
         piece, as ``subscribe``."""
-        if isinstance(topic_or_id, int):
-            condition: ColumnElement[bool] = SubscriptionRow.id == topic_or_id
-        else:
-            condition = SubscriptionRow.normalized == normalize_topic_key(topic_or_id)
         async with self._access.write_quick() as conn:
-            return await conn.run_sync(_unsubscribe, chat_id, condition)
+            return await conn.run_sync(_unsubscribe, chat_id, topic_or_id)
 
     async def list_subscriptions(self, chat_id: int) -> list[Subscription]:
         """A chat's active topics, oldest first."""
