@@ -36,6 +36,9 @@ _BUMP_VERSION = (
 )
 
 
+_READ_VERSION = select(CounterRow.value).where(CounterRow.name == SUBSCRIPTIONS_COUNTER)
+
+
 def _next_version(conn: Connection) -> int:
     """Count a change of the subscriptions; the counter's new value, which the changed row is
     stamped with (PostgreSQL: the counter's row lock, held to the commit, orders the stamps as
@@ -123,12 +126,7 @@ def _changes_since(
 ) -> SubscriptionChanges | None:
     """``Subscriptions.subscription_changes`` as one synchronous read; None when there are
     more than ``limit`` changed rows."""
-    counter = (
-        conn.execute(
-            select(CounterRow.value).where(CounterRow.name == SUBSCRIPTIONS_COUNTER)
-        ).scalar_one_or_none()
-        or 0
-    )
+    counter = conn.execute(_READ_VERSION).scalar_one_or_none() or 0
     if since is not None and counter <= since:
         return SubscriptionChanges(version=since, rows=())
     query = select(
