@@ -178,6 +178,15 @@ async def test_an_answer_is_sent_without_parsing_it_back(harness: Harness) -> No
     assert [m["text"] for m in harness.telegram.sent(100)[-2:]] == ["<b>one</b>", "two"]
 
 
+async def test_a_reply_told_too_many_requests_is_sent_after_the_wait(harness: Harness) -> None:
+    harness.telegram.fail("sendMessage", Fault(429, "Too Many Requests", retry_after=1))
+    [text] = await harness.send("/help")
+    assert "/brief" in text
+    attempts = [c for c in harness.telegram.calls if c.method == "sendMessage"]
+    assert len(attempts) == 2  # refused once, then sent
+    assert attempts[1].at - attempts[0].at >= 1.0
+
+
 async def test_link_is_summarized(harness: Harness, site: LocalHTTPServer) -> None:
     url = site.url("/bridge")
     [text] = await harness.send(f"look at this {url}")
