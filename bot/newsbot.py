@@ -11,13 +11,22 @@ handling: a 429 still raises ``RetryAfter``) and keeps only the message id.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
-__all__ = ["NewsBot", "send_html"]
+__all__ = ["NewsBot", "SendOptions", "send_html"]
+
+
+class SendOptions(TypedDict, total=False):
+    """What a reply may carry besides its text (in a forum topic: ``message_thread_id``)."""
+
+    reply_markup: InlineKeyboardMarkup | None
+    reply_parameters: ReplyParameters | None
+    message_thread_id: int | None
+    business_connection_id: str | None
 
 
 class NewsBot(ExtBot[Any]):
@@ -25,26 +34,13 @@ class NewsBot(ExtBot[Any]):
 
     __slots__ = ()
 
-    async def send_html(
-        self,
-        chat_id: int,
-        text: str,
-        *,
-        reply_markup: InlineKeyboardMarkup | None = None,
-        reply_parameters: ReplyParameters | None = None,
-        message_thread_id: int | None = None,
-        business_connection_id: str | None = None,
-    ) -> int:
-        """Send ``text`` (HTML) to the chat (in a forum topic: ``message_thread_id``); the new
-        message's id."""
+    async def send_html(self, chat_id: int, text: str, **options: Unpack[SendOptions]) -> int:
+        """Send ``text`` (HTML) to the chat; the new message's id."""
         data: dict[str, object] = {
             "chat_id": chat_id,
             "text": text,
             "parse_mode": ParseMode.HTML,
-            "reply_markup": reply_markup,
-            "reply_parameters": reply_parameters,
-            "message_thread_id": message_thread_id,
-            "business_connection_id": business_connection_id,
+            **options,
         }
         defaults = self.defaults
         if defaults is not None:
@@ -55,34 +51,10 @@ class NewsBot(ExtBot[Any]):
         return int(result["message_id"])
 
 
-async def send_html(
-    bot: Bot,
-    chat_id: int,
-    text: str,
-    *,
-    reply_markup: InlineKeyboardMarkup | None = None,
-    reply_parameters: ReplyParameters | None = None,
-    message_thread_id: int | None = None,
-    business_connection_id: str | None = None,
-) -> int:
+async def send_html(bot: Bot, chat_id: int, text: str, **options: Unpack[SendOptions]) -> int:
     """Send ``text`` (HTML) with ``bot``: unparsed through a :class:`NewsBot`, else through
     ``send_message``; the new message's id."""
     if isinstance(bot, NewsBot):
-        return await bot.send_html(
-            chat_id,
-            text,
-            reply_markup=reply_markup,
-            reply_parameters=reply_parameters,
-            message_thread_id=message_thread_id,
-            business_connection_id=business_connection_id,
-        )
-    sent = await bot.send_message(
-        chat_id,
-        text,
-        parse_mode=ParseMode.HTML,
-        reply_markup=reply_markup,
-        reply_parameters=reply_parameters,
-        message_thread_id=message_thread_id,
-        business_connection_id=business_connection_id,
-    )
+        return await bot.send_html(chat_id, text, **options)
+    sent = await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, **options)
     return sent.message_id

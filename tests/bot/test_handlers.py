@@ -165,9 +165,9 @@ async def test_in_a_forum_topic_the_answer_goes_to_that_topic(harness: Harness) 
     assert answer["reply_parameters"]["message_id"] == update["message"]["message_id"]
 
 
-async def test_an_answer_is_sent_without_parsing_it_back(harness: Harness) -> None:
-    """Replies go through NewsBot.send_html: the id of the message Telegram made comes back,
-    and the bot that sends it is the application's own."""
+async def test_answers_go_through_the_applications_newsbot(harness: Harness) -> None:
+    """The application's bot is a NewsBot, and send_html returns the id of the message
+    Telegram made."""
     from bot.newsbot import NewsBot, send_html
 
     bot = harness.app.bot
