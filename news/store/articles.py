@@ -144,23 +144,26 @@ class Articles:
         vector = None if embedding is None else from_blob(to_blob(embedding))
         blob = to_blob(vector)
         try:
-            async with self._grouping, self._access.write() as conn:
-                await self._access.advisory_lock(conn, PG_GROUPING_LOCK)
-                # the reads, the decision and the writes as one piece: one hop to the pool
-                # on SQLite (not one a statement), off the event loop
-                found = await conn.run_sync(
-                    self._add_in_transaction,
-                    article,
-                    url,
-                    digest,
-                    sig,
-                    names,
-                    when,
-                    at,
-                    vector,
-                    blob,
-                    feed_id,
-                )
+            async with self._grouping:
+                async with self._access.write() as conn:
+                    await self._access.advisory_lock(conn, PG_GROUPING_LOCK)
+                    # the reads, the decision and the writes as one piece: one hop to the pool
+                    # on SQLite (not one a statement), off the event loop
+                    found = await conn.run_sync(
+                        self._add_in_transaction,
+                        article,
+                        url,
+                        digest,
+                        sig,
+                        names,
+                        when,
+                        at,
+                        vector,
+                        blob,
+                        feed_id,
+                    )
+                if found.status == "new":  # committed: the index has it without reading it
+                    self._remember(found, article, sig, names, when, at, vector)
         except IntegrityError:
             # Someone stored the same URL without the grouping lock (not this class).
             async with self._access.read() as conn:
@@ -171,6 +174,30 @@ class Articles:
         if found.status == "new":
             self.added += 1  # this process's caches of stories see it at once
         return found
+
+    def _remember(
+        self,
+        found: AddResult,
+        article: Article,
+        sig: bytes,
+        names: Names,
+        when: datetime,
+        at: datetime,
+        vector: Vector | None,
+    ) -> None:
+        """Put the article just stored into the candidate index, as the next read of the
+        articles added since would (``story_candidates``), so that read finds nothing of this
+        process's to re-read. Its id is above every id the index holds: ids are taken and
+        committed under the grouping lock, and the index read all ids below it before it."""
+        if len(article.text) > _LEAD_CHARS and len(article.text[:_LEAD_CHARS].split()) <= (
+            ENTITY_WORDS
+        ):
+            names = _names_of(article.title, article.text[:_LEAD_CHARS])  # what a read sees
+        known = Known(sig, names, when, article.source or "")
+        index = self._index
+        index.add(found.story_id, found.article.id, known, at)
+        if vector is not None:
+            index.set_embedding(found.story_id, vector)  # a story keeps its first (coalesce)
 
     def _add_in_transaction(
         self,

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from news.models import Article
 from news.store import Store
 from news.stories.dedupe import content_hash
+from news.stories.index import CandidateIndex
 from tests.news.store.factories import make_article, make_text, unit
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -245,3 +246,48 @@ async def test_ids_commit_in_order_however_many_processes_write(store: Store, db
     final = [a.id for a in await store.articles_after(0)]
     assert len(final) == 24
     assert read_in_order == final[: len(read_in_order)]  # never an id behind one already read
+
+
+async def test_the_grouping_index_holds_what_a_read_of_the_store_would(
+    store: Store, db_url: str
+) -> None:
+    """A process puts each article it stores into its candidate index itself (the next read
+    of the articles added since finds none of its own to read): what it holds right after is
+    what a fresh read of the store builds, for new stories, joined ones, an embedding set late,
+    and a text whose opening the store's read cuts short of the words names come from."""
+    text = make_text(1)
+    long_words = " ".join(f"Longwordnumber{n:04d}x" for n in range(560))  # 560 x 20 chars
+    articles = [
+        (make_article(1, text=text), None),
+        (make_article(2, text=text + " More.", source="b.org"), unit(0, 0, 1)),  # joins, late
+        (make_article(3), unit(0, 1, 0)),
+        (make_article(4, text=long_words + ". Then Zanzibar Harbour Authority spoke."), None),
+    ]
+    for n, (article, vector) in enumerate(articles):
+        await store.add_article(article, embedding=vector, now=NOW + timedelta(minutes=n))
+
+    mine = store.articles._index  # as the last add left it: no read since
+    fresh = await Store.open(db_url)
+    try:
+        since = NOW + timedelta(minutes=3) - timedelta(hours=72)
+        async with fresh.articles._access.read() as conn:
+            read = await conn.run_sync(lambda c: fresh.articles.story_candidates(c, since=since))
+    finally:
+        await fresh.close()
+
+    def held(index: CandidateIndex) -> dict[int, Any]:
+        return {
+            story_id: (
+                story.last_seen,
+                {
+                    article_id: (k.signature, k.names.tolist(), k.when, k.source)
+                    for article_id, k in story.articles.items()
+                },
+                None if story.row < 0 else index._rows[story.dim].matrix[story.row].tolist(),
+            )
+            for story_id, story in index.stories.items()
+        }
+
+    assert mine.max_article_id == read.max_article_id == 4
+    assert held(mine) == held(read)
+    assert len(held(read)) == 3
