@@ -189,10 +189,8 @@ class Articles:
         articles added since would (``story_candidates``), so that read finds nothing of this
         process's to re-read. Its id is above every id the index holds: ids are taken and
         committed under the grouping lock, and the index read all ids below it before it."""
-        if len(article.text) > _LEAD_CHARS and len(article.text[:_LEAD_CHARS].split()) <= (
-            ENTITY_WORDS
-        ):
-            names = _names_of(article.title, article.text[:_LEAD_CHARS])  # what a read sees
+        if len(article.text) > _LEAD_CHARS:  # a read sees the opening only
+            names = _names_of(article.title, article.text[:_LEAD_CHARS])
         known = Known(sig, names, when, article.source or "")
         index = self._index
         index.add(found.story_id, found.article.id, known, at)

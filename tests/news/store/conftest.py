@@ -20,24 +20,25 @@ POSTGRES_ENV = "NEWSBRIEF_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get(POSTGRES_ENV) else [])
 
 
-async def create_database(admin_url: str, name: str) -> str:
-    """CREATE DATABASE ``name`` on the server of ``admin_url``; returns its SQLAlchemy URL."""
-    url = make_url(admin_url)
-    conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
+async def admin_execute(url: str, statement: str, *args: object) -> None:
+    """Run one statement on the server of a SQLAlchemy ``url``, on a connection of its own."""
+    conn = await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(False)
+    )
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(statement, *args)
     finally:
         await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def create_database(admin_url: str, name: str) -> str:
+    """CREATE DATABASE ``name`` on the server of ``admin_url``; returns its SQLAlchemy URL."""
+    await admin_execute(admin_url, f'CREATE DATABASE "{name}"')
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def drop_database(admin_url: str, name: str) -> None:
-    url = make_url(admin_url)
-    conn = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(False))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

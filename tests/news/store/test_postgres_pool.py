@@ -12,13 +12,11 @@ import os
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from news.store.database import PING_AFTER_IDLE_S, open_database, ping_when_idle
-from tests.news.store.conftest import POSTGRES_ENV
+from tests.news.store.conftest import POSTGRES_ENV, admin_execute
 
 if os.environ.get(POSTGRES_ENV):
 
@@ -46,12 +44,7 @@ if os.environ.get(POSTGRES_ENV):
             return int((await conn.exec_driver_sql("SELECT pg_backend_pid()")).scalar_one())
 
     async def terminate(postgres_url: str, pid: int) -> None:
-        url = make_url(postgres_url).set(drivername="postgresql").render_as_string(False)
-        admin = await asyncpg.connect(url)
-        try:
-            await admin.execute("SELECT pg_terminate_backend($1)", pid)
-        finally:
-            await admin.close()
+        await admin_execute(postgres_url, "SELECT pg_terminate_backend($1)", pid)
 
     async def test_a_busy_connection_is_not_pinged_an_idle_one_is(
         engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
