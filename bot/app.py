@@ -14,7 +14,6 @@ import functools
 import logging
 import multiprocessing
 import signal
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -61,6 +60,7 @@ from news.chat_sources import ChatSourceService
 from news.chats import ChatService
 from news.ingest import Ingestor
 from news.sources.fetch import Fetcher
+from news.sources.pool import RespawningProcessPool
 from news.store import Store
 from news.summaries import SummaryService
 from news.tasks import TaskQueue
@@ -115,14 +115,15 @@ async def open_store(settings: Settings) -> Store:
     return await Store.open(settings.database_url)
 
 
-def _extract_pool(workers: int) -> ProcessPoolExecutor | None:
-    """``workers`` processes that extract HTML (started on first use), or None for threads."""
+def _extract_pool(workers: int) -> RespawningProcessPool | None:
+    """``workers`` processes that extract HTML (started on first use; replaced when one dies),
+    or None for threads."""
     if workers <= 0:
         return None
     # Ctrl-C reaches the whole process group: the workers ignore it (no KeyboardInterrupt
     # tracebacks) and are shut down by their owner (NewsServices.close).
     ignore_sigint = functools.partial(signal.signal, signal.SIGINT, signal.SIG_IGN)
-    return ProcessPoolExecutor(
+    return RespawningProcessPool(
         workers, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_sigint
     )
 

@@ -9,6 +9,8 @@ its command function does the heavy imports when it runs.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import faulthandler
 import logging
 import sys
 from collections.abc import Sequence
@@ -46,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _report_native_crashes() -> None:
+    """A crash in native code (libxml2, torch) prints where each thread was on stderr: file,
+    line and function names only, no values, so no secret. Skipped when stderr is not a file
+    (an embedding host or a test capturing it)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no fileno: not a file
+        faulthandler.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -57,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     queue_password = urlsplit(settings.queue_url).password if settings.queue_url else None
     secrets = secret_values([settings.telegram_token, settings.webhook_secret, queue_password])
     configure_logging(args.log_level or settings.log_level, secrets=secrets)
+    _report_native_crashes()
     redactor = RedactingFilter(secrets)
     # A failure to start is one line on stderr, secrets redacted, and no traceback.
     try:

@@ -23,7 +23,7 @@ from news.models import FeedEntry, FeedRecord
 from news.sources.extract import NotAnArticle
 from news.sources.feeds import FeedError, next_check_at, parse_feed
 from news.sources.fetch import FetchError
-from news.sources.limits import Overtime, run_bounded
+from news.sources.limits import Overtime, WorkerCrashed, run_bounded
 
 if TYPE_CHECKING:
     from news.sources.feeds import ParsedFeed
@@ -142,6 +142,8 @@ async def _parse(steps: IngestSteps, body: bytes, url: str) -> ParsedFeed:
         )
     except Overtime:
         raise FeedError("The feed is too large to read in time.") from None
+    except WorkerCrashed:
+        raise FeedError("The feed could not be read (the reader stopped on it).") from None
 
 
 async def _feed_failed(steps: IngestSteps, feed: FeedRecord, now: datetime, reason: str) -> None:

@@ -6,6 +6,14 @@ caller's reason).
 In a worker process the limit stops the work itself (``SIGALRM`` in the process's main thread,
 where a pool runs its tasks), so an overlong page frees its worker. In a thread nothing can stop
 the work; the caller stops waiting for it, and the cut bounds what it costs meanwhile.
+
+Work whose worker process dies (a native crash) is run once more, alone in a new process
+(:class:`news.sources.pool.RespawningProcessPool`, which also replaces the broken pool); when
+that process dies too it raises :class:`WorkerCrashed`. In threads, parsing is one call at a
+time per process: libxml2 (lxml, under trafilatura and readability) run from several threads at
+once is a known cause of native crashes (trafilatura issues #840 and #925; a ``double free or
+corruption`` abort of a ``newsbrief worker`` extracting in four threads, 2026-12-04), and a
+crash there ends the bot.
 """
 
 from __future__ import annotations
@@ -15,15 +23,19 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from types import FrameType
 from typing import Any, TypeVar
 
 from news.models import Article
 from news.sources.extract import NotAnArticle, extract
+from news.sources.pool import RespawningProcessPool
 
 __all__ = [
     "OVERTIME",
+    "UNREADABLE",
     "Overtime",
+    "WorkerCrashed",
     "call_within",
     "cut_html",
     "extract_bounded",
@@ -34,11 +46,20 @@ __all__ = [
 T = TypeVar("T")
 
 OVERTIME = "The page is too large or complex to read in time."
+UNREADABLE = "The page could not be read (the reader stopped on it)."
 _TAG_END_WINDOW = 4096  # a cut backs up to the last tag end this close, not to split a tag
 
 
 class Overtime(Exception):
     """The work ran past its time limit (and, in a worker process, was stopped)."""
+
+
+class WorkerCrashed(Exception):
+    """The process running the work died, twice (a fresh process was tried)."""
+
+
+# Parsing in threads, one call at a time (see the module docstring).
+_THREAD_PARSE_LOCK = threading.Lock()
 
 
 class _Alarm(BaseException):
@@ -92,7 +113,18 @@ async def run_bounded(
     thread (only the wait is). Raises :class:`Overtime`."""
     loop = asyncio.get_running_loop()
     if executor is not None:
-        return await loop.run_in_executor(executor, call_within, seconds, fn, *args)
+        try:
+            return await loop.run_in_executor(executor, call_within, seconds, fn, *args)
+        except BrokenProcessPool:
+            # A process of the pool died, running this work or other work beside it.
+            if not isinstance(executor, RespawningProcessPool):
+                raise WorkerCrashed from None
+        async with executor.alone_slots():  # once more, alone: only a crasher dies again
+            try:
+                future = executor.submit_alone(call_within, seconds, fn, *args)
+                return await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                raise WorkerCrashed from None
     started = loop.create_future()
 
     def mark_started() -> None:
@@ -100,8 +132,9 @@ async def run_bounded(
             started.set_result(None)
 
     def run() -> T:
-        loop.call_soon_threadsafe(mark_started)
-        return fn(*args)
+        with _THREAD_PARSE_LOCK:
+            loop.call_soon_threadsafe(mark_started)
+            return fn(*args)
 
     work = asyncio.ensure_future(asyncio.to_thread(run))
     work.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved
@@ -134,3 +167,5 @@ async def extract_bounded(
         return await run_bounded(seconds, executor, extract, cut_html(html, max_chars), url)
     except Overtime:
         raise NotAnArticle(OVERTIME) from None
+    except WorkerCrashed:
+        raise NotAnArticle(UNREADABLE) from None

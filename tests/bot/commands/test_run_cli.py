@@ -1,10 +1,14 @@
 """``newsbrief run`` and ``worker`` that cannot start: one line on stderr, no token, no
-traceback, a non-zero exit; and logging that redacts exceptions and crashes."""
+traceback, a non-zero exit; logging that redacts exceptions and crashes; and a crash in native
+code that says where each thread was, without the token."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import socket
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,35 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
     monkeypatch.setenv("NEWSBRIEF_EXTRACT_WORKERS", "0")
     monkeypatch.setenv("NEWSBRIEF_LOG_LEVEL", "WARNING")  # INFO progress lines are not errors
     return monkeypatch
+
+
+def test_a_native_crash_prints_where_it_was_without_the_token(tmp_path: Path) -> None:
+    # The command dies in C, as libxml2's "double free or corruption" ends: abort().
+    code = (
+        "import os, sys\n"
+        "from bot.commands import run\n"
+        "run.run_bot = lambda settings, args: os.abort()\n"
+        "from bot.cli import main\n"
+        "sys.exit(main(['run']))\n"
+    )
+    env = {
+        **os.environ,
+        "NEWSBRIEF_TELEGRAM_TOKEN": TOKEN,
+        "NEWSBRIEF_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+    }
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == -signal.SIGABRT
+    assert "Fatal Python error: Aborted" in done.stderr
+    assert 'bot/cli.py", line' in done.stderr  # where it was
+    assert SECRET[:12] not in done.stderr + done.stdout
 
 
 def closed_port() -> int:

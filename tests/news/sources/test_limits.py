@@ -1,15 +1,31 @@
 """news.sources.limits: HTML cut before parsing, extraction stopped (a worker process) or given up
-on (a thread) after its time limit, with a clear reason."""
+on (a thread) after its time limit, with a clear reason; work whose process dies run again in
+fresh processes (news.sources.pool), and parsing in threads one call at a time."""
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import os
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import pytest
 
 from news.sources.extract import NotAnArticle
-from news.sources.limits import OVERTIME, cut_html, extract_bounded, extract_within
+from news.sources.limits import (
+    OVERTIME,
+    UNREADABLE,
+    WorkerCrashed,
+    cut_html,
+    extract_bounded,
+    extract_within,
+    run_bounded,
+)
+from news.sources.pool import RespawningProcessPool
 
 STORY = " ".join(["The council voted on the new budget for the city's schools on Tuesday."] * 8)
 SMALL = f"<html><head><title>Budget</title></head><body><article><p>{STORY}</p><p>{STORY}</p>"
@@ -64,3 +80,96 @@ async def test_worker_process_stops_an_overlong_page_and_stays_usable() -> None:
         assert info.value.reason == OVERTIME
         again = await extract_bounded(SMALL, None, max_chars=10**6, seconds=60, executor=pool)
         assert again.title == "Budget"
+
+
+def _pool(workers: int) -> RespawningProcessPool:
+    return RespawningProcessPool(workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _abort(delay: float) -> None:
+    """Dies as a native crash does (glibc's "double free or corruption" ends in abort())."""
+    time.sleep(delay)
+    os.abort()
+
+
+def _slow_pid(delay: float) -> int:
+    time.sleep(delay)
+    return os.getpid()
+
+
+async def test_work_whose_process_dies_twice_is_reported_and_the_pool_recovers() -> None:
+    pool = _pool(1)
+    try:
+        assert await run_bounded(60, pool, _slow_pid, 0) > 0  # started and warm
+        with pytest.raises(WorkerCrashed):  # tried once more, alone, and it died again
+            await run_bounded(60, pool, _abort, 0)
+        # the pool is usable: the next page is read by a new process
+        article = await extract_bounded(SMALL, None, max_chars=10**6, seconds=60, executor=pool)
+        assert (article.title, pool.respawns) == ("Budget", 1)
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+async def test_work_beside_a_crash_is_run_again_and_succeeds() -> None:
+    pool = _pool(2)
+    try:
+        # both processes started, so the slow task and the crash run side by side
+        await asyncio.gather(*(run_bounded(60, pool, _slow_pid, 0.5) for _ in range(2)))
+        slow = asyncio.ensure_future(run_bounded(60, pool, _slow_pid, 3))
+        await asyncio.sleep(0.5)
+        with pytest.raises(WorkerCrashed):
+            await run_bounded(60, pool, _abort, 0.2)
+        assert await slow > 0  # failed with the broken pool, then ran alone in a new process
+        assert await run_bounded(60, pool, _slow_pid, 0) > 0  # the pool itself is new
+        assert pool.respawns == 1
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+class _DeadPool(RespawningProcessPool):
+    """Every process it starts dies before it can answer (the executor boundary, faked)."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.calls = 0
+
+    def _dead(self) -> Future[Any]:
+        self.calls += 1
+        future: Future[Any] = Future()
+        future.set_exception(BrokenProcessPool("a process died"))
+        return future
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self._dead()
+
+    def submit_alone(self, fn: Any, /, *args: Any) -> Future[Any]:
+        return self._dead()
+
+
+async def test_a_page_whose_process_dies_is_refused_with_a_reason() -> None:
+    pool = _DeadPool()
+    try:
+        with pytest.raises(NotAnArticle) as info:
+            await extract_bounded(SMALL, None, max_chars=10**6, seconds=60, executor=pool)
+        assert (info.value.reason, pool.calls) == (UNREADABLE, 2)
+    finally:
+        pool.shutdown()
+
+
+async def test_parsing_in_threads_runs_one_call_at_a_time() -> None:
+    running: list[int] = []
+    most = 0
+    guard = threading.Lock()
+
+    def parse(n: int) -> int:
+        nonlocal most
+        with guard:
+            running.append(n)
+            most = max(most, len(running))
+        time.sleep(0.05)
+        with guard:
+            running.remove(n)
+        return n
+
+    results = await asyncio.gather(*(run_bounded(30, None, parse, n) for n in range(6)))
+    assert (results, most) == (list(range(6)), 1)
