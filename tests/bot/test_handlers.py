@@ -18,7 +18,7 @@ from bot.handlers import briefing as briefing_handlers
 from bot.render import MAX_MESSAGE, telegram_length
 from news.sources.fetch import FetchError
 from tests.bot.conftest import TOKEN, Harness
-from tests.bot.fakes import BOT_USERNAME, Chat, Fault, message_update
+from tests.bot.fakes import BOT_USERNAME, Chat, Fault, callback_update, message_update
 from tests.support.http_server import LocalHTTPServer, Route
 
 GROUP = Chat(id=-500, type="supergroup", title="Newsroom", user_id=8, first_name="Bo")
@@ -163,6 +163,26 @@ async def test_in_a_forum_topic_the_answer_goes_to_that_topic(harness: Harness) 
     assert int(answer["message_thread_id"]) == 42
     assert answer["parse_mode"] == "HTML"
     assert answer["reply_parameters"]["message_id"] == update["message"]["message_id"]
+
+
+async def test_more_stories_pressed_in_a_forum_topic_answers_in_that_topic(
+    harness: Harness,
+) -> None:
+    for n in range(7):
+        await harness.add_article(
+            f"Story {n} about topic {n}", f"Text {n} one. Text {n} two.", f"https://s{n}.example/x"
+        )
+    forum = Chat(id=-1010, type="supergroup", title="Desk", extra={"is_forum": True})
+    update = message_update(f"/brief@{BOT_USERNAME}", forum)
+    update["message"].update(message_thread_id=42, is_topic_message=True)
+    await harness.process(update)
+    press = callback_update("v1:more:0", forum)
+    press["callback_query"]["message"].update(message_thread_id=42, is_topic_message=True)
+    before = len(harness.telegram.calls)
+    await harness.process(press)
+    [page] = [c.params for c in harness.telegram.calls[before:] if c.method == "sendMessage"]
+    assert page["text"].startswith("<b>More stories</b>")
+    assert int(page["message_thread_id"]) == 42
 
 
 async def test_answers_go_through_the_applications_newsbot(harness: Harness) -> None:
