@@ -3,13 +3,14 @@ question answered with a briefing)."""
 
 from __future__ import annotations
 
-from telegram import Message, Update
+from telegram import Update
 
 from bot import render
 from bot.context import BotContext
 from bot.handlers.common import (
     MAX_QUESTION_CHARS,
     TYPING_AFTER,
+    answer_place,
     first_url,
     reply,
     reply_all,
@@ -53,18 +54,13 @@ async def more_stories(update: Update, context: BotContext) -> None:
         result = await context.bot_data.news.briefings.brief(
             chat.id, None, limit=settings.briefing_stories
         )
-    # the page goes where the button is: a forum topic's "More" answers in that topic
-    pressed = query.message if isinstance(query.message, Message) else None
-    for rendered in render.render_briefing(result):
+    for rendered in render.render_briefing(result):  # where the button is: its forum topic
         await send_html(
             context.bot,
             chat.id,
             rendered.text,
             reply_markup=rendered.keyboard,
-            message_thread_id=(
-                pressed.message_thread_id if pressed and pressed.is_topic_message else None
-            ),
-            business_connection_id=pressed.business_connection_id if pressed else None,
+            **answer_place(query.message),
         )
 
 

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from bot import render, render_why
 from bot.context import BotContext
 from bot.handlers.briefing import more_stories
+from bot.handlers.common import answer_place
 from bot.handlers.subscriptions import topics_message
 from bot.keyboards import parse_callback
 from bot.permissions import may_manage
@@ -40,7 +41,11 @@ async def callback(update: Update, context: BotContext) -> None:
             return
         await query.answer()
         differences = await news.updates.disagreements(story.id)  # figures the sources differ on
-        await context.bot.send_message(chat.id, render.render_story_links(story, differences))
+        await context.bot.send_message(
+            chat.id,
+            render.render_story_links(story, differences),
+            **answer_place(query.message),  # in the button's forum topic
+        )
         return
     if action.action == "why":  # anyone in the chat may ask
         reason = await news.topics.explain(chat.id, action.id)
@@ -49,7 +54,9 @@ async def callback(update: Update, context: BotContext) -> None:
             return
         await query.answer()
         why = render_why.render_why(reason, action.id)
-        await context.bot.send_message(chat.id, why.text, reply_markup=why.keyboard)
+        await context.bot.send_message(
+            chat.id, why.text, reply_markup=why.keyboard, **answer_place(query.message)
+        )
         return
     if not await may_manage(update, context):  # a group's topics: its administrators
         await query.answer("Only this group's administrators can change its topics.")

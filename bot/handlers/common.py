@@ -9,6 +9,7 @@ import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Sequence
+from typing import TypedDict
 
 from telegram import Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType
@@ -23,6 +24,8 @@ __all__ = [
     "ADDRESSED_TEXT",
     "MAX_QUESTION_CHARS",
     "TYPING_AFTER",
+    "AnswerPlace",
+    "answer_place",
     "first_url",
     "parse_id",
     "remember_chat",
@@ -92,6 +95,25 @@ def first_url(message: Message) -> str | None:
     return None
 
 
+class AnswerPlace(TypedDict):
+    """Where in its chat an answer goes (send options)."""
+
+    message_thread_id: int | None
+    business_connection_id: str | None
+
+
+def answer_place(message: object) -> AnswerPlace:
+    """Where an answer to ``message`` goes besides its chat (a button's message, a command):
+    its forum topic and its business connection; neither for a message Telegram no longer
+    shows the bot (``InaccessibleMessage``) or none."""
+    if not isinstance(message, Message):
+        return {"message_thread_id": None, "business_connection_id": None}
+    return {
+        "message_thread_id": message.message_thread_id if message.is_topic_message else None,
+        "business_connection_id": message.business_connection_id,
+    }
+
+
 async def reply(update: Update, rendered: render.Rendered | str) -> None:
     """Answer the update's message with HTML (and its keyboard)."""
     message = update.effective_message
@@ -110,9 +132,7 @@ async def reply(update: Update, rendered: render.Rendered | str) -> None:
         rendered.text,
         reply_markup=rendered.keyboard,
         reply_parameters=quote,
-        # in a forum topic the answer goes to the topic it was asked in
-        message_thread_id=message.message_thread_id if message.is_topic_message else None,
-        business_connection_id=message.business_connection_id,
+        **answer_place(message),  # in a forum topic, the topic it was asked in
     )
 
 

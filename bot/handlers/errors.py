@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.context import BotContext
+from bot.handlers.common import answer_place
 
 __all__ = ["SORRY", "error_handler"]
 
@@ -39,5 +40,7 @@ async def error_handler(update: object, context: BotContext) -> None:
     with contextlib.suppress(TelegramError):
         if update.callback_query is not None:
             await update.callback_query.answer(SORRY[:200])
-        elif chat is not None:
-            await context.bot.send_message(chat.id, SORRY)
+        elif chat is not None:  # in the forum topic it was asked in
+            await context.bot.send_message(
+                chat.id, SORRY, **answer_place(update.effective_message)
+            )

@@ -165,7 +165,7 @@ async def test_in_a_forum_topic_the_answer_goes_to_that_topic(harness: Harness) 
     assert answer["reply_parameters"]["message_id"] == update["message"]["message_id"]
 
 
-async def test_more_stories_pressed_in_a_forum_topic_answers_in_that_topic(
+async def test_buttons_pressed_in_a_forum_topic_answer_in_that_topic(
     harness: Harness,
 ) -> None:
     for n in range(7):
@@ -183,6 +183,14 @@ async def test_more_stories_pressed_in_a_forum_topic_answers_in_that_topic(
     [page] = [c.params for c in harness.telegram.calls[before:] if c.method == "sendMessage"]
     assert page["text"].startswith("<b>More stories</b>")
     assert int(page["message_thread_id"]) == 42
+    full = page["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    press = callback_update(full, forum)
+    press["callback_query"]["message"].update(message_thread_id=42, is_topic_message=True)
+    before = len(harness.telegram.calls)
+    await harness.process(press)
+    [links] = [c.params for c in harness.telegram.calls[before:] if c.method == "sendMessage"]
+    assert "https://s" in links["text"]
+    assert int(links["message_thread_id"]) == 42
 
 
 async def test_answers_go_through_the_applications_newsbot(harness: Harness) -> None:
