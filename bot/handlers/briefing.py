@@ -30,7 +30,8 @@ async def _briefing(update: Update, context: BotContext, topic: str | None) -> N
     if chat is None:
         return
     settings = context.bot_data.config
-    async with typing(context, chat.id, after=TYPING_AFTER):
+    where = update.effective_message
+    async with typing(context, chat.id, where=where, after=TYPING_AFTER):
         try:
             result = await context.bot_data.news.briefings.brief(
                 chat.id, topic, limit=settings.briefing_stories
@@ -50,7 +51,7 @@ async def more_stories(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     settings = context.bot_data.config
-    async with typing(context, chat.id, after=TYPING_AFTER):
+    async with typing(context, chat.id, where=query.message, after=TYPING_AFTER):
         result = await context.bot_data.news.briefings.brief(
             chat.id, None, limit=settings.briefing_stories
         )

@@ -154,16 +154,23 @@ async def remember_chat(update: Update, context: BotContext) -> int | None:
 
 @contextlib.asynccontextmanager
 async def typing(
-    context: BotContext, chat_id: int, *, after: float = 0.0, every: float = TYPING_EVERY
+    context: BotContext,
+    chat_id: int,
+    *,
+    where: object = None,
+    after: float = 0.0,
+    every: float = TYPING_EVERY,
 ) -> AsyncIterator[None]:
     """Show "typing…" in the chat while the body runs, re-sent every ``every`` seconds;
+    ``where``: the message being answered (in a forum topic, "typing…" shows in that topic);
     ``after`` > 0: only once the body has run that long (a quick answer needs no indicator)."""
+    place = answer_place(where)
 
     async def keep_typing() -> None:
         await asyncio.sleep(after)
         while True:
             try:
-                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING, **place)
             except TelegramError as exc:  # cosmetic: never fail the request for it
                 logger.debug("chat action failed: %s", exc)
             await asyncio.sleep(every)

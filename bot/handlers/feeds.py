@@ -93,7 +93,7 @@ async def feeds(update: Update, context: BotContext) -> None:
 
         async def add() -> None:
             try:
-                async with typing(context, chat_id, after=0.4):
+                async with typing(context, chat_id, where=update.effective_message, after=0.4):
                     added = await service.add(chat_id, rest)
             except SourceError as exc:
                 reason = render.render_error(exc.reason)
@@ -186,7 +186,7 @@ async def opml_document(update: Update, context: BotContext) -> None:
 
     async def import_file() -> None:
         try:
-            async with typing(context, chat_id, after=0.4):
+            async with typing(context, chat_id, where=update.effective_message, after=0.4):
                 try:
                     file = await context.bot.get_file(document.file_id)
                     data = bytes(await file.download_as_bytearray())

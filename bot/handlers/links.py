@@ -58,7 +58,7 @@ async def _summarize_now(update: Update, context: BotContext, url: str) -> None:
     chat = update.effective_chat
     assert chat is not None  # checked by summarize
     timeout = context.bot_data.config.link_timeout
-    async with typing(context, chat.id):
+    async with typing(context, chat.id, where=update.effective_message):
         try:
             async with asyncio.timeout(timeout):
                 result = await context.bot_data.news.briefings.summarize_link(url)

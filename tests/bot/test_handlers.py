@@ -105,6 +105,14 @@ async def test_a_slow_briefing_shows_typing(
     assert "Top stories" in text
     actions = [c for c in harness.telegram.calls if c.method == "sendChatAction"]
     assert [c.params["action"] for c in actions] == ["typing"]
+    # in a forum topic, "typing…" shows in the topic the question was asked in
+    forum = Chat(id=-1011, type="supergroup", title="Desk", extra={"is_forum": True})
+    update = message_update(f"/brief@{BOT_USERNAME}", forum)
+    update["message"].update(message_thread_id=42, is_topic_message=True)
+    await harness.process(update)
+    actions = [c for c in harness.telegram.calls if c.method == "sendChatAction"]
+    assert int(actions[-1].params["chat_id"]) == forum.id
+    assert int(actions[-1].params["message_thread_id"]) == 42
 
 
 async def test_brief_on_a_topic_and_nothing_found(harness: Harness) -> None:
