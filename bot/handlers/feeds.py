@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from bot import render
 from bot.background import RunnerBusy
 from bot.context import BotContext
-from bot.handlers.common import remember_chat, reply, typing
+from bot.handlers.common import answer_place, remember_chat, reply, typing
 from bot.permissions import settings_target
 from bot.render_sources import (
     EXPORT_NAME,
@@ -146,12 +146,11 @@ async def export(update: Update, context: BotContext) -> None:
         )
         return
     data = await service.export_opml(chat_id)
-    thread = update.effective_message.message_thread_id if update.effective_message else None
     await context.bot.send_document(
         chat_id,
         document=InputFile(data, filename=EXPORT_NAME, attach=True),
         caption=render_export_caption(count),
-        message_thread_id=thread,
+        **answer_place(update.effective_message),  # a forum topic's export stays in it
     )
 
 
