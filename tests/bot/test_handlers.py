@@ -173,30 +173,37 @@ async def test_in_a_forum_topic_the_answer_goes_to_that_topic(harness: Harness) 
     assert answer["reply_parameters"]["message_id"] == update["message"]["message_id"]
 
 
-async def test_buttons_pressed_in_a_forum_topic_answer_in_that_topic(
-    harness: Harness,
-) -> None:
+async def seed_seven_stories(harness: Harness) -> None:
+    """Seven one-source stories: a briefing of five and a "More stories" page of two."""
     for n in range(7):
         await harness.add_article(
             f"Story {n} about topic {n}", f"Text {n} one. Text {n} two.", f"https://s{n}.example/x"
         )
+
+
+async def press_in_topic(harness: Harness, data: str, chat: Chat, thread: int) -> dict[str, Any]:
+    """Press a button on a message in a forum topic; the one message the bot sent back."""
+    press = callback_update(data, chat)
+    press["callback_query"]["message"].update(message_thread_id=thread, is_topic_message=True)
+    before = len(harness.telegram.calls)
+    await harness.process(press)
+    [sent] = [c.params for c in harness.telegram.calls[before:] if c.method == "sendMessage"]
+    return sent
+
+
+async def test_buttons_pressed_in_a_forum_topic_answer_in_that_topic(
+    harness: Harness,
+) -> None:
+    await seed_seven_stories(harness)
     forum = Chat(id=-1010, type="supergroup", title="Desk", extra={"is_forum": True})
     update = message_update(f"/brief@{BOT_USERNAME}", forum)
     update["message"].update(message_thread_id=42, is_topic_message=True)
     await harness.process(update)
-    press = callback_update("v1:more:0", forum)
-    press["callback_query"]["message"].update(message_thread_id=42, is_topic_message=True)
-    before = len(harness.telegram.calls)
-    await harness.process(press)
-    [page] = [c.params for c in harness.telegram.calls[before:] if c.method == "sendMessage"]
+    page = await press_in_topic(harness, "v1:more:0", forum, 42)
     assert page["text"].startswith("<b>More stories</b>")
     assert int(page["message_thread_id"]) == 42
     full = page["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    press = callback_update(full, forum)
-    press["callback_query"]["message"].update(message_thread_id=42, is_topic_message=True)
-    before = len(harness.telegram.calls)
-    await harness.process(press)
-    [links] = [c.params for c in harness.telegram.calls[before:] if c.method == "sendMessage"]
+    links = await press_in_topic(harness, full, forum, 42)
     assert "https://s" in links["text"]
     assert int(links["message_thread_id"]) == 42
 
@@ -448,10 +455,7 @@ async def test_typing_is_kept_alive_while_working_and_stops_after(harness: Harne
 async def test_more_stories_button_pages_on_and_a_second_brief_says_more(
     harness: Harness,
 ) -> None:
-    for n in range(7):
-        await harness.add_article(
-            f"Story {n} about topic {n}", f"Text {n} one. Text {n} two.", f"https://s{n}.example/x"
-        )
+    await seed_seven_stories(harness)
     [first] = await harness.send("/brief")
     assert first.startswith("<b>Top stories</b>")
     assert first.count("<i>just now</i>") == 5  # each item says how long ago
