@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -289,7 +290,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def pin() -> None:
     """Score all pages and write the per-set F1 floor (the explicit way to move a floor)."""
     results = evaluate(load_pages(), {"ours": ours})["ours"]
-    floor = {"truth_sha256": truth_hash(), "f1": {s: results[s]["f1"] for s in SETS}}
+    floor = {
+        "truth_sha256": truth_hash(),
+        "f1": {s: results[s]["f1"] for s in SETS},
+        "measured": date.today().isoformat(),
+    }
     FLOOR.write_text(json.dumps(floor, indent=2) + "\n")
     print(f"pinned {floor['f1']} -> {FLOOR}")
 

@@ -12,7 +12,10 @@
    (:mod:`summarizer.furniture`: licensing notices, newsletter and share prompts, photo credits,
    bylines, datelines, teasers), the headline repeated, lines made of one link's text and a
    trailing author bio.
-4. The language is the page's declared one, else detected from the text (py3langid).
+4. A video post whose video sits in an ``<object>`` embed gets the embed's caption first: the
+   fallback content a browser shows once the plugin is gone, which both engines drop
+   (:func:`_embed_caption`).
+5. The language is the page's declared one, else detected from the text (py3langid).
 
 A page whose filtered text is short (under :data:`MIN_WORDS`, or no sentence-length line) is
 still an article when both engines agree on it: trafilatura's precision mode finds the same text
@@ -46,11 +49,13 @@ from news.sources.extract_language import declared_language, detect_language
 from news.sources.extract_lines import Model, load_model, score_lines
 from news.sources.extract_meta import DATE_FORMAT, read_metadata
 from news.sources.fetch import decode_html
+from summarizer.furniture import is_furniture
 
 __all__ = [
     "AGREED_WORDS",
     "AGREEMENT",
     "CONTROLS",
+    "EMBED_CAPTION",
     "FALLBACK_WORDS",
     "HIDDEN_CLASSES",
     "MIN_WORDS",
@@ -71,6 +76,12 @@ MIN_WORDS = 40  # fewer words than this is a stub, a teaser or an error page, no
 AGREED_WORDS = 15  # ... unless both engines find the same text of at least this many words
 HIDDEN_CLASSES = frozenset({"hidden", "hide"})  # class names that mean "not displayed"
 CONTROLS = ("select", "option", "optgroup", "button", "textarea")  # form controls: never text
+# a caption or description inside an <object> embed's fallback content (see _embed_caption)
+EMBED_CAPTION = re.compile(r"caption|description|summary", re.IGNORECASE)
+# class or id names whose first part says "not the article" ("sidebar", "related-videos")
+_EMBED_AWAY = frozenset({"related", "sidebar", "promo", "widget", "footer", "more", "recommended"})
+_EMBED_AWAY_TAGS = frozenset({"aside", "nav", "footer"})
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)]?$")
 AGREEMENT = 0.8  # the share of the shorter text's 4-word shingles the other must contain
 _PRUNE = [
     # embedded posts quote other media; readers and annotators leave them out of the body
@@ -361,6 +372,52 @@ def _drop_hidden(tree: lxml_html.HtmlElement) -> None:
         element.drop_tree()
 
 
+def _names(element: lxml_html.HtmlElement) -> str:
+    return f"{element.get('class') or ''} {element.get('id') or ''}"
+
+
+def _away(element: lxml_html.HtmlElement) -> bool:
+    """Whether the element is an aside, a footer or a block named as not the article."""
+    if element.tag in _EMBED_AWAY_TAGS:
+        return True
+    names = _names(element).lower().split()
+    return any(re.split(r"[-_]", name)[0] in _EMBED_AWAY for name in names)
+
+
+def _embed_caption(tree: lxml_html.HtmlElement) -> str | None:
+    """The description of the page's one embedded video when it sits in an ``<object>``'s
+    fallback content, else None.
+
+    A browser shows an ``<object>``'s fallback content when it cannot run the plugin, as every
+    browser has since Flash was retired; on a video post of the Flash era that fallback holds
+    the description of the news the video shows (tv.msnbc.com's posts open with it). Both
+    engines drop ``<object>`` whole. Kept: an element inside the embed whose class or id names a
+    caption, description or summary, holding a sentence of at least five words that is not
+    furniture, when the page has exactly one such caption and its embed is not in an aside, a
+    footer or a block named "related" and the like (a related video is not the article).
+    """
+    captions: list[str] = []
+    for embed in tree.iter("object"):
+        outer = [embed, *embed.iterancestors()]
+        if any(a.tag == "object" for a in outer[1:]):
+            continue  # a nested <object>: its outer one is read
+        if any(_away(a) for a in outer):
+            continue
+        for element in embed.iter():
+            if not isinstance(element.tag, str) or not EMBED_CAPTION.search(_names(element)):
+                continue
+            if any(
+                isinstance(inner.tag, str) and EMBED_CAPTION.search(_names(inner))
+                for inner in element.iterdescendants()
+            ):
+                continue  # a caption box around the caption: the innermost one is read
+            text = " ".join(element.text_content().split())
+            if _words(text) >= 5 and _SENTENCE_END.search(text) and not is_furniture(text):
+                captions.append(text)
+    unique = list(dict.fromkeys(captions))
+    return unique[0] if len(unique) == 1 else None
+
+
 def _body(tree: lxml_html.HtmlElement, url: str | None) -> tuple[PageLines, list[str], list[str]]:
     """The page's candidate lines and the ones kept: readability-lxml's main block through the
     line filter, or trafilatura's lines when that keeps fewer than :data:`FALLBACK_WORDS`; last,
@@ -389,6 +446,7 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
     tree = _parse(html)
     canonical = _canonical(tree, url)
     declared = declared_language(tree)
+    caption = _embed_caption(tree)
     page, lines, readability = _body(tree, url)
     try:
         _reject_non_article(lines, page.lines, page.links, tree)
@@ -400,6 +458,8 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
             raise
         page, lines = rescued
     document, title = page.document, page.title
+    if caption and caption not in " ".join(lines):
+        lines = [caption, *lines]
     text = "\n".join(lines)
     final_url = canonical or url or document.url or ""
     host = urlsplit(final_url).hostname or ""

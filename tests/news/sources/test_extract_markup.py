@@ -1,9 +1,11 @@
-"""news.sources.extract on broken or doubled markup: an unclosed <title>, a hidden copy, form
-controls inside the article block."""
+"""news.sources.extract on broken, doubled or dated markup: an unclosed <title>, a hidden copy,
+form controls inside the article block, a video's description in an <object> fallback."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from news.sources.extract import _close_title, extract
 
@@ -72,3 +74,67 @@ def test_form_controls_inside_the_article_block_are_not_text() -> None:
     text = "\n".join(lines)
     for control in ("Edición en español", "Change edition", "Write your comment", "Post your"):
         assert control not in text
+
+
+CAPTION = (
+    "The mayor and two council members join the host to talk about the new budget and what it"
+    " means for schools."
+)
+
+
+def _video_post(embed: str, around: str = "") -> str:
+    """A video post of the Flash era: the embed's fallback holds the video's description."""
+    return (
+        "<html><head><title>Council passes budget</title></head><body>"
+        f"<div class='video-wrap'>{embed}</div><div class='post'>{_body()}</div>{around}"
+        "</body></html>"
+    )
+
+
+def _flash(caption: str) -> str:
+    return (
+        "<object data='http://video.example/player.swf'><param name='movie' value='x'/>"
+        "<object data='http://video.example/player.swf'><div class='player'>"
+        "<p class='status-message'>This video is unavailable in the format required for your"
+        " device.</p>"
+        f"<div class='caption-box'><p class='embedded-caption'>{caption}</p></div>"
+        "</div></object></object>"
+    )
+
+
+def test_a_video_description_in_an_object_fallback_opens_the_text() -> None:
+    """Browsers show an <object>'s fallback once the plugin is gone; both engines drop it."""
+    text = extract(_video_post(_flash(CAPTION)), url="https://tv.example/budget").text
+    lines = text.splitlines()
+    assert lines[0] == CAPTION
+    assert all(line in text for line in PROSE)
+    assert "unavailable in the format" not in text  # the player's status line is no caption
+    assert text.count(CAPTION) == 1
+
+
+def test_an_object_caption_in_a_sidebar_or_among_several_is_left_out() -> None:
+    """A related video beside the article, or a page of several videos: no caption is its lead."""
+    sidebar = _video_post("", f"<div class='sidebar-right'>{_flash(CAPTION)}</div>")
+    other = CAPTION.replace("budget", "harbour plan")
+    several = _video_post(_flash(CAPTION) + _flash(other))
+    for html in (sidebar, several):
+        text = extract(html, url="https://tv.example/budget").text
+        assert CAPTION not in text
+        assert all(line in text for line in PROSE)
+
+
+@pytest.mark.parametrize("label", ["Play video", "(Video by Jane Smith/Reuters)."])
+def test_an_object_caption_that_is_a_label_or_a_credit_is_left_out(label: str) -> None:
+    text = extract(_video_post(_flash(label)), url="https://tv.example/budget").text
+    assert label not in text
+    assert text.splitlines()[0] == PROSE[0]
+
+
+def test_a_caption_the_main_block_already_holds_is_not_doubled() -> None:
+    html = (
+        "<html><head><title>Budget</title></head><body><div class='post'>"
+        f"<object data='x.swf'><p class='caption'>{PROSE[0]}</p></object>{_body()}</div>"
+        "</body></html>"
+    )
+    text = extract(html, url="https://tv.example/budget").text
+    assert text.count(PROSE[0]) == 1
