@@ -16,7 +16,9 @@ together; the score is the pooled out-of-fold decisions, each fold's thresholds 
 other folds only). Then, over 5 other splits (spread over splits and folds), the shipped rule's
 form against a logistic model of cosine, MinHash, names overlap and shared specific numbers
 (``fit_logistic``), both tuned for F0.5 on the training folds; and the recall of the candidate
-search (``news.stories.index``) with every labelled page stored as a story.
+search (``news.stories.index``) with every labelled page stored as a story. These decisions get
+no publication times (many pages give none); the same-event window is reported apart, on the
+pairs whose pages both give a date, as the bot reads them (``time_gate``).
 
 Topics: the BBC articles are stored in a fresh SQLite store through ``Store.add_article`` (with
 their embeddings, published over the last six days), each query asked of the real
@@ -99,6 +101,67 @@ def page_hosts(ids: list[str]) -> dict[str, str | None]:
         meta = extract_metadata(html.decode("utf-8", "replace"))
         hosts[i] = meta.hostname if meta is not None and meta.hostname else None
     return hosts
+
+
+def page_dates(ids: list[str]) -> dict[str, datetime | None]:
+    """Each page's publication time as the bot reads it (``news.sources.extract``), or None."""
+    from benchmarks.bench_extract import read_page
+    from news.sources.extract import NotAnArticle, extract
+
+    dates: dict[str, datetime | None] = {}
+    for i in ids:
+        try:
+            dates[i] = extract(read_page(i)).published
+        except NotAnArticle:
+            dates[i] = None
+    return dates
+
+
+def time_gate(
+    pairs: list[Pair],
+    dates: dict[str, datetime | None],
+    gold: np.ndarray,
+    near: np.ndarray,
+    undated: np.ndarray,
+    dated: np.ndarray,
+) -> dict[str, Any]:
+    """The same-event window (``GroupingPolicy.event_gap``) on the pairs whose pages both give
+    a date: the shipped decision without times (``undated``); with the pages' dates read as
+    instants (the rule before 2026-12-07, by hand: a near-copy joins whenever, else the undated
+    decision and at most ``event_gap`` apart); and through the project's function with the
+    dates as it reads them now (``dated``: a day-only date counts as its whole day)."""
+    from news.published import is_day_only
+    from news.stories.grouping import POLICY
+
+    both = np.array([dates[p.a] is not None and dates[p.b] is not None for p in pairs])
+    gap = POLICY.event_gap
+    close = np.array(
+        [
+            a is not None and b is not None and abs(a - b) <= gap
+            for a, b in ((dates[p.a], dates[p.b]) for p in pairs)
+        ]
+    )
+    instants = undated & (near | close)
+    rows = {
+        "no window": prf(undated[both], gold[both]),
+        "dates as instants (before)": prf(instants[both], gold[both]),
+        "day-only dates as days (shipped)": prf(dated[both], gold[both]),
+    }
+    day_only = sum(
+        1
+        for k, p in enumerate(pairs)
+        if both[k]
+        for d in (dates[p.a], dates[p.b])
+        if d is not None and is_day_only(d)
+    )
+    print(
+        f"\npairs whose pages both give a date: {int(both.sum())} ({int(gold[both].sum())} same "
+        f"event); {day_only} of their {2 * int(both.sum())} dates name only a day; window "
+        f"{gap.total_seconds() / 3600:.0f} h"
+    )
+    for name, row in rows.items():
+        print(f"  {name:<36} P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['f1']:.3f}")
+    return {"pairs": int(both.sum()), "positives": int(gold[both].sum()), **rows}
 
 
 def _specific_number(name: str) -> bool:
@@ -224,24 +287,34 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
     emb = {i: np.asarray(vectors[n], dtype=np.float32) for n, i in enumerate(ids)}
     names = {i: names_key(entities(*pages[i])) for i in ids}
     hosts = page_hosts(ids)
+    dates = page_dates(ids)
     prep = time.perf_counter() - started
     # the rule before issue 12: a near-copy, or a title + lead cosine of 0.80
     before = GroupingPolicy(
         near_duplicate=NEAR_DUPLICATE, threshold=0.80, entity_weight=0.0, minhash_weight=0.0
     )
 
-    def joins(p: Pair, policy: GroupingPolicy, *, outlets: bool = True) -> bool:
-        """The decision itself, through the project's function (no times: the pages' dates
-        are not reliable, so ``event_gap`` is not measured here); ``outlets``: the pages'
-        hosts given as sources (the rule before issue 12 had no use for them)."""
+    def joins(
+        p: Pair, policy: GroupingPolicy, *, outlets: bool = True, dated: bool = False
+    ) -> bool:
+        """The decision itself, through the project's function; ``outlets``: the pages' hosts
+        given as sources (the rule before issue 12 had no use for them); ``dated``: the pages'
+        own dates given as publication times (else none: many pages have none, and
+        ``time_gate`` reports the gate apart)."""
         a, b = (hosts[p.a], hosts[p.b]) if outlets else (None, None)
+        ta, tb = (dates[p.a], dates[p.b]) if dated else (None, None)
         story = [
             StoryCandidate(
-                1, [sigs[p.a]], emb[p.a], entities=[names[p.a]], sources=[a] if a else []
+                1,
+                [sigs[p.a]],
+                emb[p.a],
+                entities=[names[p.a]],
+                sources=[a] if a else [],
+                times=[ta] if ta else [],
             )
         ]
         match = choose_story(
-            story, sigs[p.b], emb[p.b], entities=names[p.b], source=b, policy=policy
+            story, sigs[p.b], emb[p.b], entities=names[p.b], when=tb, source=b, policy=policy
         )
         return match is not None
 
@@ -265,6 +338,8 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
         "cosine only >= 0.80": cos >= 0.80,
         "shipped policy (fit on all pairs: in sample)": shipped,
     }
+    dated = np.array([joins(p, POLICY, dated=True) for p in pairs])
+    gate = time_gate(pairs, dates, gold, minhash >= POLICY.near_duplicate, shipped, dated)
     fold = assign_folds(pairs, FOLDS)
     chosen: dict[str, list[tuple[float, ...]]] = {}
     for objective in ("f1", "f0.5", "precision"):
@@ -345,6 +420,7 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
     )
     best = rows["cross-validated, best F0.5"]
     return {
+        "time_gate": gate,
         "repeated_cv": repeated,
         "candidate_search": search,
         "pairs": len(pairs),

@@ -18,6 +18,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.keyboards import alert_keyboard, stories_keyboard, story_keyboard, topics_keyboard
 from news.models import StoredArticle, StoryView, SubscribeResult, Subscription
+from news.published import is_day_only
 
 __all__ = [
     "MAX_MESSAGE",
@@ -148,7 +149,18 @@ def _sources_line(story: StoryView, shown: int = _SOURCES_SHOWN) -> str:
 
 def age(published: datetime, now: datetime) -> str:
     """How long ago, as a reader glances at it: "just now", "12 min ago", "3 h ago",
-    "2 d ago", then the date ("28 Nov 2026")."""
+    "2 d ago", then the date ("28 Nov 2026"). A date that names only its day
+    (:func:`news.published.is_day_only`) reads "today", "yesterday", "3 d ago": its hour is
+    unknown, so no hour count."""
+    if is_day_only(published):
+        days = (now.astimezone(UTC).date() - published.astimezone(UTC).date()).days
+        if days <= 0:
+            return "today"
+        if days == 1:
+            return "yesterday"
+        if days < 7:
+            return f"{days} d ago"
+        return f"{published.day} {published:%b %Y}"
     seconds = (now - published).total_seconds()
     if seconds < 60:
         return "just now"

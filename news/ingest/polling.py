@@ -20,6 +20,7 @@ from news.ingest.report import IngestReport, Progress
 from news.ingest.run import Item, Run
 from news.ingest.steps import IngestSteps
 from news.models import FeedEntry, FeedRecord
+from news.published import publication_time
 from news.sources.extract import NotAnArticle
 from news.sources.feeds import FeedError, next_check_at, parse_feed
 from news.sources.fetch import FetchError
@@ -229,8 +230,9 @@ async def _entry(
         if not entry.link:
             raise NotAnArticle("The feed entry has no link.")
         article = await run.page(entry.link)
-        if article.published is None and entry.published is not None:
-            article = replace(article, published=entry.published)
+        published = publication_time(article.published, entry.published)
+        if published != article.published:
+            article = replace(article, published=published)
         item.article = article
     except (NotAnArticle, FetchError) as exc:
         transient = isinstance(exc, FetchError) and is_transient(exc)

@@ -9,11 +9,12 @@ seen in the last ``STORY_WINDOW`` an article joins
   the title + lead embeddings (MiniLM), the share of names and numbers the two name alike
   (``news.stories.entities``), and the MiniLM-blind word overlap (MinHash). The score must reach
   ``GroupingPolicy.threshold`` and the article must be published within ``event_gap`` of one of
-  the story's articles: reports of one event come out together, while successive developments of
-  one subject (two hearings of an inquiry, two matches of a club) are days apart. A story
-  that already carries a report from the article's outlet takes only a near-copy from it: an
-  outlet's second article on a subject is its follow-up, series item or next edition, not the
-  same event told by someone else.
+  the story's articles (a date that names only its day counts as the whole day): reports of
+  one event come out together, while successive developments of one subject (two hearings of
+  an inquiry, two matches of a club) are days apart. A story that already carries a report
+  from the article's outlet takes only a near-copy from it: an outlet's second article on a
+  subject is its follow-up, series item or next edition, not the same event told by someone
+  else.
 
 Otherwise the article starts a new story. The weights and threshold were chosen by
 cross-validation on labelled same-event pairs of real pages (``benchmarks/bench_stories.py``).
@@ -30,6 +31,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from news.published import apart
 from news.stories.dedupe import NEAR_DUPLICATE
 from news.stories.entities import Names, overlap
 
@@ -159,10 +161,11 @@ def _cosines(candidates: Sequence[StoryCandidate], embedding: Vector | None) -> 
 
 def _in_time(candidate: StoryCandidate, when: datetime | None, gap: timedelta) -> bool:
     """Whether the article may be the same event as the story: published within ``gap`` of one
-    of its articles (unknown times never keep it apart)."""
+    of its articles (unknown times never keep it apart; a date that names only a day counts as
+    that whole day, :func:`news.published.apart`)."""
     if when is None or not candidate.times:
         return True
-    return any(abs(when - t) <= gap for t in candidate.times)
+    return any(apart(when, t) <= gap for t in candidate.times)
 
 
 def _has_source(candidate: StoryCandidate, source: str | None) -> bool:

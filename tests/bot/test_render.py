@@ -275,6 +275,20 @@ def test_age(ago: timedelta, shown: str) -> None:
     assert render.age(NOW - ago, NOW) == shown
 
 
+@pytest.mark.parametrize(
+    ("day", "shown"),
+    [
+        (datetime(2026, 11, 28, tzinfo=UTC), "today"),  # not "12 h ago": the hour is unknown
+        (datetime(2026, 11, 29, tzinfo=UTC), "today"),  # a day ahead of UTC (time zones)
+        (datetime(2026, 11, 27, tzinfo=UTC), "yesterday"),
+        (datetime(2026, 11, 25, tzinfo=UTC), "3 d ago"),
+        (datetime(2026, 11, 2, tzinfo=UTC), "2 Nov 2026"),
+    ],
+)
+def test_age_of_a_date_that_names_only_its_day(day: datetime, shown: str) -> None:
+    assert render.age(day, NOW) == shown
+
+
 def test_every_item_shows_how_long_ago_it_was_published() -> None:
     items = [
         Item(story(1), "One.", NOW - timedelta(hours=3)),

@@ -14,9 +14,9 @@ from news.sources.fetch import Fetcher
 from news.store import Store
 from news.topics import TopicService
 from tests.news.conftest import FakeEncoder
-from tests.news.ingest.conftest import HTML, page_requests, serve_feed, serve_pages
+from tests.news.ingest.conftest import HTML, RSS, page_requests, serve_feed, serve_pages
 from tests.support.http_server import Handler, LocalHTTPServer, hang
-from tests.support.sitegen import atom_feed, generate, rss_feed, stub_page
+from tests.support.sitegen import atom_feed, generate, render_page, rss_feed, stub_page
 
 
 def conditional_feed(body: bytes, *, etag: str, last_modified: str) -> Handler:
@@ -254,3 +254,26 @@ async def test_new_article_alerts_subscribers_once(
         titles.add(story.title)
     assert titles == expected
     assert len(pending) == len(expected)
+
+
+async def test_a_page_that_names_only_its_day_takes_the_feed_entrys_time(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    """The page's meta tags and JSON-LD give the day only; the feed's pubDate has the hour."""
+    published = now.replace(hour=15, minute=20, second=0, microsecond=0) - timedelta(days=1)
+    articles = generate(2, seed=11, now=published)
+    for article in articles:
+        page = render_page(article, server.base_url)
+        stamp = article.published.isoformat()
+        assert stamp in page
+        server.set(
+            article.path, (200, HTML, page.replace(stamp, article.published.date().isoformat()))
+        )
+    server.set("/feed.xml", (200, RSS, rss_feed(articles, server.base_url)))
+    await store.add_feed(server.url("/feed.xml"))
+    ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
+    assert (await ingestor.poll_feeds(now)).new == 2
+    for article in articles:
+        stored = await store.find_article(server.url(article.path))
+        assert stored is not None
+        assert stored.published == article.published.replace(microsecond=0)

@@ -147,6 +147,20 @@ def test_reports_days_apart_are_different_events_but_near_copies_still_join() ->
     assert match == StoryMatch(1, 1.0, "minhash")
 
 
+def test_a_date_that_names_only_its_day_counts_as_the_whole_day() -> None:
+    """A page dated the 28th (no hour) and a report at 23:00 on the 29th may be 23 h apart."""
+    day = NOON.replace(hour=0)  # how a day-only page date is stored
+    story = [_event(times=[day])]
+    sig = signature(_text(21))
+    evening = day + timedelta(days=1, hours=23)
+    assert evening - day > POLICY.event_gap  # read as an instant it would be kept apart
+    assert choose_story(story, sig, _ARTICLE, entities=SHARED, when=evening, source="AP")
+    two_days_on = day + timedelta(days=2)  # the 30th, day only: at least 24 h after the 28th
+    assert choose_story(story, sig, _ARTICLE, entities=SHARED, when=two_days_on, source="AP")
+    later = day + timedelta(days=2, hours=1)  # 25 h after the 28th ended
+    assert choose_story(story, sig, _ARTICLE, entities=SHARED, when=later, source="AP") is None
+
+
 def test_an_outlets_second_report_joins_only_as_a_near_copy() -> None:
     story = [_event(sources=["Reuters", "BBC"], entities=[SHARED, SHARED], times=[NOON, NOON])]
     sig = signature(_text(21))
