@@ -384,6 +384,16 @@ def _away(element: lxml_html.HtmlElement) -> bool:
     return any(re.split(r"[-_]", name)[0] in _EMBED_AWAY for name in names)
 
 
+def _is_plugin(embed: lxml_html.HtmlElement) -> bool:
+    """Whether an ``<object>`` runs a plugin (Flash and the like: a ``classid``, a Flash type,
+    a ``.swf`` file or a ``movie`` parameter), not an image, a PDF or a page a browser shows."""
+    kind = (embed.get("type") or "").lower()
+    data = (embed.get("data") or "").lower().split("?", 1)[0]
+    if embed.get("classid") or "flash" in kind or data.endswith(".swf"):
+        return True
+    return any((param.get("name") or "").lower() == "movie" for param in embed.iter("param"))
+
+
 def _embed_caption(tree: lxml_html.HtmlElement) -> str | None:
     """The description of the page's one embedded video when it sits in an ``<object>``'s
     fallback content, else None.
@@ -391,7 +401,8 @@ def _embed_caption(tree: lxml_html.HtmlElement) -> str | None:
     A browser shows an ``<object>``'s fallback content when it cannot run the plugin, as every
     browser has since Flash was retired; on a video post of the Flash era that fallback holds
     the description of the news the video shows (tv.msnbc.com's posts open with it). Both
-    engines drop ``<object>`` whole. Kept: an element inside the embed whose class or id names a
+    engines drop ``<object>`` whole. Kept, from a plugin's embed (:func:`_is_plugin`; an SVG or
+    PDF ``<object>`` is shown, its fallback is not): an element inside it whose class or id names a
     caption, description or summary, holding a sentence of at least five words that is not
     furniture, when the page has exactly one such caption and its embed is not in an aside, a
     footer or a block named "related" and the like (a related video is not the article).
@@ -401,7 +412,7 @@ def _embed_caption(tree: lxml_html.HtmlElement) -> str | None:
         outer = [embed, *embed.iterancestors()]
         if any(a.tag == "object" for a in outer[1:]):
             continue  # a nested <object>: its outer one is read
-        if any(_away(a) for a in outer):
+        if not _is_plugin(embed) or any(_away(a) for a in outer):
             continue
         for element in embed.iter():
             if not isinstance(element.tag, str) or not EMBED_CAPTION.search(_names(element)):

@@ -123,6 +123,15 @@ def test_an_object_caption_in_a_sidebar_or_among_several_is_left_out() -> None:
         assert all(line in text for line in PROSE)
 
 
+def test_the_fallback_of_an_image_or_document_object_is_not_read() -> None:
+    """A browser shows an SVG or a PDF <object> itself; its fallback text is never seen."""
+    for kind, data in (("image/svg+xml", "map.svg"), ("application/pdf", "budget.pdf")):
+        embed = f"<object type='{kind}' data='{data}'><p class='caption'>{CAPTION}</p></object>"
+        text = extract(_video_post(embed), url="https://tv.example/budget").text
+        assert CAPTION not in text
+        assert all(line in text for line in PROSE)
+
+
 @pytest.mark.parametrize("label", ["Play video", "(Video by Jane Smith/Reuters)."])
 def test_an_object_caption_that_is_a_label_or_a_credit_is_left_out(label: str) -> None:
     text = extract(_video_post(_flash(label)), url="https://tv.example/budget").text
