@@ -385,12 +385,14 @@ def _away(element: lxml_html.HtmlElement) -> bool:
 
 
 def _is_plugin(embed: lxml_html.HtmlElement) -> bool:
-    """Whether an ``<object>`` runs a plugin (Flash and the like: a ``classid``, a Flash type,
-    a ``.swf`` file or a ``movie`` parameter), not an image, a PDF or a page a browser shows."""
-    kind = (embed.get("type") or "").lower()
-    data = (embed.get("data") or "").lower().split("?", 1)[0]
-    if embed.get("classid") or "flash" in kind or data.endswith(".swf"):
-        return True
+    """Whether an ``<object>`` (or one nested in it) runs a plugin (Flash and the like: a
+    ``classid``, a Flash type, a ``.swf`` file or a ``movie`` parameter), not an image, a PDF or
+    a page a browser shows."""
+    for element in embed.iter("object"):
+        kind = (element.get("type") or "").lower()
+        data = (element.get("data") or "").lower().split("?", 1)[0]
+        if element.get("classid") or "flash" in kind or data.endswith(".swf"):
+            return True
     return any((param.get("name") or "").lower() == "movie" for param in embed.iter("param"))
 
 

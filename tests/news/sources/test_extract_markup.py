@@ -92,9 +92,10 @@ def _video_post(embed: str, around: str = "") -> str:
 
 
 def _flash(caption: str) -> str:
+    """An outer <object> for one browser, the Flash one nested in it for the others."""
     return (
-        "<object data='http://video.example/player.swf'><param name='movie' value='x'/>"
-        "<object data='http://video.example/player.swf'><div class='player'>"
+        "<object width='620' height='362'>"
+        "<object type='application/x-shockwave-flash' data='player'><div class='player'>"
         "<p class='status-message'>This video is unavailable in the format required for your"
         " device.</p>"
         f"<div class='caption-box'><p class='embedded-caption'>{caption}</p></div>"
