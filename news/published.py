@@ -8,7 +8,9 @@ makes an article published at 15:00 look 15 hours old and puts two reports of on
 apart; so
 
 - :func:`publication_time` prefers the feed entry's own time to the page's day-only date when the
-  two agree on the day (time zones allowed for);
+  two agree on the day (time zones allowed for), or would with the page's day and month swapped
+  (two of the labelled pairs' pages, "11/06/2012" and "01/11/2008", were read day first where
+  they meant month first);
 - :func:`apart` measures the least time two publications can lie apart, a day-only date counting
   as its whole day (story grouping's same-event window);
 - :func:`is_day_only` lets a reply say "today" or "yesterday" rather than a wrong hour count.
@@ -40,16 +42,25 @@ def publication_time(page: datetime | None, feed: datetime | None) -> datetime |
     """An article's publication time from its page's date and its feed entry's date.
 
     The page's, unless it names only a day and the feed's time falls within that day in some
-    time zone: then the feed's, which has the hour. The feed's when the page has none. A feed
-    time far from the page's date (a feed that re-dates old articles) does not win.
+    time zone, or within the day its day and month swapped name (a numeric date such as
+    "06/11/2012" read the other way round): then the feed's, which has the hour. The feed's when
+    the page has none. A feed time far from the page's date otherwise (a feed that re-dates old
+    articles) does not win.
     """
     if page is None:
         return feed
     if feed is None or not is_day_only(page) or is_day_only(feed):
         return page
-    if page - _ZONE_EARLY <= feed < page + _ZONE_LATE:
+    if _on_day(feed, page):
         return feed
+    if page.day <= 12 and _on_day(feed, page.replace(month=page.day, day=page.month)):
+        return feed  # "06/11/2012" read the other way round: the feed's time settles it
     return page
+
+
+def _on_day(when: datetime, day: datetime) -> bool:
+    """Whether an instant falls within a day (midnight UTC) in some time zone."""
+    return day - _ZONE_EARLY <= when < day + _ZONE_LATE
 
 
 def apart(first: datetime, second: datetime) -> timedelta:

@@ -33,6 +33,15 @@ def test_the_feeds_time_wins_over_a_day_only_page_date_on_that_day(feed: datetim
     assert publication_time(DAY, feed) == feed
 
 
+def test_a_page_date_read_day_for_month_yields_to_the_feed() -> None:
+    """A page's "06/11/2026" read as 11 June; its feed says 6 November."""
+    feed = datetime(2026, 11, 6, 9, 30, tzinfo=UTC)
+    assert publication_time(datetime(2026, 6, 11, tzinfo=UTC), feed) == feed
+    assert publication_time(datetime(2026, 6, 13, tzinfo=UTC), feed) == datetime(
+        2026, 6, 13, tzinfo=UTC
+    )  # no swap gives the 6th of November
+
+
 @pytest.mark.parametrize(
     ("page", "feed", "chosen"),
     [
