@@ -26,7 +26,7 @@ def test_midnight_utc_names_a_day_and_any_other_time_an_instant() -> None:
     [
         AFTERNOON,
         DAY - timedelta(hours=13),  # the 7th had begun in Auckland
-        DAY + timedelta(hours=35),  # still the 7th in Hawaii's west (UTC-12)
+        DAY + timedelta(hours=35),  # still the 7th at UTC-12 (Baker Island)
     ],
 )
 def test_the_feeds_time_wins_over_a_day_only_page_date_on_that_day(feed: datetime) -> None:
