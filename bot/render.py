@@ -159,8 +159,7 @@ def age(published: datetime, now: datetime) -> str:
         if days == 1:
             return "yesterday"
         if days < 7:
-            return f"{days} d ago"
-        return f"{published.day} {published:%b %Y}"
+            return f"{days} d ago"  # a week or more: the date, below
     seconds = (now - published).total_seconds()
     if seconds < 60:
         return "just now"
