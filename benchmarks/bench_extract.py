@@ -272,9 +272,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"mean of the four sets: ours F1 {results['ours']['mean4']['f1']:.4f} vs bare trafilatura "
         f"{results['trafilatura']['mean4']['f1']:.4f}; median ms/page {ratio:.2f}x bare"
     )
+    from benchmarks.bench_headlines import run_headlines
+
+    headlines = run_headlines(quick)
+    for set_name, systems in headlines.items():
+        if systems["ours"]["f1"] < systems["trafilatura"]["f1"]:
+            problems.append(f"{set_name}: headline F1 below bare trafilatura's metadata title")
     for problem in problems:
         print(f"FAIL: {problem}")
     return {
+        "headlines": headlines,
         "ok": not problems,
         "problems": problems,
         "quick": quick,

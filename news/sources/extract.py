@@ -15,7 +15,9 @@
 4. A video post whose video sits in an ``<object>`` embed gets the embed's caption first: the
    fallback content a browser shows once the plugin is gone, which both engines drop
    (:func:`_embed_caption`).
-5. The language is the page's declared one, else detected from the text (py3langid).
+5. The headline is the page's heading that its title carries and its text bears out, not a
+   ``<title>`` that is the site's name or carries its section (:mod:`news.sources.extract_title`).
+6. The language is the page's declared one, else detected from the text (py3langid).
 
 A page whose filtered text is short (under :data:`MIN_WORDS`, or no sentence-length line) is
 still an article when both engines agree on it: trafilatura's precision mode finds the same text
@@ -48,6 +50,7 @@ from news.sources.extract_body import readability_lines
 from news.sources.extract_language import declared_language, detect_language
 from news.sources.extract_lines import Model, load_model, score_lines
 from news.sources.extract_meta import DATE_FORMAT, read_metadata
+from news.sources.extract_title import headline, page_headings
 from news.sources.fetch import decode_html
 from summarizer.furniture import is_furniture
 
@@ -460,6 +463,7 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
     canonical = _canonical(tree, url)
     declared = declared_language(tree)
     caption = _embed_caption(tree)
+    headings = page_headings(tree)  # before the body engines drop parts of the tree
     page, lines, readability = _body(tree, url)
     try:
         _reject_non_article(lines, page.lines, page.links, tree)
@@ -470,12 +474,13 @@ def extract(html: str | bytes, url: str | None = None) -> Article:
         if rescued is None:
             raise
         page, lines = rescued
-    document, title = page.document, page.title
+    document = page.document
+    final_url = canonical or url or document.url or ""
+    host = urlsplit(final_url).hostname or ""
+    title = headline(headings, page.title, lines, site=document.sitename, host=host)
     if caption and caption not in " ".join(lines):
         lines = [caption, *lines]
     text = "\n".join(lines)
-    final_url = canonical or url or document.url or ""
-    host = urlsplit(final_url).hostname or ""
     source = (document.sitename or "").strip() or host.removeprefix("www.") or "unknown"
     return Article(
         url=final_url,
