@@ -231,8 +231,10 @@ async def _entry(
             raise NotAnArticle("The feed entry has no link.")
         article = await run.page(entry.link)
         published = publication_time(article.published, entry.published)
-        if published != article.published:
-            article = replace(article, published=published)
+        # the feed's own headline: the page's title may be the site's name or carry its section
+        title = " ".join(entry.title.split()) or article.title
+        if (published, title) != (article.published, article.title):
+            article = replace(article, published=published, title=title)
         item.article = article
     except (NotAnArticle, FetchError) as exc:
         transient = isinstance(exc, FetchError) and is_transient(exc)

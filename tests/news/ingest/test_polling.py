@@ -5,6 +5,7 @@ alerts for subscriptions."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from html import escape as html_escape
 
 from aiohttp import web
 
@@ -277,3 +278,23 @@ async def test_a_page_that_names_only_its_day_takes_the_feed_entrys_time(
         stored = await store.find_article(server.url(article.path))
         assert stored is not None
         assert stored.published == article.published.replace(microsecond=0)
+
+
+async def test_a_feed_entrys_headline_wins_over_a_page_title_that_names_the_site(
+    server: LocalHTTPServer, store: Store, fetcher: Fetcher, settings: Settings, now: datetime
+) -> None:
+    """A page whose <title>, meta title and headings give only the site's name still gets the
+    headline the feed gives."""
+    [article] = generate(1, seed=5, now=now - timedelta(hours=2))
+    page = render_page(article, server.base_url).replace(
+        html_escape(article.title), "Local Sports Wire"
+    )
+    assert html_escape(article.title) not in page
+    server.set(article.path, (200, HTML, page))
+    server.set("/feed.xml", (200, RSS, rss_feed([article], server.base_url)))
+    await store.add_feed(server.url("/feed.xml"))
+    ingestor = Ingestor(store, fetcher, encoder=None, on_new=None, settings=settings)
+    assert (await ingestor.poll_feeds(now)).new == 1
+    stored = await store.find_article(server.url(article.path))
+    assert stored is not None
+    assert stored.title == article.title
