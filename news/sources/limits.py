@@ -81,21 +81,8 @@ def cut_html(html: str | bytes, limit: int) -> str | bytes:
     return head[: end + 1] if end >= 0 else head
 
 
-_ALARM_REPEAT = 0.05  # seconds between alarms once the limit is reached, until disarmed
-
-
 def _alarm(signum: int, frame: FrameType | None) -> None:
     raise _Alarm
-
-
-def _disarm() -> None:
-    """Stop the alarm; one that lands while stopping it is dropped and the stop tried again."""
-    while True:
-        try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            return
-        except _Alarm:
-            continue
 
 
 def call_within(seconds: float, fn: Callable[..., T], *args: Any) -> T:
@@ -107,17 +94,14 @@ def call_within(seconds: float, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
     previous = signal.signal(signal.SIGALRM, _alarm)
     try:
-        # repeating: an alarm that lands in a callback Python runs for the collector (a weakref's,
-        # a __del__) is printed and dropped there, and the next one stops the work
-        signal.setitimer(signal.ITIMER_REAL, seconds, _ALARM_REPEAT)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
             return fn(*args)
         finally:
-            _disarm()
+            signal.setitimer(signal.ITIMER_REAL, 0)
     except _Alarm:
         raise Overtime from None
     finally:
-        _disarm()
         signal.signal(signal.SIGALRM, previous)
 
 
