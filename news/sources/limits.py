@@ -81,7 +81,22 @@ def cut_html(html: str | bytes, limit: int) -> str | bytes:
     return head[: end + 1] if end >= 0 else head
 
 
+_RETRY_ALARM = 0.01  # seconds: an alarm that fell in a callback comes again this soon
+
+
+def _in_callback(frame: FrameType | None) -> bool:
+    """Whether the signal arrived in code whose exceptions Python prints and drops: a weakref's
+    callback (``weakref.py``) or a ``__del__``."""
+    if frame is None:
+        return False
+    code = frame.f_code
+    return code.co_name == "__del__" or code.co_filename.endswith("weakref.py")
+
+
 def _alarm(signum: int, frame: FrameType | None) -> None:
+    if _in_callback(frame):  # raised here it would be dropped and the work would run on
+        signal.setitimer(signal.ITIMER_REAL, _RETRY_ALARM)
+        return
     raise _Alarm
 
 

@@ -173,3 +173,31 @@ async def test_parsing_in_threads_runs_one_call_at_a_time() -> None:
 
     results = await asyncio.gather(*(run_bounded(30, None, parse, n) for n in range(6)))
     assert (results, most) == (list(range(6)), 1)
+
+
+def test_an_alarm_that_lands_in_a_weakref_callback_comes_again_instead() -> None:
+    """Python prints and drops an exception raised in a weakref's callback or a __del__ (the
+    garbage collector's work), so the limit would be lost: the alarm is put off, not raised."""
+    import signal
+    import weakref
+    from types import SimpleNamespace
+    from typing import cast
+
+    from news.sources import limits
+
+    frames = {
+        "weakref": SimpleNamespace(
+            f_code=SimpleNamespace(co_name="remove", co_filename=weakref.__file__)
+        ),
+        "__del__": SimpleNamespace(f_code=SimpleNamespace(co_name="__del__", co_filename="x.py")),
+    }
+    try:
+        for frame in frames.values():
+            limits._alarm(signal.SIGALRM, cast(Any, frame))  # no raise
+            assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= limits._RETRY_ALARM
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        work = SimpleNamespace(f_code=SimpleNamespace(co_name="extract", co_filename="extract.py"))
+        with pytest.raises(limits._Alarm):
+            limits._alarm(signal.SIGALRM, cast(Any, work))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
