@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.bench_extract import Page, load_truth, read_page
+from benchmarks.bench_extract import load_truth, read_page
 
 __all__ = ["HEADLINE_SETS", "run_headlines", "title_f1"]
 
@@ -86,15 +86,13 @@ def run_headlines(quick: bool = False) -> dict[str, dict[str, dict[str, float]]]
     rows = [r for r in load_truth(HEADLINE_SETS) if _truth_lines(r)]
     if quick:
         rows = rows[::3]
-    pages = [
-        (Page(r["id"], r["set"], read_page(r["id"]), r["body"]), _truth_lines(r)) for r in rows
-    ]
     scores: dict[str, dict[str, list[float]]] = {name: {} for name in SYSTEMS}
-    for page, truth in pages:
+    for row in rows:
+        html, truth = read_page(row["id"]), _truth_lines(row)
         for name, system in SYSTEMS.items():
-            title = _safe(system, page.html)
+            title = _safe(system, html)
             best = max((title_f1(title, line) for line in truth), default=0.0)
-            scores[name].setdefault(page.set, []).append(best)
+            scores[name].setdefault(row["set"], []).append(best)
     results: dict[str, dict[str, dict[str, float]]] = {}
     print(
         "\nheadlines: token F1 of the title against the marked headline (dragnet: its first lines)"

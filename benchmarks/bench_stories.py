@@ -265,12 +265,94 @@ def tune_event(
     return best[1]
 
 
-def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
-    from news.stories.dedupe import NEAR_DUPLICATE, signature, similarity
+@dataclass(frozen=True)
+class Signals:
+    """What the grouping decision reads, per page (MinHash signature, title + lead embedding,
+    names) and per pair (cosine, MinHash, shared names, shared specific numbers)."""
+
+    sigs: dict[str, bytes]
+    emb: dict[str, np.ndarray]
+    names: dict[str, Any]
+    cos: np.ndarray
+    minhash: np.ndarray
+    shared: np.ndarray
+    numbers: np.ndarray
+
+    def features(self) -> np.ndarray:
+        """The columns ``repeated_cv`` fits: cosine, MinHash, names overlap, numbers."""
+        return np.stack([self.cos, self.minhash, self.shared, self.numbers], 1)
+
+
+def pair_signals(pairs: list[Pair], ids: list[str], pages: dict[str, tuple[str, str]]) -> Signals:
+    """The signals of every page (``pages``: id -> (title, text)) and pair, the way ingestion
+    computes them."""
+    from news.stories.dedupe import signature, similarity
     from news.stories.entities import entities, names_key, overlap
-    from news.stories.grouping import POLICY, GroupingPolicy, StoryCandidate, choose_story
     from news.topics import article_lead
     from summarizer import load_encoder
+
+    sigs = {i: signature(pages[i][1]) for i in ids}
+    vectors = load_encoder().encode([article_lead(*pages[i]) for i in ids])
+    emb = {i: np.asarray(vectors[n], dtype=np.float32) for n, i in enumerate(ids)}
+    names = {i: names_key(entities(*pages[i])) for i in ids}
+    specific = {i: {n for n in entities(*pages[i]) if _specific_number(n)} for i in ids}
+    cos = np.array(
+        [
+            float(emb[p.a] @ emb[p.b] / (np.linalg.norm(emb[p.a]) * np.linalg.norm(emb[p.b])))
+            for p in pairs
+        ]
+    )
+    return Signals(
+        sigs,
+        emb,
+        names,
+        cos,
+        np.array([similarity(sigs[p.a], sigs[p.b]) for p in pairs]),
+        np.array([overlap(names[p.a], names[p.b]) for p in pairs]),
+        np.array([min(len(specific[p.a] & specific[p.b]), 3) / 3 for p in pairs]),
+    )
+
+
+def joins(
+    p: Pair,
+    signals: Signals,
+    policy: Any,
+    hosts: dict[str, str | None] | None = None,
+    dates: dict[str, datetime | None] | None = None,
+) -> bool:
+    """The decision itself, through the project's function, with article ``a`` as the only
+    recent story and ``b`` arriving; ``hosts``: the pages' outlets given as sources (the rule
+    before issue 12 had no use for them); ``dates``: the pages' own dates given as publication
+    times (else none: many pages have none, and ``time_gate`` reports the gate apart)."""
+    from news.stories.grouping import StoryCandidate, choose_story
+
+    a, b = (hosts[p.a], hosts[p.b]) if hosts is not None else (None, None)
+    ta, tb = (dates[p.a], dates[p.b]) if dates is not None else (None, None)
+    story = [
+        StoryCandidate(
+            1,
+            [signals.sigs[p.a]],
+            signals.emb[p.a],
+            entities=[signals.names[p.a]],
+            sources=[a] if a else [],
+            times=[ta] if ta else [],
+        )
+    ]
+    match = choose_story(
+        story,
+        signals.sigs[p.b],
+        signals.emb[p.b],
+        entities=signals.names[p.b],
+        when=tb,
+        source=b,
+        policy=policy,
+    )
+    return match is not None
+
+
+def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
+    from news.stories.dedupe import NEAR_DUPLICATE
+    from news.stories.grouping import POLICY, GroupingPolicy
 
     pairs = load_pairs()
     wanted = {p.a for p in pairs} | {p.b for p in pairs}
@@ -282,10 +364,7 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
         )
     ids = sorted(pages)
     started = time.perf_counter()
-    sigs = {i: signature(pages[i][1]) for i in ids}
-    vectors = load_encoder().encode([article_lead(*pages[i]) for i in ids])
-    emb = {i: np.asarray(vectors[n], dtype=np.float32) for n, i in enumerate(ids)}
-    names = {i: names_key(entities(*pages[i])) for i in ids}
+    signals = pair_signals(pairs, ids, pages)
     hosts = page_hosts(ids)
     dates = page_dates(ids)
     prep = time.perf_counter() - started
@@ -294,51 +373,23 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
         near_duplicate=NEAR_DUPLICATE, threshold=0.80, entity_weight=0.0, minhash_weight=0.0
     )
 
-    def joins(
+    def decide(
         p: Pair, policy: GroupingPolicy, *, outlets: bool = True, dated: bool = False
     ) -> bool:
-        """The decision itself, through the project's function; ``outlets``: the pages' hosts
-        given as sources (the rule before issue 12 had no use for them); ``dated``: the pages'
-        own dates given as publication times (else none: many pages have none, and
-        ``time_gate`` reports the gate apart)."""
-        a, b = (hosts[p.a], hosts[p.b]) if outlets else (None, None)
-        ta, tb = (dates[p.a], dates[p.b]) if dated else (None, None)
-        story = [
-            StoryCandidate(
-                1,
-                [sigs[p.a]],
-                emb[p.a],
-                entities=[names[p.a]],
-                sources=[a] if a else [],
-                times=[ta] if ta else [],
-            )
-        ]
-        match = choose_story(
-            story, sigs[p.b], emb[p.b], entities=names[p.b], when=tb, source=b, policy=policy
-        )
-        return match is not None
+        return joins(p, signals, policy, hosts if outlets else None, dates if dated else None)
 
     gold = np.array([p.label == 1 for p in pairs])
-    minhash = np.array([similarity(sigs[p.a], sigs[p.b]) for p in pairs])
-    cos = np.array(
-        [
-            float(emb[p.a] @ emb[p.b] / (np.linalg.norm(emb[p.a]) * np.linalg.norm(emb[p.b])))
-            for p in pairs
-        ]
-    )
-    shared = np.array([overlap(names[p.a], names[p.b]) for p in pairs])
+    cos, minhash, shared = signals.cos, signals.minhash, signals.shared
     outlet = np.array([hosts[p.a] is not None and hosts[p.a] == hosts[p.b] for p in pairs])
-    specific = {i: {n for n in entities(*pages[i]) if _specific_number(n)} for i in ids}
-    numbers = np.array([min(len(specific[p.a] & specific[p.b]), 3) / 3 for p in pairs])
-    current = np.array([joins(p, before, outlets=False) for p in pairs])
-    shipped = np.array([joins(p, POLICY) for p in pairs])
+    current = np.array([decide(p, before, outlets=False) for p in pairs])
+    shipped = np.array([decide(p, POLICY) for p in pairs])
     preds = {
         f"before (MinHash >= {NEAR_DUPLICATE} or cosine >= 0.80)": current,
         f"MinHash only >= {NEAR_DUPLICATE}": minhash >= NEAR_DUPLICATE,
         "cosine only >= 0.80": cos >= 0.80,
         "shipped policy (fit on all pairs: in sample)": shipped,
     }
-    dated = np.array([joins(p, POLICY, dated=True) for p in pairs])
+    dated = np.array([decide(p, POLICY, dated=True) for p in pairs])
     gate = time_gate(pairs, dates, gold, minhash >= POLICY.near_duplicate, shipped, dated)
     fold = assign_folds(pairs, FOLDS)
     chosen: dict[str, list[tuple[float, ...]]] = {}
@@ -351,7 +402,7 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
             chosen[objective].append((near, threshold))
             policy = GroupingPolicy(near, threshold, entity_weight=0.0, minhash_weight=0.0)
             for i in test:  # the decision itself, through the project's function
-                oof[i] = joins(pairs[i], policy, outlets=False)
+                oof[i] = decide(pairs[i], policy, outlets=False)
         name = {
             "f1": "best F1",
             "f0.5": "best F0.5",
@@ -368,7 +419,7 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
             chosen[f"event {objective}"].append((t, we, wm))
             policy = GroupingPolicy(threshold=t, entity_weight=we, minhash_weight=wm)
             for i in test:
-                oof[i] = joins(pairs[i], policy)
+                oof[i] = decide(pairs[i], policy)
         preds[f"cross-validated, {name}"] = oof
     rewrites = np.array([not p.identical for p in pairs])
     rows: dict[str, dict[str, Any]] = {}
@@ -407,7 +458,7 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
             f"before P {c['precision']:.3f} R {c['recall']:.3f}, "
             f"cross-validated P {t['precision']:.3f} R {t['recall']:.3f}"
         )
-    repeated = repeated_cv(pairs, np.stack([cos, minhash, shared, numbers], 1), outlet, gold)
+    repeated = repeated_cv(pairs, signals.features(), outlet, gold)
     for name, row in repeated.items():
         low, high = row["fold_f1_range"]
         print(
@@ -416,9 +467,12 @@ def score_pairs(args: argparse.Namespace) -> dict[str, Any]:
             f"{row['f1']:.3f}±{row['f1_sd']:.3f} (per-fold F1 {low:.2f}-{high:.2f})"
         )
     search = candidate_recall(
-        pairs, ids, {"sigs": sigs, "emb": emb, "names": names, "hosts": hosts}, shipped
+        pairs,
+        ids,
+        {"sigs": signals.sigs, "emb": signals.emb, "names": signals.names, "hosts": hosts},
+        shipped,
     )
-    extracted = as_extracted(pairs, ids, pages, outlet, gold)
+    extracted = as_extracted(pairs, ids, pages, hosts, outlet, gold)
     best = rows["cross-validated, best F0.5"]
     return {
         "as_extracted": extracted,
@@ -438,6 +492,7 @@ def as_extracted(
     pairs: list[Pair],
     ids: list[str],
     pages: dict[str, tuple[str, str]],
+    hosts: dict[str, str | None],
     outlet: np.ndarray,
     gold: np.ndarray,
 ) -> dict[str, Any]:
@@ -447,11 +502,7 @@ def as_extracted(
     repeated cross-validation (as above) on those signals."""
     from benchmarks.bench_extract import read_page
     from news.sources.extract import NotAnArticle, extract
-    from news.stories.dedupe import signature, similarity
-    from news.stories.entities import entities, names_key, overlap
     from news.stories.grouping import POLICY
-    from news.topics import article_lead
-    from summarizer import load_encoder
 
     seen: dict[str, tuple[str, str]] = {}
     rejected = 0
@@ -461,28 +512,12 @@ def as_extracted(
             seen[i] = (article.title, article.text)
         except NotAnArticle:
             seen[i], rejected = pages[i], rejected + 1
-    vectors = load_encoder().encode([article_lead(*seen[i]) for i in ids])
-    emb = {i: np.asarray(vectors[n], dtype=np.float32) for n, i in enumerate(ids)}
-    sigs = {i: signature(seen[i][1]) for i in ids}
-    names = {i: names_key(entities(*seen[i])) for i in ids}
-    specific = {i: {n for n in entities(*seen[i]) if _specific_number(n)} for i in ids}
-    cos = np.array(
-        [
-            float(emb[p.a] @ emb[p.b] / (np.linalg.norm(emb[p.a]) * np.linalg.norm(emb[p.b])))
-            for p in pairs
-        ]
-    )
-    minhash = np.array([similarity(sigs[p.a], sigs[p.b]) for p in pairs])
-    shared = np.array([overlap(names[p.a], names[p.b]) for p in pairs])
-    numbers = np.array([min(len(specific[p.a] & specific[p.b]), 3) / 3 for p in pairs])
-    score = cos + POLICY.entity_weight * shared + POLICY.minhash_weight * minhash
-    shipped = (minhash >= POLICY.near_duplicate) | ((score >= POLICY.threshold) & ~outlet)
+    signals = pair_signals(pairs, ids, seen)
+    shipped = np.array([joins(p, signals, POLICY, hosts) for p in pairs])
     out: dict[str, Any] = {
         "rejected_pages": rejected,
         "shipped": prf(shipped, gold),
-        "repeated_cv": repeated_cv(
-            pairs, np.stack([cos, minhash, shared, numbers], 1), outlet, gold
-        ),
+        "repeated_cv": repeated_cv(pairs, signals.features(), outlet, gold),
     }
     rule, fitted = out["repeated_cv"]["rule"], out["shipped"]
     print(

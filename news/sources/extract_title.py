@@ -32,10 +32,11 @@ from dataclasses import dataclass
 
 from lxml import html as lxml_html
 
-__all__ = ["NEAR_SUPPORT", "SUPPORT", "PageHeadings", "headline", "page_headings"]
+__all__ = ["CONTAINED", "NEAR_SUPPORT", "SUPPORT", "PageHeadings", "headline", "page_headings"]
 
 SUPPORT = 0.25  # share of a heading's content words the article's opening words carry
 NEAR_SUPPORT = 0.5  # the same, for a heading the title does not carry
+CONTAINED = 0.9  # share of a heading's words the title must have to carry it
 OPENING_WORDS = 120  # the article's words a headline is checked against
 MAX_HEADING_WORDS = 30
 MAX_HEADING_CHILDREN = 12  # a headline holds a few inline elements, not a block of them
@@ -123,6 +124,11 @@ def _support(candidate: str, opening: set[str]) -> float:
     return hits / len(words)
 
 
+def _longest(candidates: list[str]) -> str | None:
+    """The candidate of the most words (the first of equals), None when there is none."""
+    return max(candidates, key=lambda c: len(_tokens(c))) if candidates else None
+
+
 def _host_label(host: str | None) -> str:
     """The name in a host: ``toledoblade`` of ``www.toledoblade.com``."""
     labels = [p for p in (host or "").lower().split(".") if p and p not in _HOST_WORDS]
@@ -154,8 +160,9 @@ def headline(
         # the host's name and a few letters more ("The Washington Post", "toledoblade.com")
         return squashed in label or (label in squashed and len(squashed) - len(label) <= 12)
 
-    headings = [h for _, h in page.headings if not names_page(h)]
-    in_title = [h for h in headings if any(_contained(h, t) >= 0.9 for t in titles)]
+    placed = [(offset, h) for offset, h in page.headings if not names_page(h)]
+    headings = [h for _, h in placed]
+    in_title = [h for h in headings if any(_contained(h, t) >= CONTAINED for t in titles)]
     parts = [
         p
         for t in titles
@@ -164,7 +171,7 @@ def headline(
     ]
     supported = [h for h in in_title if _support(h, opening) >= SUPPORT]
     if supported:
-        return max(supported, key=lambda h: len(_tokens(h)))
+        return _longest(supported)
     if (
         meta
         and not names_page(meta)
@@ -174,19 +181,13 @@ def headline(
         return meta
     borne = [p for p in parts if _support(p, opening) >= SUPPORT]
     if borne:
-        return max(borne, key=lambda p: len(_tokens(p)))
+        return _longest(borne)
     start = page.text.find(_clean(lines[0])[:25]) if lines and len(lines[0]) >= 10 else -1
     near = [
         (offset, h)
-        for offset, h in page.headings
-        if not names_page(h)
-        and _support(h, opening) >= NEAR_SUPPORT
-        and (start < 0 or offset <= start)
+        for offset, h in placed
+        if _support(h, opening) >= NEAR_SUPPORT and (start < 0 or offset <= start)
     ]
     if near:
         return (max(near) if start >= 0 else near[0])[1]
-    if in_title:
-        return max(in_title, key=lambda h: len(_tokens(h)))
-    if parts:
-        return max(parts, key=lambda p: len(_tokens(p)))
-    return meta or page.title or None
+    return _longest(in_title) or _longest(parts) or meta or page.title or None

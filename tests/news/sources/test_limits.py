@@ -185,14 +185,12 @@ def test_an_alarm_that_lands_in_a_weakref_callback_comes_again_instead() -> None
 
     from news.sources import limits
 
-    frames = {
-        "weakref": SimpleNamespace(
-            f_code=SimpleNamespace(co_name="remove", co_filename=weakref.__file__)
-        ),
-        "__del__": SimpleNamespace(f_code=SimpleNamespace(co_name="__del__", co_filename="x.py")),
-    }
+    frames = (
+        SimpleNamespace(f_code=SimpleNamespace(co_name="remove", co_filename=weakref.__file__)),
+        SimpleNamespace(f_code=SimpleNamespace(co_name="__del__", co_filename="x.py")),
+    )
     try:
-        for frame in frames.values():
+        for frame in frames:
             limits._alarm(signal.SIGALRM, cast(Any, frame))  # no raise
             assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= limits._RETRY_ALARM
             signal.setitimer(signal.ITIMER_REAL, 0)
